@@ -1,0 +1,182 @@
+//! The credentials cache: one JSON file per profile under `~/.aws-login/cache/`, `0600` in a
+//! `0700` directory, replaced atomically. Besides the credentials it remembers the role and IdP
+//! account of the login that produced them, so a refresh asks for the same role again.
+
+use std::path::{Path, PathBuf};
+
+use time::{Duration, OffsetDateTime};
+
+use crate::atomic_file;
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::paths::Paths;
+
+const FORMAT_VERSION: u32 = 1;
+/// Refresh this long before expiry: botocore re-runs credential_process inside its own 15-minute
+/// advisory window, so serving credentials closer to expiry makes SDKs spawn us on every call.
+const DEFAULT_MARGIN: Duration = Duration::minutes(15);
+/// A cache file is a few hundred bytes; anything far larger was not written by us.
+const MAX_SIZE: u64 = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub version: u32,
+    pub credentials: Credentials,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued: OffsetDateTime,
+    pub role_arn: String,
+    pub principal_arn: String,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+impl Entry {
+    pub fn new(
+        credentials: Credentials,
+        role: &crate::saml::Role,
+        username: Option<String>,
+    ) -> Self {
+        Entry {
+            version: FORMAT_VERSION,
+            credentials,
+            issued: OffsetDateTime::now_utc(),
+            role_arn: role.role_arn.clone(),
+            principal_arn: role.principal_arn.clone(),
+            username,
+        }
+    }
+
+    /// Still good for longer than the safety margin: 15 minutes, capped at half the lifetime so
+    /// that short-lived credentials are served at all.
+    pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
+        let lifetime = self.credentials.expiration - self.issued;
+        let margin = DEFAULT_MARGIN.min(lifetime / 2).max(Duration::ZERO);
+        self.credentials.expiration - now > margin
+    }
+}
+
+/// One profile's cache file.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    path: PathBuf,
+}
+
+impl Cache {
+    pub fn new(paths: &Paths, profile: &str) -> Self {
+        Cache {
+            path: paths.cache_file(profile),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The cached entry, `None` if there is none. A file that cannot be understood is an error
+    /// (never silently replaced), so nothing is lost without the user knowing.
+    pub fn load(&self) -> Result<Option<Entry>, Error> {
+        let corrupt = |detail: String| Error::CacheCorrupt {
+            path: self.path.clone(),
+            detail,
+        };
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::file("read", &self.path, e)),
+        };
+        if bytes.len() as u64 > MAX_SIZE {
+            return Err(corrupt(format!(
+                "it is {} bytes, far larger than any cache file",
+                bytes.len()
+            )));
+        }
+        #[derive(serde::Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let v: Version = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        if v.version != FORMAT_VERSION {
+            return Err(corrupt(format!(
+                "format version {} is not one this aws-login reads",
+                v.version
+            )));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| corrupt(e.to_string()))
+    }
+
+    pub fn store(&self, entry: &Entry) -> Result<(), Error> {
+        let json =
+            serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
+        atomic_file::write_private(&self.path, &json)
+            .map_err(|e| Error::file("write", &self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::exit;
+    use crate::saml::Role;
+    use crate::secret::Secret;
+
+    fn entry(issued: OffsetDateTime, lifetime: Duration) -> Entry {
+        let role = Role {
+            role_arn: "arn:aws:iam::111122223333:role/R".into(),
+            principal_arn: "arn:aws:iam::111122223333:saml-provider/S".into(),
+        };
+        let creds = Credentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: Secret::new("sk"),
+            session_token: Secret::new("tok"),
+            expiration: issued + lifetime,
+        };
+        Entry {
+            issued,
+            ..Entry::new(creds, &role, Some("alice".into()))
+        }
+    }
+
+    #[test]
+    fn freshness_margin_is_15_minutes_capped_at_half_the_lifetime() {
+        let t0 = OffsetDateTime::now_utc();
+        let hour = entry(t0, Duration::hours(1));
+        assert!(hour.is_fresh(t0 + Duration::minutes(44)));
+        assert!(!hour.is_fresh(t0 + Duration::minutes(45)));
+        let short = entry(t0, Duration::minutes(10));
+        assert!(short.is_fresh(t0 + Duration::minutes(4)));
+        assert!(!short.is_fresh(t0 + Duration::minutes(5)));
+    }
+
+    #[test]
+    fn round_trip_and_corruption() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&Paths::with_root(home.path().to_path_buf()), "prod");
+        assert_eq!(cache.load().unwrap(), None);
+        let e = entry(
+            OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
+            Duration::hours(1),
+        );
+        cache.store(&e).unwrap();
+        assert_eq!(cache.load().unwrap(), Some(e));
+
+        for junk in [
+            "",
+            "{",
+            "{\"version\":1}",
+            "{\"version\":9}",
+            "[]",
+            "\u{0}\u{1}",
+        ] {
+            std::fs::write(cache.path(), junk).unwrap();
+            let err = cache.load().unwrap_err();
+            assert_eq!(err.exit_code(), exit::CACHE_CORRUPT, "{junk:?}");
+            assert_eq!(
+                std::fs::read_to_string(cache.path()).unwrap(),
+                junk,
+                "left as it was"
+            );
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Command-line types only. Each flag is documented once, here.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aws-login",
+    version,
+    about = "Temporary AWS credentials through a federated login (SAML ECP with Duo MFA).",
+    long_about = "Temporary AWS credentials through a federated login (SAML ECP with Duo MFA).\n\n\
+        Without a command, aws-login acts as a credential_process helper: it prints cached \
+        credentials as JSON, logging in again first when they are about to expire."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+
+    /// More detail on stderr (-v, -vv, -vvv); secrets are never shown.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in (if needed) and cache credentials for the profile.
+    Login(LoginArgs),
+    /// Print credentials as credential_process JSON (the default when no command is given).
+    Process(ProcessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Log in again even if the cached credentials are still valid.
+    #[arg(long)]
+    pub force_refresh: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProcessArgs {}
+
+/// Profile selection and per-run overrides (global: accepted before or after the command) of the profile's settings in `~/.aws-login/config`.
+/// The underscore spellings are accepted for awscli-login 1.0 compatibility.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ProfileArgs {
+    /// Profile to use: a section of ~/.aws-login/config and the AWS profile of the same name.
+    #[arg(short, long, env = "AWS_PROFILE", global = true)]
+    pub profile: Option<String>,
+
+    /// The IdP's SAML2 SOAP ECP endpoint, e.g. https://idp.example.edu/idp/profile/SAML2/SOAP/ECP
+    #[arg(long, alias = "ecp_endpoint_url", global = true)]
+    pub ecp_endpoint_url: Option<String>,
+
+    /// IdP username.
+    #[arg(long, global = true)]
+    pub username: Option<String>,
+
+    /// IdP password (visible to other local users in the process list; prefer the config file).
+    #[arg(long, global = true, hide_env_values = true)]
+    pub password: Option<String>,
+
+    /// Duo factor: auto, push, passcode, sms, phone, or off.
+    #[arg(long, global = true)]
+    pub factor: Option<String>,
+
+    /// Duo passcode; implies --factor passcode.
+    #[arg(long, global = true)]
+    pub passcode: Option<String>,
+
+    /// Role to assume when the IdP grants several.
+    #[arg(long, alias = "role_arn", global = true)]
+    pub role_arn: Option<String>,
+
+    /// Requested credential lifetime in seconds (900..43200); 0 leaves it to STS.
+    #[arg(long, global = true)]
+    pub duration: Option<String>,
+}

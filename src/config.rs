@@ -1,0 +1,256 @@
+//! Profile settings: `~/.aws-login/config` in awscli-login's format (one INI section per profile,
+//! `[default]`, `[prod]`), with command-line flags layered on top.
+
+use std::path::Path;
+
+use ini::{Ini, ParseOption};
+
+use crate::cli::ProfileArgs;
+use crate::error::Error;
+use crate::paths::Paths;
+use crate::secret::Secret;
+use crate::source::ecp::duo::{FactorSetting, HeaderNames};
+
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// STS accepts DurationSeconds in this range (the role's own maximum may be lower).
+const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43200;
+
+/// Everything one run needs to know about its profile, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: String,
+    pub ecp_endpoint_url: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub factor: FactorSetting,
+    pub passcode: Option<Secret>,
+    pub role_arn: Option<String>,
+    /// `None` means "do not send DurationSeconds" (awscli-login's `0`).
+    pub duration: Option<u32>,
+    pub duo_headers: HeaderNames,
+}
+
+/// The profile name from the flag (or `AWS_PROFILE`, which clap already folded in), else `default`.
+pub fn profile_name(args: &ProfileArgs) -> String {
+    args.profile
+        .clone()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| DEFAULT_PROFILE.to_string())
+}
+
+/// Loads the profile's section and applies the flags over it.
+pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
+    let profile = profile_name(args);
+    let path = paths.config();
+    let file = read_ini(&path)?;
+    let section = file
+        .as_ref()
+        .and_then(|ini| ini.section(Some(profile.as_str())));
+
+    // A flag wins over the file whenever it is given, even when empty (awscli-login #64).
+    let get = |key: &str, flag: &Option<String>| -> Option<String> {
+        flag.clone()
+            .or_else(|| section.and_then(|s| s.get(key)).map(str::to_string))
+    };
+
+    let Some(ecp_endpoint_url) =
+        get("ecp_endpoint_url", &args.ecp_endpoint_url).filter(|v| !v.is_empty())
+    else {
+        return Err(match section {
+            None => Error::ProfileNotFound { profile, path },
+            Some(_) => Error::MissingSetting {
+                profile,
+                key: "ecp_endpoint_url",
+                path,
+            },
+        });
+    };
+    validate_url(&ecp_endpoint_url)?;
+
+    let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let passcode = non_empty(get("passcode", &args.passcode)).map(Secret::new);
+    let mut factor = FactorSetting::parse(&get("factor", &args.factor).unwrap_or_default())?;
+    if args.passcode.is_some() {
+        // `--passcode` on the command line means "use this passcode now" (awscli-login #117).
+        factor = FactorSetting::Factor(crate::source::ecp::duo::Factor::Passcode);
+    }
+
+    Ok(Settings {
+        ecp_endpoint_url,
+        username: non_empty(get("username", &args.username)),
+        password: non_empty(get("password", &args.password)).map(Secret::new),
+        factor,
+        passcode,
+        role_arn: non_empty(get("role_arn", &args.role_arn)).map(|s| s.trim().to_string()),
+        duration: parse_duration(get("duration", &args.duration).as_deref())?,
+        duo_headers: HeaderNames {
+            factor: non_empty(get("http_header_factor", &None)),
+            passcode: non_empty(get("http_header_passcode", &None)),
+        },
+        profile,
+    })
+}
+
+/// Reads the config file if it exists, without escapes or quote handling so that values (a
+/// password with `\` or `"`) read exactly as Python's ConfigParser reads them.
+fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::ConfigUnreadable {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let opt = ParseOption {
+        enabled_quote: false,
+        enabled_escape: false,
+        ..ParseOption::default()
+    };
+    Ini::load_from_str_opt(&text, opt)
+        .map(Some)
+        .map_err(|e| Error::ConfigSyntax {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+}
+
+fn parse_duration(value: Option<&str>) -> Result<Option<u32>, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = |why: &str| Error::BadSetting {
+        key: "duration",
+        value: raw.to_string(),
+        why: why.to_string(),
+    };
+    let secs: u32 = raw
+        .parse()
+        .map_err(|_| bad("it must be a whole number of seconds"))?;
+    match secs {
+        0 => Ok(None),
+        s if DURATION_RANGE.contains(&s) => Ok(Some(s)),
+        _ => Err(bad(
+            "it must be between 900 and 43200 seconds, or 0 to let STS decide",
+        )),
+    }
+}
+
+fn validate_url(url: &str) -> Result<(), Error> {
+    let bad = |why: &str| Error::BadSetting {
+        key: "ecp_endpoint_url",
+        value: url.to_string(),
+        why: why.to_string(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("{e}")))?;
+    match parsed.scheme() {
+        "https" | "http" => Ok(()),
+        _ => Err(bad("it must be an https:// URL")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::ecp::duo::Factor;
+
+    fn load_with(text: &str, args: ProfileArgs) -> Result<Settings, Error> {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        std::fs::create_dir_all(paths.root()).unwrap();
+        std::fs::write(paths.config(), text).unwrap();
+        load(&paths, &args)
+    }
+
+    const FILE: &str = "[default]\necp_endpoint_url = https://idp.example.edu/idp/profile/SAML2/SOAP/ECP\n\
+        username = alice\npassword = p\\a#s\"s;w\nfactor = push\nduration = 3600\n\n\
+        [prod]\necp_endpoint_url = https://idp.example.edu/ecp\nrole_arn = arn:aws:iam::1:role/R \nfactor = off\n";
+
+    #[test]
+    fn reads_awscli_login_sections_verbatim() {
+        let s = load_with(FILE, ProfileArgs::default()).unwrap();
+        assert_eq!(s.profile, "default");
+        assert_eq!(s.username.as_deref(), Some("alice"));
+        assert_eq!(s.password.as_ref().unwrap().expose(), "p\\a#s\"s;w");
+        assert_eq!(s.factor, FactorSetting::Factor(Factor::Push));
+        assert_eq!(s.duration, Some(3600));
+
+        let p = load_with(
+            FILE,
+            ProfileArgs {
+                profile: Some("prod".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
+        assert_eq!(p.factor, FactorSetting::Off);
+        assert_eq!(p.duration, None);
+    }
+
+    #[test]
+    fn flags_override_the_file_and_passcode_flag_forces_factor() {
+        let args = ProfileArgs {
+            username: Some("bob".into()),
+            passcode: Some("999".into()),
+            duration: Some("0".into()),
+            ..Default::default()
+        };
+        let s = load_with(FILE, args).unwrap();
+        assert_eq!(s.username.as_deref(), Some("bob"));
+        assert_eq!(s.factor, FactorSetting::Factor(Factor::Passcode));
+        assert_eq!(s.passcode.unwrap().expose(), "999");
+        assert_eq!(s.duration, None);
+    }
+
+    #[test]
+    fn missing_profile_and_bad_values_are_clear_errors() {
+        let e = load_with(
+            FILE,
+            ProfileArgs {
+                profile: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::PROFILE_NOT_FOUND);
+        assert!(e.to_string().contains("[nope]"), "{e}");
+
+        let e = load_with("[default]\nusername = a\n", ProfileArgs::default()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
+
+        for d in ["60", "50000", "1h"] {
+            let args = ProfileArgs {
+                duration: Some(d.into()),
+                ..Default::default()
+            };
+            let e = load_with(FILE, args).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING, "{d}");
+        }
+        let args = ProfileArgs {
+            factor: Some("fax".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            load_with(FILE, args).unwrap_err().exit_code(),
+            crate::error::exit::INVALID_FACTOR
+        );
+    }
+
+    #[test]
+    fn flags_alone_are_enough() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        let args = ProfileArgs {
+            ecp_endpoint_url: Some("https://idp/ecp".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            load(&paths, &args).unwrap().ecp_endpoint_url,
+            "https://idp/ecp"
+        );
+    }
+}

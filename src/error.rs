@@ -1,0 +1,158 @@
+//! Every way aws-login can fail, as one plain sentence with what to do next, and its exit code.
+//! Codes shared with awscli-login keep its numbers; the README lists them all.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Exit codes. Numbers below 20 are awscli-login's where it defined the same situation.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const UNEXPECTED: i32 = 1;
+    pub const PROFILE_NOT_FOUND: i32 = 4;
+    pub const BAD_SETTING: i32 = 5;
+    pub const INVALID_FACTOR: i32 = 6;
+    pub const AUTHN_FAILED: i32 = 7;
+    pub const NOT_ECP: i32 = 8;
+    pub const ROLE_PARSE: i32 = 10;
+    pub const ROLE_CHOICE: i32 = 11;
+    pub const NETWORK: i32 = 20;
+    pub const IDP_ERROR: i32 = 21;
+    pub const STS_REJECTED: i32 = 22;
+    pub const NEEDS_TERMINAL: i32 = 23;
+    pub const CACHE_CORRUPT: i32 = 24;
+}
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("cannot find your home directory; set HOME or AWSCLI_LOGIN_ROOT")]
+    NoHome,
+
+    #[error(
+        "profile '{profile}' is not configured: add a [{profile}] section with ecp_endpoint_url to {}",
+        path.display()
+    )]
+    ProfileNotFound { profile: String, path: PathBuf },
+
+    #[error("profile '{profile}' has no {key}: set it in {} or pass --{}", path.display(), key.replace('_', "-"))]
+    MissingSetting {
+        profile: String,
+        key: &'static str,
+        path: PathBuf,
+    },
+
+    #[error("{key} = '{value}' is not valid: {why}")]
+    BadSetting {
+        key: &'static str,
+        value: String,
+        why: String,
+    },
+
+    #[error("cannot read {}: {source}", path.display())]
+    ConfigUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{} is not a valid INI file ({detail}); fix the line it names", path.display())]
+    ConfigSyntax { path: PathBuf, detail: String },
+
+    #[error("'{0}' is not a Duo factor: use auto, push, passcode, sms or phone (or off)")]
+    InvalidFactor(String),
+
+    #[error(
+        "the IdP at {host} rejected the username or password for '{username}'; check them and try again"
+    )]
+    WrongPassword { username: String, host: String },
+
+    #[error("the IdP refused the login: {message}")]
+    AuthnFailed { message: String },
+
+    #[error(
+        "{url} did not answer with SOAP XML ({found}); check that ecp_endpoint_url points at the IdP's SAML2/SOAP/ECP endpoint"
+    )]
+    NotEcp { url: String, found: String },
+
+    #[error(
+        "the IdP answered with a SOAP fault: {0}; try again later or contact your IdP's administrators"
+    )]
+    SoapFault(String),
+
+    #[error("the IdP answered HTTP {status} for {url}; check ecp_endpoint_url")]
+    IdpStatus { status: u16, url: String },
+
+    #[error("cannot reach {what} at {url}: {detail}; check the URL and your network")]
+    Network {
+        what: &'static str,
+        url: String,
+        detail: String,
+    },
+
+    #[error(
+        "the SAML assertion holds a role value that is not a role/provider ARN pair: '{0}'; ask your IdP's administrators to fix the role attribute"
+    )]
+    RoleParse(String),
+
+    #[error(
+        "the SAML assertion grants no AWS roles to this user; ask your IdP's administrators for access"
+    )]
+    NoRoles,
+
+    #[error("role_arn {wanted} is not among the roles the IdP granted ({available}); fix role_arn")]
+    RoleNotGranted { wanted: String, available: String },
+
+    #[error(
+        "the IdP granted several roles ({available}); set role_arn for profile '{profile}' to choose one"
+    )]
+    RoleAmbiguous { profile: String, available: String },
+
+    #[error("STS refused the credentials ({code}): {message}")]
+    StsRejected { code: String, message: String },
+
+    #[error(
+        "{what} is needed but there is no terminal to ask on; run `aws-login login --profile {profile}` in a terminal"
+    )]
+    NeedsTerminal { what: &'static str, profile: String },
+
+    #[error("the cached credentials in {} are unreadable ({detail}); delete that file and log in again", path.display())]
+    CacheCorrupt { path: PathBuf, detail: String },
+
+    #[error("cannot {action} {}: {source}", path.display())]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        use Error::*;
+        match self {
+            ProfileNotFound { .. } => exit::PROFILE_NOT_FOUND,
+            MissingSetting { .. } | BadSetting { .. } | ConfigSyntax { .. } => exit::BAD_SETTING,
+            InvalidFactor(_) => exit::INVALID_FACTOR,
+            WrongPassword { .. } | AuthnFailed { .. } => exit::AUTHN_FAILED,
+            NotEcp { .. } => exit::NOT_ECP,
+            SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
+            Network { .. } => exit::NETWORK,
+            RoleParse(_) | NoRoles => exit::ROLE_PARSE,
+            RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,
+            StsRejected { .. } => exit::STS_REJECTED,
+            NeedsTerminal { .. } => exit::NEEDS_TERMINAL,
+            CacheCorrupt { .. } => exit::CACHE_CORRUPT,
+            NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
+        }
+    }
+
+    pub fn file(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::File {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

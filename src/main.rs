@@ -1,0 +1,75 @@
+//! aws-login: parse the command line, run it, turn errors into one sentence and an exit code.
+
+mod atomic_file;
+mod cache;
+mod cli;
+mod config;
+mod credentials;
+mod error;
+mod log;
+mod login;
+mod paths;
+mod prompt;
+mod role_choice;
+mod saml;
+mod secret;
+mod sink;
+mod source;
+mod sts;
+mod xml;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use error::{Error, exit};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    log::set_verbosity(cli.verbose);
+    match run(&cli) {
+        Ok(()) => ExitCode::from(exit::OK as u8),
+        Err(e) => {
+            eprintln!("aws-login: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), Error> {
+    let paths = paths::Paths::from_env()?;
+    match &cli.command {
+        None | Some(Command::Process(_)) => {
+            let served = login::credentials(&paths, &cli.profile, false)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{}",
+                sink::process::to_json(&served.entry().credentials)
+            )
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
+        }
+        Some(Command::Login(args)) => {
+            let served = login::credentials(&paths, &cli.profile, args.force_refresh)?;
+            let profile = config::profile_name(&cli.profile);
+            let entry = served.entry();
+            let until = entry.credentials.expiration.to_offset(time::UtcOffset::UTC);
+            match served {
+                login::Served::Cache(_) => eprintln!(
+                    "Already logged in: profile '{profile}' as {} until {until} (use --force-refresh to renew).",
+                    entry.role_arn
+                ),
+                login::Served::Login(_) => {
+                    eprintln!(
+                        "Logged in: profile '{profile}' as {} until {until}.",
+                        entry.role_arn
+                    )
+                }
+            }
+            Ok(())
+        }
+    }
+}

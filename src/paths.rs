@@ -1,0 +1,75 @@
+//! Where aws-login keeps its files. The layout is awscli-login's, so both tools can share a home:
+//! `$AWSCLI_LOGIN_ROOT/.aws-login/` (default `~/.aws-login/`).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    root: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the tool's directory from `AWSCLI_LOGIN_ROOT`, else the home directory.
+    pub fn from_env() -> Result<Self, Error> {
+        let base = match std::env::var_os("AWSCLI_LOGIN_ROOT").filter(|v| !v.is_empty()) {
+            Some(root) => PathBuf::from(root),
+            None => std::env::home_dir().ok_or(Error::NoHome)?,
+        };
+        Ok(Paths {
+            root: base.join(".aws-login"),
+        })
+    }
+
+    /// Uses `root` as the `.aws-login` directory (tests).
+    #[cfg(test)]
+    pub fn with_root(root: PathBuf) -> Self {
+        Paths { root }
+    }
+
+    /// The `.aws-login` directory itself.
+    #[cfg(test)]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Profile settings (awscli-login's `config` file).
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config")
+    }
+
+    /// One credentials cache file per profile.
+    pub fn cache_file(&self, profile: &str) -> PathBuf {
+        self.root
+            .join("cache")
+            .join(format!("{}.json", file_stem(profile)))
+    }
+}
+
+/// Maps a profile name to a safe file name: AWS profile names are usually `[A-Za-z0-9._-]`; any
+/// other byte is percent-encoded so that `a/b` or `..` can never leave the directory.
+fn file_stem(profile: &str) -> String {
+    let mut out = String::with_capacity(profile.len());
+    for b in profile.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && !out.is_empty()) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn profile_names_cannot_escape_the_cache_directory() {
+        assert_eq!(file_stem("prod"), "prod");
+        assert_eq!(file_stem("my-profile.v2"), "my-profile.v2");
+        assert_eq!(file_stem("../etc"), "%2E.%2Fetc");
+        assert_eq!(file_stem("a b/c"), "a%20b%2Fc");
+    }
+}

@@ -1,0 +1,185 @@
+//! What a SAML Response says about AWS: the role/provider pairs a user may assume, and the
+//! session duration the IdP suggests. Shared by every source that yields SAML.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::xml::Element;
+
+pub const NS_ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+pub const NS_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+const ATTR_ROLE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
+const ATTR_SESSION_DURATION: &str = "https://aws.amazon.com/SAML/Attributes/SessionDuration";
+
+/// A role the IdP lets the user assume, and the SAML provider that vouches for it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Role {
+    pub role_arn: String,
+    pub principal_arn: String,
+}
+
+impl Role {
+    /// Parses one `Role` attribute value: a role ARN and a SAML provider ARN separated by a
+    /// comma, in either order, in any partition, with role paths kept.
+    pub fn parse(value: &str) -> Result<Role, Error> {
+        let bad = || Error::RoleParse(value.trim().to_string());
+        let mut parts = value.split(',').map(str::trim);
+        let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let (ka, kb) = (arn_kind(a).ok_or_else(bad)?, arn_kind(b).ok_or_else(bad)?);
+        let (role_arn, principal_arn) = match (ka, kb) {
+            (ArnKind::Role, ArnKind::Provider) => (a, b),
+            (ArnKind::Provider, ArnKind::Role) => (b, a),
+            _ => return Err(bad()),
+        };
+        Ok(Role {
+            role_arn: role_arn.to_string(),
+            principal_arn: principal_arn.to_string(),
+        })
+    }
+
+    /// The partition of the role ARN (`aws`, `aws-us-gov`, `aws-cn` …).
+    pub fn partition(&self) -> &str {
+        self.role_arn.split(':').nth(1).unwrap_or("aws")
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.role_arn)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArnKind {
+    Role,
+    Provider,
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path/name>` or `…:saml-provider/<name>`.
+fn arn_kind(arn: &str) -> Option<ArnKind> {
+    let mut f = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) =
+        (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+    else {
+        return None;
+    };
+    let partition_ok = partition.starts_with("aws")
+        && partition
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    if !partition_ok || !account_ok || resource.contains(char::is_whitespace) {
+        return None;
+    }
+    let named = |rest: &str| !rest.is_empty() && !rest.starts_with('/') && !rest.ends_with('/');
+    match resource.split_once('/') {
+        Some(("role", rest)) if named(rest) => Some(ArnKind::Role),
+        Some(("saml-provider", rest)) if named(rest) && !rest.contains('/') => {
+            Some(ArnKind::Provider)
+        }
+        _ => None,
+    }
+}
+
+/// What aws-login reads from the assertions of a successful Response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grants {
+    /// Every role granted, de-duplicated, in the IdP's order.
+    pub roles: Vec<Role>,
+    /// `SessionDuration` in seconds, if the IdP sent one.
+    pub session_duration: Option<u32>,
+}
+
+/// Reads roles and session duration from the assertions directly inside `response`.
+pub fn grants(response: &Element) -> Result<Grants, Error> {
+    let assertions: Vec<&Element> = response.children_named(NS_ASSERTION, "Assertion").collect();
+    if assertions.is_empty() && response.child(NS_ASSERTION, "EncryptedAssertion").is_some() {
+        return Err(Error::Unexpected(
+            "the IdP encrypted the SAML assertion, which aws-login cannot read; ask the IdP's administrators to \
+             send it unencrypted to AWS (AWS itself requires that)"
+                .into(),
+        ));
+    }
+    let mut roles: Vec<Role> = Vec::new();
+    let mut session_duration = None;
+    for attribute in assertions
+        .iter()
+        .flat_map(|a| a.children_named(NS_ASSERTION, "AttributeStatement"))
+        .flat_map(|s| s.children_named(NS_ASSERTION, "Attribute"))
+    {
+        let values = attribute.children_named(NS_ASSERTION, "AttributeValue");
+        match attribute.attr("Name") {
+            Some(ATTR_ROLE) => {
+                for v in values {
+                    let role = Role::parse(&v.text)?;
+                    if !roles.contains(&role) {
+                        roles.push(role);
+                    }
+                }
+            }
+            Some(ATTR_SESSION_DURATION) => {
+                session_duration = values.filter_map(|v| v.text.trim().parse().ok()).next();
+            }
+            _ => {}
+        }
+    }
+    if roles.is_empty() {
+        return Err(Error::NoRoles);
+    }
+    Ok(Grants {
+        roles,
+        session_duration,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/Dev";
+    const IDP: &str = "arn:aws:iam::111122223333:saml-provider/Shib";
+
+    #[test]
+    fn either_order_any_partition_paths_kept() {
+        let r = Role::parse(&format!("{IDP},{ROLE}")).unwrap();
+        assert_eq!((r.role_arn.as_str(), r.principal_arn.as_str()), (ROLE, IDP));
+        assert_eq!(Role::parse(&format!(" {ROLE} , {IDP}\n")).unwrap(), r);
+
+        let gov = Role::parse(
+            "arn:aws-us-gov:iam::123456789012:role/team/ops/Admin,arn:aws-us-gov:iam::123456789012:saml-provider/G",
+        )
+        .unwrap();
+        assert_eq!(
+            gov.role_arn,
+            "arn:aws-us-gov:iam::123456789012:role/team/ops/Admin"
+        );
+        assert_eq!(gov.partition(), "aws-us-gov");
+        let cn = Role::parse(
+            "arn:aws-cn:iam::123456789012:saml-provider/C,arn:aws-cn:iam::123456789012:role/R",
+        );
+        assert_eq!(cn.unwrap().partition(), "aws-cn");
+    }
+
+    #[test]
+    fn malformed_values_are_rejected() {
+        for bad in [
+            ROLE.to_string(),
+            format!("{ROLE},{ROLE}"),
+            format!("{IDP},{IDP}"),
+            format!("{ROLE},{IDP},{ROLE}"),
+            format!("{ROLE};{IDP}"),
+            "arn:aws:iam::1111:role/Dev,arn:aws:iam::1111:saml-provider/S".to_string(),
+            format!("arn:aws:sts::111122223333:role/X,{IDP}"),
+            format!("arn:aws:iam::111122223333:role/,{IDP}"),
+            format!("arn:aws:iam::111122223333:role/a b,{IDP}"),
+            format!("arn:gcp:iam::111122223333:role/X,{IDP}"),
+            String::new(),
+        ] {
+            let e = Role::parse(&bad).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::exit::ROLE_PARSE, "{bad}");
+        }
+    }
+}

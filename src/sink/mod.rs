@@ -1,0 +1,3 @@
+//! Where credentials go once we have them.
+
+pub mod process;

@@ -1,0 +1,159 @@
+//! Reads the IdP's answer to an ECP AuthnRequest: a SOAP envelope holding a SAML Response (or a
+//! SOAP fault), parsed namespace-aware. Success only on a top-level `Success` status.
+
+use base64::Engine;
+
+use crate::error::Error;
+use crate::saml::{self, Grants, NS_PROTOCOL, STATUS_SUCCESS};
+use crate::secret::Secret;
+use crate::xml::{self, Element, XmlError};
+
+const NS_SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// A successful login: the assertion for STS and what it grants.
+#[derive(Debug, Clone)]
+pub struct SamlLogin {
+    /// base64 of the `samlp:Response` element, carrying its in-scope namespace declarations so
+    /// that it stands alone and its signature still verifies. A bearer credential: kept secret.
+    pub saml_response: Secret,
+    pub grants: Grants,
+}
+
+/// Parses a 2xx or 500 answer body from `url`.
+pub fn parse(body: &[u8], url: &str) -> Result<SamlLogin, Error> {
+    let not_ecp = |found: String| Error::NotEcp {
+        url: url.to_string(),
+        found,
+    };
+    let envelope = xml::parse(body).map_err(|e| match e {
+        _ if looks_like_html(body) => not_ecp("an HTML page".into()),
+        XmlError::Doctype => {
+            not_ecp("XML with a DOCTYPE declaration, which is never processed".into())
+        }
+        XmlError::Empty => not_ecp("an empty body".into()),
+        XmlError::Malformed(detail) => {
+            not_ecp(format!("text that is not well-formed XML: {detail}"))
+        }
+    })?;
+    if !envelope.is(NS_SOAP, "Envelope") {
+        return Err(not_ecp(format!(
+            "an XML <{}> document, not a SOAP envelope",
+            envelope.name
+        )));
+    }
+    let body_el = envelope
+        .child(NS_SOAP, "Body")
+        .ok_or_else(|| not_ecp("a SOAP envelope without a Body".into()))?;
+    if let Some(fault) = body_el.child(NS_SOAP, "Fault") {
+        let text = |name: &str| {
+            fault
+                .children
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.text.trim())
+        };
+        let message = text("faultstring")
+            .filter(|s| !s.is_empty())
+            .or(text("faultcode"));
+        return Err(Error::SoapFault(
+            message.unwrap_or("no reason given").to_string(),
+        ));
+    }
+    let response = body_el
+        .child(NS_PROTOCOL, "Response")
+        .ok_or_else(|| not_ecp("a SOAP message without a SAML Response".into()))?;
+
+    check_status(response)?;
+    let grants = saml::grants(response)?;
+    let standalone = response.standalone(body, &[&envelope, body_el]);
+    let saml_response = Secret::new(base64::engine::general_purpose::STANDARD.encode(standalone));
+    Ok(SamlLogin {
+        saml_response,
+        grants,
+    })
+}
+
+/// A failed status becomes the IdP's own message (Duo plugins explain themselves there), else
+/// the most specific status code.
+fn check_status(response: &Element) -> Result<(), Error> {
+    let status = response.child(NS_PROTOCOL, "Status");
+    let code = status.and_then(|s| s.child(NS_PROTOCOL, "StatusCode"));
+    if code.and_then(|c| c.attr("Value")) == Some(STATUS_SUCCESS) {
+        return Ok(());
+    }
+    let message = status
+        .and_then(|s| s.child(NS_PROTOCOL, "StatusMessage"))
+        .map(|m| m.text.trim().to_string())
+        .filter(|m| !m.is_empty());
+    let innermost = std::iter::successors(code, |c| c.child(NS_PROTOCOL, "StatusCode"))
+        .last()
+        .and_then(|c| c.attr("Value"))
+        .map(|v| v.rsplit(':').next().unwrap_or(v).to_string());
+    let message = match (message, innermost) {
+        (Some(m), _) => m,
+        (None, Some(code)) => format!("SAML status {code}"),
+        (None, None) => "the SAML Response has no status".to_string(),
+    };
+    Err(Error::AuthnFailed { message })
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    let head = head.trim_start();
+    head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<body")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::exit;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    const URL: &str = "https://idp.example.edu/idp/profile/SAML2/SOAP/ECP";
+
+    #[test]
+    fn success_yields_roles_and_a_standalone_response() {
+        let login = parse(&fixture("ecp_success.xml"), URL).unwrap();
+        assert_eq!(login.grants.roles.len(), 3);
+        assert_eq!(login.grants.session_duration, Some(28800));
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(login.saml_response.expose())
+            .unwrap();
+        let text = String::from_utf8(decoded.clone()).unwrap();
+        assert!(text.starts_with("<saml2p:Response"), "{text}");
+        // soap11 was declared only on the Envelope; it must travel with the Response.
+        assert!(text.contains(r#"xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/""#));
+        let alone = xml::parse(&decoded).unwrap();
+        assert!(alone.is(NS_PROTOCOL, "Response"));
+    }
+
+    #[test]
+    fn failures_say_what_happened() {
+        let e = parse(&fixture("ecp_duo_denied.xml"), URL).unwrap_err();
+        assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
+        assert!(e.to_string().contains("Duo push denied"), "{e}");
+
+        let e = parse(&fixture("ecp_nested_status.xml"), URL).unwrap_err();
+        assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
+        assert!(e.to_string().contains("AuthnFailed"), "{e}");
+
+        let e = parse(&fixture("ecp_soap_fault.xml"), URL).unwrap_err();
+        assert_eq!(e.exit_code(), exit::IDP_ERROR);
+        assert!(
+            e.to_string()
+                .contains("An error occurred processing the request"),
+            "{e}"
+        );
+
+        let e = parse(&fixture("login_page.html"), URL).unwrap_err();
+        assert_eq!(e.exit_code(), exit::NOT_ECP);
+        assert!(e.to_string().contains("HTML page"), "{e}");
+
+        for junk in [&b"{\"json\":true}"[..], b"<a><b></a>", b"", b"<r/>"] {
+            assert_eq!(parse(junk, URL).unwrap_err().exit_code(), exit::NOT_ECP);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Identity sources: each proves who the user is and yields something STS accepts.
+
+pub mod ecp;

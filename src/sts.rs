@@ -1,0 +1,116 @@
+//! STS through aws-sdk-sts. AssumeRoleWithSAML is unsigned, so the client gets no credential
+//! provider, and its region is always given explicitly: nothing ever probes the instance
+//! metadata service. The endpoint follows the standard settings (`AWS_ENDPOINT_URL_STS`,
+//! `AWS_ENDPOINT_URL`, the AWS profile's `endpoint_url`).
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_sdk_sts::config::Region;
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use time::OffsetDateTime;
+
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::saml::Role;
+use crate::secret::Secret;
+
+/// The region STS is called in when neither the environment nor the AWS profile names one.
+pub fn default_region(partition: &str) -> &'static str {
+    match partition {
+        "aws-us-gov" => "us-gov-west-1",
+        "aws-cn" => "cn-north-1",
+        _ => "us-east-1",
+    }
+}
+
+pub async fn assume_role_with_saml(
+    aws_profile: &str,
+    role: &Role,
+    saml_response: &Secret,
+    duration: Option<u32>,
+) -> Result<Credentials, Error> {
+    let region = RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(
+        aws_config::profile::ProfileFileRegionProvider::builder()
+            .profile_name(aws_profile)
+            .build(),
+    )
+    .or_else(Region::from_static(default_region(role.partition())));
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(aws_profile)
+        .region(region)
+        .no_credentials()
+        .load()
+        .await;
+    let client = aws_sdk_sts::Client::new(&config);
+    let out = client
+        .assume_role_with_saml()
+        .role_arn(&role.role_arn)
+        .principal_arn(&role.principal_arn)
+        .saml_assertion(saml_response.expose())
+        .set_duration_seconds(duration.map(|d| d as i32))
+        .send()
+        .await
+        .map_err(|e| sts_error(e, &config))?;
+    let c = out
+        .credentials
+        .ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
+    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.secs())
+        .map_err(|_| Error::Unexpected("STS answered with an impossible expiration time".into()))?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: Secret::new(c.secret_access_key),
+        session_token: Secret::new(c.session_token),
+        expiration,
+    })
+}
+
+fn sts_error<E, R>(e: SdkError<E, R>, config: &aws_config::SdkConfig) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let url = config
+        .endpoint_url()
+        .unwrap_or("the STS endpoint")
+        .to_string();
+    match &e {
+        SdkError::ServiceError(se) => Error::StsRejected {
+            code: se.err().code().unwrap_or("unknown error").to_string(),
+            message: se
+                .err()
+                .message()
+                .unwrap_or("no message")
+                .trim_end_matches('.')
+                .to_string(),
+        },
+        SdkError::TimeoutError(_) => Error::Network {
+            what: "STS",
+            url,
+            detail: "timed out".into(),
+        },
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
+            let detail = d
+                .as_connector_error()
+                .map(|c| innermost(c))
+                .unwrap_or_else(|| "no connection".into());
+            Error::Network {
+                what: "STS",
+                url,
+                detail,
+            }
+        }
+        _ => Error::Unexpected(format!("the STS call failed: {}", DisplayErrorContext(&e))),
+    }
+}
+
+/// The most specific cause in an error chain ("Connection refused (os error 111)").
+pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
