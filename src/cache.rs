@@ -58,12 +58,15 @@ impl Entry {
 /// One profile's cache file.
 #[derive(Debug, Clone)]
 pub struct Cache {
+    /// The tool's directory: kept `0700` because it also holds config passwords and cookies.
+    root: PathBuf,
     path: PathBuf,
 }
 
 impl Cache {
     pub fn new(paths: &Paths, profile: &str) -> Self {
         Cache {
+            root: paths.root().to_path_buf(),
             path: paths.cache_file(profile),
         }
     }
@@ -109,6 +112,7 @@ impl Cache {
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
         let json =
             serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
+        atomic_file::private_dir(&self.root).map_err(|e| Error::file("secure", &self.root, e))?;
         atomic_file::write_private(&self.path, &json)
             .map_err(|e| Error::file("write", &self.path, e))
     }

@@ -56,7 +56,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let served = login::credentials(&paths, &cli.profile, args.force_refresh)?;
             let profile = config::profile_name(&cli.profile);
             let entry = served.entry();
-            let until = entry.credentials.expiration.to_offset(time::UtcOffset::UTC);
+            let until = human_time(entry.credentials.expiration);
             match served {
                 login::Served::Cache(_) => eprintln!(
                     "Already logged in: profile '{profile}' as {} until {until} (use --force-refresh to renew).",
@@ -72,4 +72,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// "2026-11-22 14:27 UTC (in 59 min)": for people, on stderr.
+fn human_time(t: time::OffsetDateTime) -> String {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    let left = (t - time::OffsetDateTime::now_utc()).whole_minutes().max(0);
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    format!("{} (in {left} min)", utc.format(&fmt).unwrap_or_default())
 }

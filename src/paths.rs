@@ -1,7 +1,7 @@
 //! Where aws-login keeps its files. The layout is awscli-login's, so both tools can share a home:
 //! `$AWSCLI_LOGIN_ROOT/.aws-login/` (default `~/.aws-login/`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Error;
 
@@ -29,8 +29,7 @@ impl Paths {
     }
 
     /// The `.aws-login` directory itself.
-    #[cfg(test)]
-    pub fn root(&self) -> &Path {
+    pub fn root(&self) -> &std::path::Path {
         &self.root
     }
 

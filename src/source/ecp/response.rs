@@ -114,20 +114,69 @@ mod tests {
 
     const URL: &str = "https://idp.example.edu/idp/profile/SAML2/SOAP/ECP";
 
+    /// Runs xmlsec1 on a standalone Response signed by the test IdP; true if it verifies.
+    fn xmlsec_verifies(response: &[u8]) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("response.xml");
+        std::fs::write(&file, response).unwrap();
+        let cert = format!(
+            "{}/fixtures/ecp_success.cert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let out = std::process::Command::new("xmlsec1")
+            .args(["--verify", "--pubkey-cert-pem", &cert])
+            .args([
+                "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+            ])
+            .arg(&file)
+            .output()
+            .expect("xmlsec1 is needed for this test: run tests/stack/install.sh");
+        out.status.success()
+    }
+
     #[test]
-    fn success_yields_roles_and_a_standalone_response() {
-        let login = parse(&fixture("ecp_success.xml"), URL).unwrap();
-        assert_eq!(login.grants.roles.len(), 3);
+    fn success_yields_roles_and_a_standalone_response_whose_signature_verifies() {
+        // A real answer of the test IdP (pysaml2), signed with fixtures/ecp_success.cert.pem.
+        let doc = fixture("ecp_success.xml");
+        let login = parse(&doc, URL).unwrap();
+        let roles: Vec<_> = login
+            .grants
+            .roles
+            .iter()
+            .map(|r| r.role_arn.as_str())
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                "arn:aws:iam::111122223333:role/ReadOnly",
+                "arn:aws:iam::111122223333:role/Developer",
+                "arn:aws:iam::444455556666:role/team/Admin",
+                "arn:aws:iam::444455556666:role/Auditor",
+            ]
+        );
         assert_eq!(login.grants.session_duration, Some(28800));
+
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(login.saml_response.expose())
             .unwrap();
         let text = String::from_utf8(decoded.clone()).unwrap();
-        assert!(text.starts_with("<saml2p:Response"), "{text}");
-        // soap11 was declared only on the Envelope; it must travel with the Response.
-        assert!(text.contains(r#"xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/""#));
-        let alone = xml::parse(&decoded).unwrap();
-        assert!(alone.is(NS_PROTOCOL, "Response"));
+        // saml2p is declared only on the Envelope; it must travel with the Response.
+        assert!(
+            text.starts_with(
+                "<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\""
+            ),
+            "{text}"
+        );
+        assert!(xml::parse(&decoded).unwrap().is(NS_PROTOCOL, "Response"));
+        assert!(
+            xmlsec_verifies(&decoded),
+            "the extracted Response must still verify"
+        );
+
+        // The check can fail: the same bytes with one role changed do not verify.
+        let tampered = text.replacen("role/Auditor", "role/Auditer", 1);
+        assert!(!xmlsec_verifies(tampered.as_bytes()));
     }
 
     #[test]

@@ -1,0 +1,380 @@
+//! Shared machinery for the integration tests: a fresh test IdP and STS front per test (real
+//! servers on loopback, see tests/idp and tests/sts), a throwaway HOME, and runners for the
+//! built binary, the real AWS CLI and boto3. Everything runs without a terminal.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_aws-login");
+
+/// Test users from tests/idp/users.json.
+pub const ALICE_PW: &str = "alice-pw-Q7";
+pub const BOB_PW: &str = "bob-pw-K2";
+pub const DEVELOPER: &str = "arn:aws:iam::111122223333:role/Developer";
+pub const PROVIDER: &str = "arn:aws:iam::111122223333:saml-provider/TestIdP";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    let p = repo().join(".stack/venv/bin").join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run tests/stack/install.sh (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// The test IdP and the STS front, stopped when dropped.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    children: Vec<Child>,
+    pub ecp_url: String,
+    pub idp_url: String,
+    pub sts_url: String,
+}
+
+impl Stack {
+    pub fn start() -> Stack {
+        Stack::with_knobs("{}", "{}")
+    }
+
+    pub fn with_knobs(idp_knobs: &str, sts_knobs: &str) -> Stack {
+        let dir = tempfile::tempdir().unwrap();
+        let py = venv_bin("python");
+        let spawn = |script: &str, extra: &[&str], log: &str| -> Child {
+            let log = std::fs::File::create(dir.path().join(log)).unwrap();
+            Command::new(&py)
+                .arg(repo().join(script))
+                .arg("--state-dir")
+                .arg(dir.path())
+                .arg("--die-with-parent")
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap()
+        };
+        let cert = dir.path().join("idp-cert.pem");
+        let idp = spawn("tests/idp/idp.py", &["--knobs", idp_knobs], "idp.stderr");
+        let sts = spawn(
+            "tests/sts/front.py",
+            &["--idp-cert", cert.to_str().unwrap(), "--knobs", sts_knobs],
+            "sts.stderr",
+        );
+        let mut stack = Stack {
+            dir,
+            children: vec![idp, sts],
+            ecp_url: String::new(),
+            idp_url: String::new(),
+            sts_url: String::new(),
+        };
+        let idp = stack.ready("idp.json");
+        let sts = stack.ready("sts.json");
+        stack.ecp_url = idp["ecp_url"].as_str().unwrap().to_string();
+        stack.idp_url = idp["base_url"].as_str().unwrap().to_string();
+        stack.sts_url = sts["url"].as_str().unwrap().to_string();
+        stack
+    }
+
+    fn ready(&mut self, file: &str) -> Value {
+        let path = self.dir.path().join(file);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return serde_json::from_str(&text).unwrap();
+            }
+            for c in &mut self.children {
+                if let Ok(Some(status)) = c.try_wait() {
+                    panic!(
+                        "a test server exited ({status}) before {file}:\n{}",
+                        self.server_output()
+                    );
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {file} after 60 s:\n{}",
+                self.server_output()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    pub fn server_output(&self) -> String {
+        ["idp.stderr", "sts.stderr"]
+            .iter()
+            .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn log(&self, file: &str) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.path().join(file))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// One entry per ECP request the IdP handled.
+    pub fn idp_log(&self) -> Vec<Value> {
+        self.log("idp.log.jsonl")
+    }
+
+    /// One entry per request the STS front handled.
+    pub fn sts_log(&self) -> Vec<Value> {
+        self.log("sts.log.jsonl")
+    }
+
+    /// AssumeRoleWithSAML calls only.
+    pub fn sts_assumes(&self) -> Vec<Value> {
+        self.sts_log()
+            .into_iter()
+            .filter(|e| e["action"] == "AssumeRoleWithSAML")
+            .collect()
+    }
+
+    pub fn idp_control(&self, knobs: &str) {
+        post_json(&self.idp_url, "/_control", knobs);
+    }
+
+    pub fn sts_control(&self, knobs: &str) {
+        post_json(&self.sts_url, "/_control", knobs);
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 POST to a loopback test server.
+fn post_json(base: &str, path: &str, body: &str) {
+    let authority = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(authority).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "{answer}"
+    );
+}
+
+/// A throwaway home directory with aws-login's and the AWS CLI's files.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn login_dir(&self) -> PathBuf {
+        self.path().join(".aws-login")
+    }
+
+    pub fn cache_file(&self, profile: &str) -> PathBuf {
+        self.login_dir()
+            .join("cache")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Appends a section to ~/.aws-login/config.
+    pub fn profile(&self, name: &str, settings: &str) -> &Self {
+        let dir = self.login_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("config"))
+            .unwrap();
+        writeln!(f, "[{name}]\n{}\n", settings.trim()).unwrap();
+        self
+    }
+
+    /// A profile for `user` at the stack's IdP, plus the AWS CLI profile that runs us.
+    pub fn ecp_profile(&self, stack: &Stack, name: &str, extra: &str) -> &Self {
+        self.profile(
+            name,
+            &format!("ecp_endpoint_url = {}\n{}", stack.ecp_url, extra.trim()),
+        );
+        let aws = self.path().join(".aws");
+        std::fs::create_dir_all(&aws).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(aws.join("config"))
+            .unwrap();
+        let section = if name == "default" {
+            "default".to_string()
+        } else {
+            format!("profile {name}")
+        };
+        writeln!(
+            f,
+            "[{section}]\nregion = us-east-1\ncredential_process = {BIN} --profile {name}\n"
+        )
+        .unwrap();
+        self
+    }
+
+    /// Every file under the home directory with its contents, to prove a failure changed nothing.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    out.push((p.clone(), Vec::new()));
+                    walk(&p, out);
+                } else {
+                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.path(), &mut out);
+        out.sort();
+        out
+    }
+
+    fn command(&self, stack: &Stack, program: &Path) -> Command {
+        let mut c = Command::new("setsid");
+        // -w: wait and pass the exit status through. A new session has no controlling terminal.
+        c.arg("-w").arg(program);
+        c.env_clear()
+            .env(
+                "PATH",
+                format!(
+                    "{}:/usr/local/bin:/usr/bin:/bin",
+                    venv_bin("python").parent().unwrap().display()
+                ),
+            )
+            .env("HOME", self.path())
+            .env("LANG", "C.UTF-8")
+            .env("AWS_CONFIG_FILE", self.path().join(".aws/config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.path().join(".aws/credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL_STS", &stack.sts_url)
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs aws-login with no terminal.
+    pub fn run(&self, stack: &Stack, args: &[&str]) -> Run {
+        Run(self
+            .command(stack, Path::new(BIN))
+            .args(args)
+            .output()
+            .unwrap())
+    }
+
+    /// Runs aws-login with extra environment variables.
+    pub fn run_with_env(&self, stack: &Stack, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut c = self.command(stack, Path::new(BIN));
+        c.args(args).envs(env.iter().copied());
+        Run(c.output().unwrap())
+    }
+
+    /// Runs the real AWS CLI (v1).
+    pub fn aws(&self, stack: &Stack, args: &[&str]) -> Run {
+        Run(self
+            .command(stack, &venv_bin("aws"))
+            .args(args)
+            .output()
+            .unwrap())
+    }
+
+    /// Runs a Python snippet with boto3 available.
+    pub fn python(&self, stack: &Stack, code: &str) -> Run {
+        Run(self
+            .command(stack, &venv_bin("python"))
+            .arg("-c")
+            .arg(code)
+            .output()
+            .unwrap())
+    }
+}
+
+/// A finished process, with helpers that print everything when an assertion fails.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code(),
+            0,
+            "expected success\nstdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Asserts a failure with `code`, nothing on stdout, and one line on stderr; returns it.
+    pub fn fails(self, code: i32) -> String {
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout: {}\nstderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
+        assert_eq!(self.stdout(), "", "stdout must stay empty on failure");
+        let err = self.stderr();
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "one sentence expected, got: {err}"
+        );
+        err
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
+    }
+}

@@ -1,0 +1,70 @@
+//! Duo MFA through the IdP's factor and passcode headers.
+
+mod common;
+
+use common::*;
+
+fn bob(stack: &Stack, extra: &str) -> Home {
+    let home = Home::new();
+    home.ecp_profile(
+        stack,
+        "b",
+        &format!("username = bob\npassword = {BOB_PW}\nrole_arn = {DEVELOPER}\n{extra}"),
+    );
+    home
+}
+
+#[test]
+fn push_is_approved_after_a_wait() {
+    let stack = Stack::with_knobs(r#"{"duo_delay": 1}"#, "{}");
+    let home = bob(&stack, "factor = push");
+    home.run(&stack, &["--profile", "b"]).ok();
+    let log = stack.idp_log();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["duo_prompt"], true);
+    assert_eq!(log[0]["factor"], "push");
+    assert_eq!(log[0]["outcome"], "success");
+    assert!(log[0]["handling_ms"].as_f64().unwrap() >= 1000.0);
+}
+
+#[test]
+fn passcode_from_the_profile() {
+    let stack = Stack::start();
+    let home = bob(&stack, "factor = passcode\npasscode = 123456");
+    let out = home.run(&stack, &["--profile", "b"]).ok();
+    assert!(!out.stderr().contains("123456"));
+    let log = stack.idp_log();
+    assert_eq!(
+        (log[0]["factor"].as_str(), log[0]["duo_prompt"].as_bool()),
+        (Some("passcode"), Some(false))
+    );
+}
+
+#[test]
+fn passcode_flag_implies_the_passcode_factor() {
+    let stack = Stack::start();
+    let home = bob(&stack, "factor = push");
+    home.run(&stack, &["--profile", "b", "--passcode", "123456"])
+        .ok();
+    assert_eq!(stack.idp_log()[0]["factor"], "passcode");
+}
+
+#[test]
+fn denied_push_fails_clearly_and_stores_nothing() {
+    let stack = Stack::with_knobs(r#"{"duo": "deny"}"#, "{}");
+    let home = bob(&stack, "factor = push");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["--profile", "b"]).fails(7);
+    assert!(err.contains("denied"), "{err}");
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.sts_log().is_empty(), "STS must not be called");
+}
+
+#[test]
+fn wrong_passcode_fails_clearly() {
+    let stack = Stack::start();
+    let home = bob(&stack, "factor = passcode\npasscode = 000000");
+    let err = home.run(&stack, &["--profile", "b"]).fails(7);
+    assert!(!err.contains("000000"), "{err}");
+    assert_eq!(stack.idp_log()[0]["outcome"], "bad_passcode");
+}
