@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs what the loopback test stack (test IdP + STS front) needs:
+#   * Debian packages: xmlsec1/openssl (signing, keys) and a few tools later
+#     tests use (dbus, gnome-keyring, secret-tool, strace);
+#   * a virtualenv at $REPO/.stack/venv with the pinned Python packages.
+# Idempotent and fast on reruns: apt is skipped when every binary exists, pip
+# is skipped when the stamp matches the requirements hash.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+STACK="$REPO/.stack"
+VENV="$STACK/venv"
+REQS="$HERE/requirements.txt"
+LOG="$STACK/install.log"
+
+mkdir -p "$STACK"
+# Everything under .stack is machine-local: keep it out of git.
+[[ -f "$STACK/.gitignore" ]] || echo '*' >"$STACK/.gitignore"
+# Several test binaries may call us at once: serialise on a lock file.
+exec 9>"$STACK/.install.lock"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+
+fail() {
+  echo "install.sh: $*" >&2
+  if [[ -s "$LOG" ]]; then tail -n 30 "$LOG" >&2; fi
+  exit 1
+}
+
+# --- Debian packages --------------------------------------------------------
+# binary -> package that provides it
+declare -A BIN_PKG=(
+  [xmlsec1]=xmlsec1
+  [openssl]=openssl
+  [dbus-daemon]=dbus
+  [gnome-keyring-daemon]=gnome-keyring
+  [secret-tool]=libsecret-tools
+  [strace]=strace
+)
+missing=()
+for bin in "${!BIN_PKG[@]}"; do
+  command -v "$bin" >/dev/null 2>&1 || missing+=("${BIN_PKG[$bin]}")
+done
+# Debian's own python3 needs python3-venv for `python3 -m venv`.
+"${STACK_PYTHON:-python3}" -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+if ((${#missing[@]})); then
+  SUDO=""
+  [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_install() { $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1; }
+  # Only refresh the package lists when installing from the current ones fails
+  # (no lists yet, or lists so old that the files are gone from the mirror).
+  if ! apt_install; then
+    $SUDO apt-get update -q >>"$LOG" 2>&1 || fail "apt-get update failed"
+    apt_install || fail "apt-get install ${missing[*]} failed"
+  fi
+fi
+
+# --- Python virtualenv ------------------------------------------------------
+PY="${STACK_PYTHON:-python3}"
+command -v "$PY" >/dev/null 2>&1 || fail "no $PY on PATH"
+# The stamp covers the requirements and the interpreter that built the venv.
+want="$( { cat "$REQS"; "$PY" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+stamp="$VENV/.stack-stamp"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$VENV/bin/python" -c '' 2>/dev/null; then
+  echo "stack ready (cached): $VENV"
+  exit 0
+fi
+
+rm -rf "$VENV"
+"$PY" -m venv "$VENV" >>"$LOG" 2>&1 || fail "python -m venv failed"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQS" >>"$LOG" 2>&1 \
+  || fail "pip install failed"
+# Smoke check: the modules the servers import, and xmlsec1 for pysaml2.
+"$VENV/bin/python" -c 'import saml2.server, moto.server, lxml.etree, boto3, pytest' >>"$LOG" 2>&1 \
+  || fail "installed packages do not import"
+echo "$want" >"$stamp"
+echo "stack ready: $VENV"
