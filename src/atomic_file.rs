@@ -9,10 +9,7 @@ use std::path::Path;
 /// Creates `dir` and its missing parents with mode `0700`, and tightens `dir` itself to `0700`
 /// if it already existed with looser bits.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
     if mode != 0o700 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
@@ -59,9 +56,6 @@ mod tests {
         fs::create_dir(&dir).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         private_dir(&dir).unwrap();
-        assert_eq!(
-            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
-            0o700
-        );
+        assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
     }
 }

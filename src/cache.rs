@@ -12,9 +12,10 @@ use crate::error::Error;
 use crate::paths::Paths;
 
 const FORMAT_VERSION: u32 = 1;
-/// Refresh this long before expiry: botocore re-runs credential_process inside its own 15-minute
-/// advisory window, so serving credentials closer to expiry makes SDKs spawn us on every call.
-const DEFAULT_MARGIN: Duration = Duration::minutes(15);
+/// Refresh this long before expiry by default: botocore re-runs credential_process inside its
+/// own 15-minute advisory window, so serving credentials closer to expiry makes SDKs spawn us on
+/// every call.
+pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
 /// A cache file is a few hundred bytes; anything far larger was not written by us.
 const MAX_SIZE: u64 = 64 * 1024;
 
@@ -31,11 +32,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(
-        credentials: Credentials,
-        role: &crate::saml::Role,
-        username: Option<String>,
-    ) -> Self {
+    pub fn new(credentials: Credentials, role: &crate::saml::Role, username: Option<String>) -> Self {
         Entry {
             version: FORMAT_VERSION,
             credentials,
@@ -46,11 +43,11 @@ impl Entry {
         }
     }
 
-    /// Still good for longer than the safety margin: 15 minutes, capped at half the lifetime so
-    /// that short-lived credentials are served at all.
-    pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
+    /// Still good for longer than the safety margin, capped at half the lifetime so that
+    /// short-lived credentials are served at all.
+    pub fn is_fresh(&self, now: OffsetDateTime, margin: Duration) -> bool {
         let lifetime = self.credentials.expiration - self.issued;
-        let margin = DEFAULT_MARGIN.min(lifetime / 2).max(Duration::ZERO);
+        let margin = margin.min(lifetime / 2).max(Duration::ZERO);
         self.credentials.expiration - now > margin
     }
 }
@@ -65,10 +62,7 @@ pub struct Cache {
 
 impl Cache {
     pub fn new(paths: &Paths, profile: &str) -> Self {
-        Cache {
-            root: paths.root().to_path_buf(),
-            path: paths.cache_file(profile),
-        }
+        Cache { root: paths.root().to_path_buf(), path: paths.cache_file(profile) }
     }
 
     pub fn path(&self) -> &Path {
@@ -78,7 +72,8 @@ impl Cache {
     /// The cached entry, `None` if there is none. A file that cannot be understood is an error
     /// (never silently replaced), so nothing is lost without the user knowing.
     pub fn load(&self) -> Result<Option<Entry>, Error> {
-        let corrupt = |detail: String| Error::CacheCorrupt {
+        let corrupt = |detail: String| Error::Unreadable {
+            what: "cached credentials",
             path: self.path.clone(),
             detail,
         };
@@ -88,10 +83,7 @@ impl Cache {
             Err(e) => return Err(Error::file("read", &self.path, e)),
         };
         if bytes.len() as u64 > MAX_SIZE {
-            return Err(corrupt(format!(
-                "it is {} bytes, far larger than any cache file",
-                bytes.len()
-            )));
+            return Err(corrupt(format!("it is {} bytes, far larger than any cache file", bytes.len())));
         }
         #[derive(serde::Deserialize)]
         struct Version {
@@ -99,22 +91,15 @@ impl Cache {
         }
         let v: Version = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
         if v.version != FORMAT_VERSION {
-            return Err(corrupt(format!(
-                "format version {} is not one this aws-login reads",
-                v.version
-            )));
+            return Err(corrupt(format!("format version {} is not one this aws-login reads", v.version)));
         }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| corrupt(e.to_string()))
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(e.to_string()))
     }
 
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
-        let json =
-            serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
         atomic_file::private_dir(&self.root).map_err(|e| Error::file("secure", &self.root, e))?;
-        atomic_file::write_private(&self.path, &json)
-            .map_err(|e| Error::file("write", &self.path, e))
+        atomic_file::write_private(&self.path, &json).map_err(|e| Error::file("write", &self.path, e))
     }
 }
 
@@ -136,21 +121,19 @@ mod tests {
             session_token: Secret::new("tok"),
             expiration: issued + lifetime,
         };
-        Entry {
-            issued,
-            ..Entry::new(creds, &role, Some("alice".into()))
-        }
+        Entry { issued, ..Entry::new(creds, &role, Some("alice".into())) }
     }
 
     #[test]
     fn freshness_margin_is_15_minutes_capped_at_half_the_lifetime() {
         let t0 = OffsetDateTime::now_utc();
         let hour = entry(t0, Duration::hours(1));
-        assert!(hour.is_fresh(t0 + Duration::minutes(44)));
-        assert!(!hour.is_fresh(t0 + Duration::minutes(45)));
+        assert!(hour.is_fresh(t0 + Duration::minutes(44), DEFAULT_MARGIN));
+        assert!(!hour.is_fresh(t0 + Duration::minutes(45), DEFAULT_MARGIN));
         let short = entry(t0, Duration::minutes(10));
-        assert!(short.is_fresh(t0 + Duration::minutes(4)));
-        assert!(!short.is_fresh(t0 + Duration::minutes(5)));
+        assert!(short.is_fresh(t0 + Duration::minutes(4), DEFAULT_MARGIN));
+        assert!(!short.is_fresh(t0 + Duration::minutes(5), DEFAULT_MARGIN));
+        assert!(!hour.is_fresh(t0 + Duration::minutes(30), Duration::minutes(31)), "configurable");
     }
 
     #[test]
@@ -158,29 +141,15 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let cache = Cache::new(&Paths::with_root(home.path().to_path_buf()), "prod");
         assert_eq!(cache.load().unwrap(), None);
-        let e = entry(
-            OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
-            Duration::hours(1),
-        );
+        let e = entry(OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(), Duration::hours(1));
         cache.store(&e).unwrap();
         assert_eq!(cache.load().unwrap(), Some(e));
 
-        for junk in [
-            "",
-            "{",
-            "{\"version\":1}",
-            "{\"version\":9}",
-            "[]",
-            "\u{0}\u{1}",
-        ] {
+        for junk in ["", "{", "{\"version\":1}", "{\"version\":9}", "[]", "\u{0}\u{1}"] {
             std::fs::write(cache.path(), junk).unwrap();
             let err = cache.load().unwrap_err();
-            assert_eq!(err.exit_code(), exit::CACHE_CORRUPT, "{junk:?}");
-            assert_eq!(
-                std::fs::read_to_string(cache.path()).unwrap(),
-                junk,
-                "left as it was"
-            );
+            assert_eq!(err.exit_code(), exit::UNREADABLE, "{junk:?}");
+            assert_eq!(std::fs::read_to_string(cache.path()).unwrap(), junk, "left as it was");
         }
     }
 }

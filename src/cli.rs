@@ -29,6 +29,8 @@ pub enum Command {
     Login(LoginArgs),
     /// Print credentials as credential_process JSON (the default when no command is given).
     Process(ProcessArgs),
+    /// Delete cached credentials (and with --purge the IdP session and stored password).
+    Logout(LogoutArgs),
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +42,18 @@ pub struct LoginArgs {
 
 #[derive(Debug, Args)]
 pub struct ProcessArgs {}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Every profile, not just one.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Also forget the IdP session cookies and the keyring password of the profile's IdP
+    /// account; other profiles using the same account must log in with a password again.
+    #[arg(long)]
+    pub purge: bool,
+}
 
 /// Profile selection and per-run overrides (global: accepted before or after the command) of the profile's settings in `~/.aws-login/config`.
 /// The underscore spellings are accepted for awscli-login 1.0 compatibility.

@@ -29,14 +29,13 @@ pub struct Settings {
     /// `None` means "do not send DurationSeconds" (awscli-login's `0`).
     pub duration: Option<u32>,
     pub duo_headers: HeaderNames,
+    /// Refresh credentials this long before they expire (capped at half their lifetime).
+    pub refresh_margin: time::Duration,
 }
 
 /// The profile name from the flag (or `AWS_PROFILE`, which clap already folded in), else `default`.
 pub fn profile_name(args: &ProfileArgs) -> String {
-    args.profile
-        .clone()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| DEFAULT_PROFILE.to_string())
+    args.profile.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| DEFAULT_PROFILE.to_string())
 }
 
 /// Loads the profile's section and applies the flags over it.
@@ -44,26 +43,18 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
     let profile = profile_name(args);
     let path = paths.config();
     let file = read_ini(&path)?;
-    let section = file
-        .as_ref()
-        .and_then(|ini| ini.section(Some(profile.as_str())));
+    let section = file.as_ref().and_then(|ini| ini.section(Some(profile.as_str())));
 
     // A flag wins over the file whenever it is given, even when empty (awscli-login #64).
     let get = |key: &str, flag: &Option<String>| -> Option<String> {
-        flag.clone()
-            .or_else(|| section.and_then(|s| s.get(key)).map(str::to_string))
+        flag.clone().or_else(|| section.and_then(|s| s.get(key)).map(str::to_string))
     };
 
-    let Some(ecp_endpoint_url) =
-        get("ecp_endpoint_url", &args.ecp_endpoint_url).filter(|v| !v.is_empty())
+    let Some(ecp_endpoint_url) = get("ecp_endpoint_url", &args.ecp_endpoint_url).filter(|v| !v.is_empty())
     else {
         return Err(match section {
             None => Error::ProfileNotFound { profile, path },
-            Some(_) => Error::MissingSetting {
-                profile,
-                key: "ecp_endpoint_url",
-                path,
-            },
+            Some(_) => Error::MissingSetting { profile, key: "ecp_endpoint_url", path },
         });
     };
     validate_url(&ecp_endpoint_url)?;
@@ -88,8 +79,15 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
             factor: non_empty(get("http_header_factor", &None)),
             passcode: non_empty(get("http_header_passcode", &None)),
         },
+        refresh_margin: parse_margin(get("refresh_margin", &None).as_deref())?,
         profile,
     })
+}
+
+/// Every profile named in the config file.
+pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {
+    let path = paths.config();
+    Ok(read_ini(&path)?.map(|ini| ini.sections().flatten().map(str::to_string).collect()).unwrap_or_default())
 }
 
 /// Reads the config file if it exists, without escapes or quote handling so that values (a
@@ -99,44 +97,37 @@ fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
-            return Err(Error::ConfigUnreadable {
-                path: path.to_path_buf(),
-                source,
-            });
+            return Err(Error::ConfigUnreadable { path: path.to_path_buf(), source });
         }
     };
-    let opt = ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        ..ParseOption::default()
-    };
+    let opt = ParseOption { enabled_quote: false, enabled_escape: false, ..ParseOption::default() };
     Ini::load_from_str_opt(&text, opt)
         .map(Some)
-        .map_err(|e| Error::ConfigSyntax {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })
+        .map_err(|e| Error::ConfigSyntax { path: path.to_path_buf(), detail: e.to_string() })
 }
 
 fn parse_duration(value: Option<&str>) -> Result<Option<u32>, Error> {
     let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let bad = |why: &str| Error::BadSetting {
-        key: "duration",
-        value: raw.to_string(),
-        why: why.to_string(),
-    };
-    let secs: u32 = raw
-        .parse()
-        .map_err(|_| bad("it must be a whole number of seconds"))?;
+    let bad = |why: &str| Error::BadSetting { key: "duration", value: raw.to_string(), why: why.to_string() };
+    let secs: u32 = raw.parse().map_err(|_| bad("it must be a whole number of seconds"))?;
     match secs {
         0 => Ok(None),
         s if DURATION_RANGE.contains(&s) => Ok(Some(s)),
-        _ => Err(bad(
-            "it must be between 900 and 43200 seconds, or 0 to let STS decide",
-        )),
+        _ => Err(bad("it must be between 900 and 43200 seconds, or 0 to let STS decide")),
     }
+}
+
+fn parse_margin(value: Option<&str>) -> Result<time::Duration, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(crate::cache::DEFAULT_MARGIN);
+    };
+    raw.parse::<u32>().map(|s| time::Duration::seconds(s.into())).map_err(|_| Error::BadSetting {
+        key: "refresh_margin",
+        value: raw.to_string(),
+        why: "it must be a whole number of seconds".into(),
+    })
 }
 
 fn validate_url(url: &str) -> Result<(), Error> {
@@ -178,14 +169,7 @@ mod tests {
         assert_eq!(s.factor, FactorSetting::Factor(Factor::Push));
         assert_eq!(s.duration, Some(3600));
 
-        let p = load_with(
-            FILE,
-            ProfileArgs {
-                profile: Some("prod".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let p = load_with(FILE, ProfileArgs { profile: Some("prod".into()), ..Default::default() }).unwrap();
         assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
         assert_eq!(p.factor, FactorSetting::Off);
         assert_eq!(p.duration, None);
@@ -208,14 +192,8 @@ mod tests {
 
     #[test]
     fn missing_profile_and_bad_values_are_clear_errors() {
-        let e = load_with(
-            FILE,
-            ProfileArgs {
-                profile: Some("nope".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap_err();
+        let e =
+            load_with(FILE, ProfileArgs { profile: Some("nope".into()), ..Default::default() }).unwrap_err();
         assert_eq!(e.exit_code(), crate::error::exit::PROFILE_NOT_FOUND);
         assert!(e.to_string().contains("[nope]"), "{e}");
 
@@ -223,34 +201,19 @@ mod tests {
         assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
 
         for d in ["60", "50000", "1h"] {
-            let args = ProfileArgs {
-                duration: Some(d.into()),
-                ..Default::default()
-            };
+            let args = ProfileArgs { duration: Some(d.into()), ..Default::default() };
             let e = load_with(FILE, args).unwrap_err();
             assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING, "{d}");
         }
-        let args = ProfileArgs {
-            factor: Some("fax".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            load_with(FILE, args).unwrap_err().exit_code(),
-            crate::error::exit::INVALID_FACTOR
-        );
+        let args = ProfileArgs { factor: Some("fax".into()), ..Default::default() };
+        assert_eq!(load_with(FILE, args).unwrap_err().exit_code(), crate::error::exit::INVALID_FACTOR);
     }
 
     #[test]
     fn flags_alone_are_enough() {
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::with_root(home.path().join(".aws-login"));
-        let args = ProfileArgs {
-            ecp_endpoint_url: Some("https://idp/ecp".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            load(&paths, &args).unwrap().ecp_endpoint_url,
-            "https://idp/ecp"
-        );
+        let args = ProfileArgs { ecp_endpoint_url: Some("https://idp/ecp".into()), ..Default::default() };
+        assert_eq!(load(&paths, &args).unwrap().ecp_endpoint_url, "https://idp/ecp");
     }
 }

@@ -9,6 +9,7 @@ use thiserror::Error;
 pub mod exit {
     pub const OK: i32 = 0;
     pub const UNEXPECTED: i32 = 1;
+    pub const ALREADY_LOGGED_OUT: i32 = 3;
     pub const PROFILE_NOT_FOUND: i32 = 4;
     pub const BAD_SETTING: i32 = 5;
     pub const INVALID_FACTOR: i32 = 6;
@@ -20,7 +21,8 @@ pub mod exit {
     pub const IDP_ERROR: i32 = 21;
     pub const STS_REJECTED: i32 = 22;
     pub const NEEDS_TERMINAL: i32 = 23;
-    pub const CACHE_CORRUPT: i32 = 24;
+    pub const UNREADABLE: i32 = 24;
+    pub const LOCKED: i32 = 25;
 }
 
 #[derive(Debug, Error)]
@@ -35,24 +37,13 @@ pub enum Error {
     ProfileNotFound { profile: String, path: PathBuf },
 
     #[error("profile '{profile}' has no {key}: set it in {} or pass --{}", path.display(), key.replace('_', "-"))]
-    MissingSetting {
-        profile: String,
-        key: &'static str,
-        path: PathBuf,
-    },
+    MissingSetting { profile: String, key: &'static str, path: PathBuf },
 
     #[error("{key} = '{value}' is not valid: {why}")]
-    BadSetting {
-        key: &'static str,
-        value: String,
-        why: String,
-    },
+    BadSetting { key: &'static str, value: String, why: String },
 
     #[error("cannot read {}: {source}", path.display())]
-    ConfigUnreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ConfigUnreadable { path: PathBuf, source: std::io::Error },
 
     #[error("{} is not a valid INI file ({detail}); fix the line it names", path.display())]
     ConfigSyntax { path: PathBuf, detail: String },
@@ -60,10 +51,12 @@ pub enum Error {
     #[error("'{0}' is not a Duo factor: use auto, push, passcode, sms or phone (or off)")]
     InvalidFactor(String),
 
-    #[error(
-        "the IdP at {host} rejected the username or password for '{username}'; check them and try again"
-    )]
+    #[error("the IdP at {host} rejected the username or password for '{username}'; check them and try again")]
     WrongPassword { username: String, host: String },
+
+    /// The IdP no longer honours the session cookies; a password login follows.
+    #[error("the IdP session has ended; log in again with `aws-login login`")]
+    SessionRefused,
 
     #[error("the IdP refused the login: {message}")]
     AuthnFailed { message: String },
@@ -73,29 +66,21 @@ pub enum Error {
     )]
     NotEcp { url: String, found: String },
 
-    #[error(
-        "the IdP answered with a SOAP fault: {0}; try again later or contact your IdP's administrators"
-    )]
+    #[error("the IdP answered with a SOAP fault: {0}; try again later or contact your IdP's administrators")]
     SoapFault(String),
 
     #[error("the IdP answered HTTP {status} for {url}; check ecp_endpoint_url")]
     IdpStatus { status: u16, url: String },
 
     #[error("cannot reach {what} at {url}: {detail}; check the URL and your network")]
-    Network {
-        what: &'static str,
-        url: String,
-        detail: String,
-    },
+    Network { what: &'static str, url: String, detail: String },
 
     #[error(
         "the SAML assertion holds a role value that is not a role/provider ARN pair: '{0}'; ask your IdP's administrators to fix the role attribute"
     )]
     RoleParse(String),
 
-    #[error(
-        "the SAML assertion grants no AWS roles to this user; ask your IdP's administrators for access"
-    )]
+    #[error("the SAML assertion grants no AWS roles to this user; ask your IdP's administrators for access")]
     NoRoles,
 
     #[error("role_arn {wanted} is not among the roles the IdP granted ({available}); fix role_arn")]
@@ -114,15 +99,25 @@ pub enum Error {
     )]
     NeedsTerminal { what: &'static str, profile: String },
 
-    #[error("the cached credentials in {} are unreadable ({detail}); delete that file and log in again", path.display())]
-    CacheCorrupt { path: PathBuf, detail: String },
+    #[error("the {what} in {} is unreadable ({detail}); delete that file and log in again", path.display())]
+    Unreadable { what: &'static str, path: PathBuf, detail: String },
+
+    #[error(
+        "a Duo push for profile '{profile}' went unanswered {ago_min} min ago, so none is sent without a terminal for {left_min} more min; run `aws-login login --profile {profile}` in a terminal"
+    )]
+    PushHeldBack { profile: String, ago_min: u64, left_min: u64 },
+
+    #[error(
+        "another aws-login has been logging in for profile '{profile}' for over {waited} s; stop it, or delete {} if none is running",
+        path.display()
+    )]
+    LockTimeout { profile: String, waited: u64, path: PathBuf },
+
+    #[error("already logged out: profile '{profile}' has no cached credentials")]
+    AlreadyLoggedOut { profile: String },
 
     #[error("cannot {action} {}: {source}", path.display())]
-    File {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    File { action: &'static str, path: PathBuf, source: std::io::Error },
 
     #[error("{0}")]
     Unexpected(String),
@@ -135,24 +130,22 @@ impl Error {
             ProfileNotFound { .. } => exit::PROFILE_NOT_FOUND,
             MissingSetting { .. } | BadSetting { .. } | ConfigSyntax { .. } => exit::BAD_SETTING,
             InvalidFactor(_) => exit::INVALID_FACTOR,
-            WrongPassword { .. } | AuthnFailed { .. } => exit::AUTHN_FAILED,
+            WrongPassword { .. } | AuthnFailed { .. } | SessionRefused => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
             SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
             Network { .. } => exit::NETWORK,
             RoleParse(_) | NoRoles => exit::ROLE_PARSE,
             RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,
             StsRejected { .. } => exit::STS_REJECTED,
-            NeedsTerminal { .. } => exit::NEEDS_TERMINAL,
-            CacheCorrupt { .. } => exit::CACHE_CORRUPT,
+            NeedsTerminal { .. } | PushHeldBack { .. } => exit::NEEDS_TERMINAL,
+            Unreadable { .. } => exit::UNREADABLE,
+            LockTimeout { .. } => exit::LOCKED,
+            AlreadyLoggedOut { .. } => exit::ALREADY_LOGGED_OUT,
             NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
         }
     }
 
     pub fn file(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::File {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::File { action, path: path.into(), source }
     }
 }

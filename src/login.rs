@@ -1,14 +1,26 @@
 //! The one trip every command makes: settings → cached credentials still good? → otherwise an
 //! identity source → role choice → STS → cache. Sinks decide what to do with the result.
+//!
+//! Refresh order when the cache cannot serve:
+//! 1. under the profile's lock, read the cache again (another caller may have refreshed it);
+//! 2. the IdP session cookies (no password, no Duo) and the role remembered from the last login;
+//! 3. a full login when nothing needs typing (password from config or keyring, factor configured);
+//! 4. otherwise ask on the terminal, or, without one, fail at once saying what to run.
 
+use reqwest::Url;
 use time::OffsetDateTime;
 
+use crate::backoff::PushBackoff;
 use crate::cache::{Cache, Entry};
 use crate::cli::ProfileArgs;
 use crate::config::{self, Settings};
+use crate::cookies::Jar;
 use crate::error::Error;
+use crate::lock::ProfileLock;
 use crate::paths::Paths;
-use crate::source::ecp::{self, authn_request::ServiceProvider, duo::Factor, duo::FactorSetting};
+use crate::source::ecp::{
+    self, Auth, PasswordLogin, SamlLogin, ServiceProvider, duo::Factor, duo::FactorSetting,
+};
 use crate::{log, prompt, role_choice, sts};
 
 /// Where the credentials came from.
@@ -27,100 +39,120 @@ impl Served {
 
 /// Returns credentials for the profile, logging in only when the cache cannot serve them.
 /// The cache path touches no network, async runtime, TLS roots or keyring.
-pub fn credentials(
-    paths: &Paths,
-    args: &ProfileArgs,
-    force_refresh: bool,
-) -> Result<Served, Error> {
+pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Result<Served, Error> {
     let settings = config::load(paths, args)?;
     let cache = Cache::new(paths, &settings.profile);
+    if !force_refresh && let Some(entry) = servable(cache.load()?, &settings) {
+        log::debug(1, &format!("serving cached credentials from {}", cache.path().display()));
+        return Ok(Served::Cache(entry));
+    }
+
+    let _lock = ProfileLock::acquire(&paths.lock_file(&settings.profile), &settings.profile)?;
     let cached = cache.load()?;
-    if let Some(entry) = cached.as_ref().filter(|_| !force_refresh) {
-        let same_role = settings
-            .role_arn
-            .as_deref()
-            .is_none_or(|r| r == entry.role_arn);
-        if same_role && entry.is_fresh(OffsetDateTime::now_utc()) {
-            log::debug(
-                1,
-                &format!("serving cached credentials from {}", cache.path().display()),
-            );
-            return Ok(Served::Cache(entry.clone()));
-        }
+    if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {
+        log::debug(1, "another aws-login refreshed the credentials while this one waited");
+        return Ok(Served::Cache(entry));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot start the network runtime: {e}")))?;
-    let entry = runtime.block_on(login(&settings, cached.as_ref()))?;
+    let (entry, jar) = runtime.block_on(login(paths, &settings, cached.as_ref()))?;
+    // The login succeeded as a whole: only now change files.
+    jar.save()?;
     cache.store(&entry)?;
+    PushBackoff::new(paths, &settings.profile).clear();
     Ok(Served::Login(entry))
 }
 
-async fn login(settings: &Settings, cached: Option<&Entry>) -> Result<Entry, Error> {
+fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
+    let entry = cached?;
+    let same_role = settings.role_arn.as_deref().is_none_or(|r| r == entry.role_arn);
+    (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
+}
+
+async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<(Entry, Jar), Error> {
     let profile = settings.profile.as_str();
-    let username = match settings
-        .username
-        .clone()
-        .or_else(|| cached.and_then(|c| c.username.clone()))
-    {
+    let endpoint = Url::parse(&settings.ecp_endpoint_url)
+        .map_err(|e| Error::Unexpected(format!("ecp_endpoint_url: {e}")))?;
+    let username = match settings.username.clone().or_else(|| cached.and_then(|c| c.username.clone())) {
         Some(u) => u,
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
     };
-    let password = match &settings.password {
-        Some(p) => p.clone(),
-        None => prompt::secret(&format!("Password for {username}: "), "a password", profile)?,
+    let mut jar = Jar::open(paths, &username, &endpoint)?;
+    let http = ecp::http_client()?;
+    let sp = ServiceProvider::aws();
+
+    let saml = match ecp::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {
+        Ok(saml) => saml,
+        Err(Error::SessionRefused) => {
+            log::debug(1, "no live IdP session; logging in with a password");
+            password_login(paths, settings, &username, &endpoint, &sp, &http, &mut jar).await?
+        }
+        Err(e) => return Err(e),
     };
+    log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
+
+    let remembered = cached.map(|c| c.role_arn.as_str());
+    let role = role_choice::choose(&saml.grants.roles, settings.role_arn.as_deref(), remembered, profile)?;
+    log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
+    let credentials =
+        sts::assume_role_with_saml(profile, role, &saml.saml_response, settings.duration).await?;
+    Ok((Entry::new(credentials, role, Some(username)), jar))
+}
+
+async fn password_login(
+    paths: &Paths,
+    settings: &Settings,
+    username: &str,
+    endpoint: &Url,
+    sp: &ServiceProvider,
+    http: &reqwest::Client,
+    jar: &mut Jar,
+) -> Result<SamlLogin, Error> {
+    let profile = settings.profile.as_str();
     let factor = match settings.factor {
         FactorSetting::Factor(f) => Some(f),
         FactorSetting::Unset | FactorSetting::Off => None,
     };
+    // Unset leaves the choice to the IdP, whose default (`auto`) is a push.
+    let may_push = match settings.factor {
+        FactorSetting::Factor(f) => f.waits_for_device(),
+        FactorSetting::Unset => true,
+        FactorSetting::Off => false,
+    };
+    let terminal = prompt::terminal_available();
+    let backoff = PushBackoff::new(paths, profile);
+    if may_push && !terminal {
+        backoff.check()?;
+    }
+
+    let password = match &settings.password {
+        Some(p) => p.clone(),
+        None => prompt::secret(&format!("Password for {username}: "), "a password", profile)?,
+    };
     let passcode = match (factor, &settings.passcode) {
         (Some(Factor::Passcode), Some(code)) => Some(code.clone()),
-        (Some(Factor::Passcode), None) => {
-            Some(prompt::secret("Duo passcode: ", "a Duo passcode", profile)?)
-        }
+        (Some(Factor::Passcode), None) => Some(prompt::secret("Duo passcode: ", "a Duo passcode", profile)?),
         _ => None,
     };
-
-    let http = ecp::http_client()?;
-    let saml = ecp::login(
-        &http,
-        &ecp::Login {
-            endpoint: settings.ecp_endpoint_url.clone(),
-            username: username.clone(),
-            password,
-            factor,
-            passcode,
-            duo_headers: settings.duo_headers.clone(),
-            sp: ServiceProvider::aws(),
-        },
-    )
-    .await?;
-    log::debug(
-        1,
-        &format!("the IdP granted {} role(s)", saml.grants.roles.len()),
-    );
-
-    let remembered = cached.map(|c| c.role_arn.as_str());
-    let role = role_choice::choose(
-        &saml.grants.roles,
-        settings.role_arn.as_deref(),
-        remembered,
-        profile,
-    )?;
-    log::debug(
-        1,
-        &format!("assuming {role} through {}", role.principal_arn),
-    );
-    let credentials =
-        sts::assume_role_with_saml(profile, role, &saml.saml_response, settings.duration).await?;
-    Ok(Entry::new(credentials, role, Some(username)))
+    let login = PasswordLogin {
+        username: username.to_string(),
+        password,
+        factor,
+        passcode,
+        duo_headers: settings.duo_headers.clone(),
+    };
+    match ecp::exchange(http, endpoint, sp, Auth::Password(&login), jar).await {
+        Err(e @ Error::AuthnFailed { .. }) if may_push && !terminal => {
+            // A push nobody approved: hold the next one back rather than send a storm.
+            backoff.record();
+            Err(e)
+        }
+        other => other,
+    }
 }
 
 fn os_user() -> Option<String> {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok().filter(|u| !u.is_empty())
 }

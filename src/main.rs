@@ -1,13 +1,19 @@
 //! aws-login: parse the command line, run it, turn errors into one sentence and an exit code.
 
 mod atomic_file;
+mod backoff;
 mod cache;
 mod cli;
 mod config;
+mod cookies;
 mod credentials;
 mod error;
+#[allow(dead_code)] // wired in by the login flow
+mod keyring;
+mod lock;
 mod log;
 mod login;
+mod logout;
 mod paths;
 mod prompt;
 mod role_choice;
@@ -44,13 +50,26 @@ fn run(cli: &Cli) -> Result<(), Error> {
         None | Some(Command::Process(_)) => {
             let served = login::credentials(&paths, &cli.profile, false)?;
             let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "{}",
-                sink::process::to_json(&served.entry().credentials)
-            )
-            .and_then(|()| out.flush())
-            .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
+            writeln!(out, "{}", sink::process::to_json(&served.entry().credentials))
+                .and_then(|()| out.flush())
+                .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
+        }
+        Some(Command::Logout(args)) => {
+            let report = logout::logout(&paths, &cli.profile, args.all, args.purge)?;
+            match report.profiles.as_slice() {
+                [] => eprintln!("No cached credentials to delete."),
+                names => eprintln!("Logged out: deleted the cached credentials of {}.", quoted(names)),
+            }
+            if !report.accounts.is_empty() {
+                eprintln!("Forgot the IdP session and stored password of {}.", report.accounts.join(", "));
+            }
+            if !report.affected.is_empty() {
+                eprintln!(
+                    "Profiles {} use the same IdP account and will ask for a password at their next login.",
+                    quoted(&report.affected)
+                );
+            }
+            Ok(())
         }
         Some(Command::Login(args)) => {
             let served = login::credentials(&paths, &cli.profile, args.force_refresh)?;
@@ -63,10 +82,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     entry.role_arn
                 ),
                 login::Served::Login(_) => {
-                    eprintln!(
-                        "Logged in: profile '{profile}' as {} until {until}.",
-                        entry.role_arn
-                    )
+                    eprintln!("Logged in: profile '{profile}' as {} until {until}.", entry.role_arn)
                 }
             }
             Ok(())
@@ -80,4 +96,8 @@ fn human_time(t: time::OffsetDateTime) -> String {
     let left = (t - time::OffsetDateTime::now_utc()).whole_minutes().max(0);
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     format!("{} (in {left} min)", utc.format(&fmt).unwrap_or_default())
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
 }

@@ -17,9 +17,7 @@ impl Paths {
             Some(root) => PathBuf::from(root),
             None => std::env::home_dir().ok_or(Error::NoHome)?,
         };
-        Ok(Paths {
-            root: base.join(".aws-login"),
-        })
+        Ok(Paths { root: base.join(".aws-login") })
     }
 
     /// Uses `root` as the `.aws-login` directory (tests).
@@ -40,9 +38,31 @@ impl Paths {
 
     /// One credentials cache file per profile.
     pub fn cache_file(&self, profile: &str) -> PathBuf {
-        self.root
-            .join("cache")
-            .join(format!("{}.json", file_stem(profile)))
+        self.cache_dir().join(format!("{}.json", file_stem(profile)))
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.join("cache")
+    }
+
+    /// The per-profile lock that makes logins single-flight.
+    pub fn lock_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir().join(format!("{}.lock", file_stem(profile)))
+    }
+
+    /// Marks a Duo push that failed without a terminal, to hold back the next one.
+    pub fn backoff_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir().join(format!("{}.backoff", file_stem(profile)))
+    }
+
+    /// The IdP session cookies of one IdP account (`user@host[:port]`).
+    pub fn cookie_jar(&self, account: &str) -> PathBuf {
+        self.root.join("cookies").join(format!("{}.json", file_stem(account)))
+    }
+
+    /// awscli-login's jar for `username` (Python LWP format), imported on first use.
+    pub fn awscli_login_cookie_jar(&self, username: &str) -> PathBuf {
+        self.root.join("cookies").join(format!("{}.txt", file_stem(username)))
     }
 }
 
@@ -51,7 +71,8 @@ impl Paths {
 fn file_stem(profile: &str) -> String {
     let mut out = String::with_capacity(profile.len());
     for b in profile.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && !out.is_empty()) {
+        let plain = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'@');
+        if plain || (b == b'.' && !out.is_empty()) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -70,5 +91,6 @@ mod tests {
         assert_eq!(file_stem("my-profile.v2"), "my-profile.v2");
         assert_eq!(file_stem("../etc"), "%2E.%2Fetc");
         assert_eq!(file_stem("a b/c"), "a%20b%2Fc");
+        assert_eq!(file_stem("bob@idp.example.edu:8443"), "bob@idp.example.edu%3A8443");
     }
 }

@@ -8,49 +8,34 @@ use std::io::{BufRead, BufReader, Write};
 use crate::error::Error;
 use crate::secret::Secret;
 
+/// True when a person can be asked: the process has a controlling terminal.
+pub fn terminal_available() -> bool {
+    OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
+}
+
 fn no_terminal(what: &'static str, profile: &str) -> Error {
-    Error::NeedsTerminal {
-        what,
-        profile: profile.to_string(),
-    }
+    Error::NeedsTerminal { what, profile: profile.to_string() }
 }
 
 /// Asks for a secret without echo.
 pub fn secret(label: &str, what: &'static str, profile: &str) -> Result<Secret, Error> {
     // rpassword reads from /dev/tty; check first so that "no terminal" is our clear error.
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| no_terminal(what, profile))?;
-    rpassword::prompt_password(label)
-        .map(Secret::new)
-        .map_err(|_| no_terminal(what, profile))
+    OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal(what, profile))?;
+    rpassword::prompt_password(label).map(Secret::new).map_err(|_| no_terminal(what, profile))
 }
 
 /// Asks for a line of text, offering `default` on an empty answer.
-pub fn line(
-    label: &str,
-    default: Option<&str>,
-    what: &'static str,
-    profile: &str,
-) -> Result<String, Error> {
-    let tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| no_terminal(what, profile))?;
+pub fn line(label: &str, default: Option<&str>, what: &'static str, profile: &str) -> Result<String, Error> {
+    let tty =
+        OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal(what, profile))?;
     let mut out = &tty;
     let shown = match default {
         Some(d) => format!("{label} [{d}]: "),
         None => format!("{label}: "),
     };
-    out.write_all(shown.as_bytes())
-        .map_err(|_| no_terminal(what, profile))?;
+    out.write_all(shown.as_bytes()).map_err(|_| no_terminal(what, profile))?;
     let mut answer = String::new();
-    BufReader::new(&tty)
-        .read_line(&mut answer)
-        .map_err(|_| no_terminal(what, profile))?;
+    BufReader::new(&tty).read_line(&mut answer).map_err(|_| no_terminal(what, profile))?;
     let answer = answer.trim();
     match (answer.is_empty(), default) {
         (true, Some(d)) => Ok(d.to_string()),

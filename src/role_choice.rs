@@ -11,18 +11,10 @@ pub fn choose<'a>(
     profile: &str,
 ) -> Result<&'a Role, Error> {
     let find = |arn: &str| roles.iter().find(|r| r.role_arn == arn);
-    let list = || {
-        roles
-            .iter()
-            .map(|r| r.role_arn.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = || roles.iter().map(|r| r.role_arn.as_str()).collect::<Vec<_>>().join(", ");
     if let Some(wanted) = configured {
-        return find(wanted).ok_or_else(|| Error::RoleNotGranted {
-            wanted: wanted.to_string(),
-            available: list(),
-        });
+        return find(wanted)
+            .ok_or_else(|| Error::RoleNotGranted { wanted: wanted.to_string(), available: list() });
     }
     if let Some(role) = remembered.and_then(find) {
         return Ok(role);
@@ -30,10 +22,7 @@ pub fn choose<'a>(
     match roles {
         [only] => Ok(only),
         [] => Err(Error::NoRoles),
-        _ => Err(Error::RoleAmbiguous {
-            profile: profile.to_string(),
-            available: list(),
-        }),
+        _ => Err(Error::RoleAmbiguous { profile: profile.to_string(), available: list() }),
     }
 }
 
@@ -55,21 +44,9 @@ mod tests {
         let b = "arn:aws:iam::111122223333:role/B";
         assert_eq!(choose(&roles, Some(b), None, "p").unwrap().role_arn, b);
         assert_eq!(choose(&roles, None, Some(b), "p").unwrap().role_arn, b);
-        let e = choose(
-            &roles,
-            None,
-            Some("arn:aws:iam::111122223333:role/Gone"),
-            "p",
-        )
-        .unwrap_err();
+        let e = choose(&roles, None, Some("arn:aws:iam::111122223333:role/Gone"), "p").unwrap_err();
         assert_eq!(e.exit_code(), exit::ROLE_CHOICE);
-        let e = choose(
-            &roles,
-            Some("arn:aws:iam::111122223333:role/C"),
-            Some(b),
-            "p",
-        )
-        .unwrap_err();
+        let e = choose(&roles, Some("arn:aws:iam::111122223333:role/C"), Some(b), "p").unwrap_err();
         assert!(e.to_string().contains("role/C is not among"), "{e}");
         assert_eq!(choose(&roles[..1], None, None, "p").unwrap(), &roles[0]);
     }

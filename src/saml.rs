@@ -34,10 +34,7 @@ impl Role {
             (ArnKind::Provider, ArnKind::Role) => (b, a),
             _ => return Err(bad()),
         };
-        Ok(Role {
-            role_arn: role_arn.to_string(),
-            principal_arn: principal_arn.to_string(),
-        })
+        Ok(Role { role_arn: role_arn.to_string(), principal_arn: principal_arn.to_string() })
     }
 
     /// The partition of the role ARN (`aws`, `aws-us-gov`, `aws-cn` …).
@@ -67,9 +64,7 @@ fn arn_kind(arn: &str) -> Option<ArnKind> {
         return None;
     };
     let partition_ok = partition.starts_with("aws")
-        && partition
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && partition.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
     if !partition_ok || !account_ok || resource.contains(char::is_whitespace) {
         return None;
@@ -77,9 +72,7 @@ fn arn_kind(arn: &str) -> Option<ArnKind> {
     let named = |rest: &str| !rest.is_empty() && !rest.starts_with('/') && !rest.ends_with('/');
     match resource.split_once('/') {
         Some(("role", rest)) if named(rest) => Some(ArnKind::Role),
-        Some(("saml-provider", rest)) if named(rest) && !rest.contains('/') => {
-            Some(ArnKind::Provider)
-        }
+        Some(("saml-provider", rest)) if named(rest) && !rest.contains('/') => Some(ArnKind::Provider),
         _ => None,
     }
 }
@@ -129,10 +122,7 @@ pub fn grants(response: &Element) -> Result<Grants, Error> {
     if roles.is_empty() {
         return Err(Error::NoRoles);
     }
-    Ok(Grants {
-        roles,
-        session_duration,
-    })
+    Ok(Grants { roles, session_duration })
 }
 
 #[cfg(test)]
@@ -152,14 +142,10 @@ mod tests {
             "arn:aws-us-gov:iam::123456789012:role/team/ops/Admin,arn:aws-us-gov:iam::123456789012:saml-provider/G",
         )
         .unwrap();
-        assert_eq!(
-            gov.role_arn,
-            "arn:aws-us-gov:iam::123456789012:role/team/ops/Admin"
-        );
+        assert_eq!(gov.role_arn, "arn:aws-us-gov:iam::123456789012:role/team/ops/Admin");
         assert_eq!(gov.partition(), "aws-us-gov");
-        let cn = Role::parse(
-            "arn:aws-cn:iam::123456789012:saml-provider/C,arn:aws-cn:iam::123456789012:role/R",
-        );
+        let cn =
+            Role::parse("arn:aws-cn:iam::123456789012:saml-provider/C,arn:aws-cn:iam::123456789012:role/R");
         assert_eq!(cn.unwrap().partition(), "aws-cn");
     }
 

@@ -29,15 +29,12 @@ pub async fn assume_role_with_saml(
     saml_response: &Secret,
     duration: Option<u32>,
 ) -> Result<Credentials, Error> {
-    let region = RegionProviderChain::first_try(
-        aws_config::environment::EnvironmentVariableRegionProvider::new(),
-    )
-    .or_else(
-        aws_config::profile::ProfileFileRegionProvider::builder()
-            .profile_name(aws_profile)
-            .build(),
-    )
-    .or_else(Region::from_static(default_region(role.partition())));
+    let region =
+        RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
+            .or_else(
+                aws_config::profile::ProfileFileRegionProvider::builder().profile_name(aws_profile).build(),
+            )
+            .or_else(Region::from_static(default_region(role.partition())));
     let config = aws_config::defaults(BehaviorVersion::latest())
         .profile_name(aws_profile)
         .region(region)
@@ -72,35 +69,17 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let url = config
-        .endpoint_url()
-        .unwrap_or("the STS endpoint")
-        .to_string();
+    let url = config.endpoint_url().unwrap_or("the STS endpoint").to_string();
     match &e {
         SdkError::ServiceError(se) => Error::StsRejected {
             code: se.err().code().unwrap_or("unknown error").to_string(),
-            message: se
-                .err()
-                .message()
-                .unwrap_or("no message")
-                .trim_end_matches('.')
-                .to_string(),
+            message: se.err().message().unwrap_or("no message").trim_end_matches('.').to_string(),
         },
-        SdkError::TimeoutError(_) => Error::Network {
-            what: "STS",
-            url,
-            detail: "timed out".into(),
-        },
+        SdkError::TimeoutError(_) => Error::Network { what: "STS", url, detail: "timed out".into() },
         SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
-            let detail = d
-                .as_connector_error()
-                .map(|c| innermost(c))
-                .unwrap_or_else(|| "no connection".into());
-            Error::Network {
-                what: "STS",
-                url,
-                detail,
-            }
+            let detail =
+                d.as_connector_error().map(|c| innermost(c)).unwrap_or_else(|| "no connection".into());
+            Error::Network { what: "STS", url, detail }
         }
         _ => Error::Unexpected(format!("the STS call failed: {}", DisplayErrorContext(&e))),
     }

@@ -61,11 +61,7 @@ impl Element {
         self.ns.as_deref() == Some(ns) && self.name == name
     }
 
-    pub fn children_named<'a>(
-        &'a self,
-        ns: &'a str,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a Element> {
+    pub fn children_named<'a>(&'a self, ns: &'a str, name: &'a str) -> impl Iterator<Item = &'a Element> {
         self.children.iter().filter(move |c| c.is(ns, name))
     }
 
@@ -75,10 +71,7 @@ impl Element {
 
     /// An attribute without a namespace (SAML's `Name`, `Value`, `ID` …).
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.ns.is_none() && a.name == name)
-            .map(|a| a.value.as_str())
+        self.attrs.iter().find(|a| a.ns.is_none() && a.name == name).map(|a| a.value.as_str())
     }
 
     /// This element's bytes from `doc`, with the namespace declarations it inherits from
@@ -127,9 +120,7 @@ pub fn parse(doc: &[u8]) -> Result<Element, XmlError> {
                     return Err(XmlError::Malformed("content after the root element".into()));
                 }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(XmlError::Malformed(format!(
-                        "nesting deeper than {MAX_DEPTH}"
-                    )));
+                    return Err(XmlError::Malformed(format!("nesting deeper than {MAX_DEPTH}")));
                 }
                 let el = element(&reader, ns, e, start)?;
                 let empty = matches!(event, Event::Empty(_));
@@ -165,9 +156,7 @@ pub fn parse(doc: &[u8]) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed(
-            "the document ends inside an element".into(),
-        ));
+        return Err(XmlError::Malformed("the document ends inside an element".into()));
     }
     root.ok_or(XmlError::Empty)
 }
@@ -192,15 +181,11 @@ fn element(
     for attr in e.attributes() {
         let attr = attr.map_err(|e| malformed(&e))?;
         let key = attr.key.as_ref();
-        let value = attr
-            .unescape_value()
-            .map_err(|e| malformed(&e))?
-            .into_owned();
+        let value = attr.unescape_value().map_err(|e| malformed(&e))?.into_owned();
         if key == b"xmlns" {
             el.decls.push((String::new(), value));
         } else if let Some(prefix) = key.strip_prefix(b"xmlns:") {
-            el.decls
-                .push((String::from_utf8_lossy(prefix).into_owned(), value));
+            el.decls.push((String::from_utf8_lossy(prefix).into_owned(), value));
         } else {
             let (ans, local) = reader.resolve_attribute(attr.key);
             el.attrs.push(Attr {
@@ -217,10 +202,9 @@ fn namespace(ns: &ResolveResult<'_>) -> Result<Option<String>, XmlError> {
     match ns {
         ResolveResult::Bound(n) => Ok(Some(String::from_utf8_lossy(n.as_ref()).into_owned())),
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(p) => Err(XmlError::Malformed(format!(
-            "undeclared namespace prefix '{}'",
-            String::from_utf8_lossy(p)
-        ))),
+        ResolveResult::Unknown(p) => {
+            Err(XmlError::Malformed(format!("undeclared namespace prefix '{}'", String::from_utf8_lossy(p))))
+        }
     }
 }
 
@@ -257,16 +241,12 @@ mod tests {
         assert_eq!(child.text, "x < y!<z>");
         let e = root.child("urn:a", "e").unwrap();
         assert_eq!(&doc[e.span.clone()], b"<a:e/>");
-        assert_eq!(
-            root.decls,
-            [("a".into(), "urn:a".into()), ("".into(), "urn:d".into())]
-        );
+        assert_eq!(root.decls, [("a".into(), "urn:a".into()), ("".into(), "urn:d".into())]);
     }
 
     #[test]
     fn standalone_carries_inherited_declarations() {
-        let doc =
-            br#"<s:E xmlns:s="urn:s" xmlns:p="urn:p"><s:B><p:R xmlns:q="urn:q" ID="1"><s:x/></p:R>
+        let doc = br#"<s:E xmlns:s="urn:s" xmlns:p="urn:p"><s:B><p:R xmlns:q="urn:q" ID="1"><s:x/></p:R>
 </s:B></s:E>"#;
         let env = parse(doc).unwrap();
         let body = env.child("urn:s", "B").unwrap();
@@ -293,9 +273,6 @@ mod tests {
         assert!(matches!(parse(b"<p:r/>"), Err(XmlError::Malformed(_))));
         assert_eq!(parse(b"  \n").unwrap_err(), XmlError::Empty);
         let deep = "<a>".repeat(1000);
-        assert!(matches!(
-            parse(deep.as_bytes()),
-            Err(XmlError::Malformed(_))
-        ));
+        assert!(matches!(parse(deep.as_bytes()), Err(XmlError::Malformed(_))));
     }
 }

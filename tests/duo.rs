@@ -34,18 +34,14 @@ fn passcode_from_the_profile() {
     let out = home.run(&stack, &["--profile", "b"]).ok();
     assert!(!out.stderr().contains("123456"));
     let log = stack.idp_log();
-    assert_eq!(
-        (log[0]["factor"].as_str(), log[0]["duo_prompt"].as_bool()),
-        (Some("passcode"), Some(false))
-    );
+    assert_eq!((log[0]["factor"].as_str(), log[0]["duo_prompt"].as_bool()), (Some("passcode"), Some(false)));
 }
 
 #[test]
 fn passcode_flag_implies_the_passcode_factor() {
     let stack = Stack::start();
     let home = bob(&stack, "factor = push");
-    home.run(&stack, &["--profile", "b", "--passcode", "123456"])
-        .ok();
+    home.run(&stack, &["--profile", "b", "--passcode", "123456"]).ok();
     assert_eq!(stack.idp_log()[0]["factor"], "passcode");
 }
 
@@ -56,6 +52,9 @@ fn denied_push_fails_clearly_and_stores_nothing() {
     let before = home.snapshot();
     let err = home.run(&stack, &["--profile", "b"]).fails(7);
     assert!(err.contains("denied"), "{err}");
+    let backoff = home.login_dir().join("cache/b.backoff");
+    assert!(backoff.exists(), "an unattended push that failed holds back the next");
+    std::fs::remove_file(backoff).unwrap();
     assert_eq!(home.snapshot(), before);
     assert!(stack.sts_log().is_empty(), "STS must not be called");
 }

@@ -6,11 +6,7 @@ use common::*;
 
 fn alice(stack: &Stack, password: &str) -> Home {
     let home = Home::new();
-    home.ecp_profile(
-        stack,
-        "dev",
-        &format!("username = alice\npassword = {password}"),
-    );
+    home.ecp_profile(stack, "dev", &format!("username = alice\npassword = {password}"));
     home
 }
 
@@ -18,11 +14,7 @@ fn alice(stack: &Stack, password: &str) -> Home {
 fn fails_cleanly(home: &Home, stack: &Stack, code: i32) -> String {
     let before = home.snapshot();
     let err = home.run(stack, &["--profile", "dev"]).fails(code);
-    assert_eq!(
-        home.snapshot(),
-        before,
-        "a failure must not change any file"
-    );
+    assert_eq!(home.snapshot(), before, "a failure must not change any file");
     err
 }
 
@@ -32,10 +24,7 @@ fn wrong_password() {
     let wrong = "not-alices-Secret-9";
     let home = alice(&stack, wrong);
     let err = fails_cleanly(&home, &stack, 7);
-    assert!(
-        err.contains("rejected the username or password for 'alice'"),
-        "{err}"
-    );
+    assert!(err.contains("rejected the username or password for 'alice'"), "{err}");
     assert!(!err.contains(wrong));
     assert_eq!(stack.idp_log()[0]["outcome"], "bad_password");
     assert!(stack.sts_log().is_empty());
@@ -52,31 +41,21 @@ fn soap_fault() {
 fn html_instead_of_soap() {
     let stack = Stack::with_knobs(r#"{"mode": "html"}"#, "{}");
     let err = fails_cleanly(&alice(&stack, ALICE_PW), &stack, 8);
-    assert!(
-        err.contains("HTML page") && err.contains("ecp_endpoint_url"),
-        "{err}"
-    );
+    assert!(err.contains("HTML page") && err.contains("ecp_endpoint_url"), "{err}");
 }
 
 #[test]
 fn sts_rejection() {
     let stack = Stack::with_knobs("{}", r#"{"reject": "AccessDenied"}"#);
     let err = fails_cleanly(&alice(&stack, ALICE_PW), &stack, 22);
-    assert!(
-        err.contains("STS refused") && err.contains("AccessDenied"),
-        "{err}"
-    );
+    assert!(err.contains("STS refused") && err.contains("AccessDenied"), "{err}");
 }
 
 #[test]
 fn duration_above_the_role_maximum_is_refused_by_sts() {
     let stack = Stack::start();
     let home = Home::new();
-    home.ecp_profile(
-        &stack,
-        "dev",
-        &format!("username = alice\npassword = {ALICE_PW}\nduration = 7200"),
-    );
+    home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}\nduration = 7200"));
     let err = fails_cleanly(&home, &stack, 22);
     assert!(err.contains("ValidationError"), "{err}");
 }
@@ -87,14 +66,8 @@ fn no_terminal_when_a_password_is_needed() {
     let home = Home::new();
     home.ecp_profile(&stack, "dev", "username = alice");
     let err = fails_cleanly(&home, &stack, 23);
-    assert!(
-        err.contains("no terminal") && err.contains("aws-login login --profile dev"),
-        "{err}"
-    );
-    assert!(
-        stack.idp_log().is_empty(),
-        "nothing is sent without a password"
-    );
+    assert!(err.contains("no terminal") && err.contains("aws-login login --profile dev"), "{err}");
+    assert!(stack.idp_log().is_empty(), "nothing is sent without a password");
 }
 
 #[test]
@@ -105,11 +78,7 @@ fn unreachable_sts() {
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let before = home.snapshot();
-    let out = home.run_with_env(
-        &stack,
-        &["--profile", "dev"],
-        &[("AWS_ENDPOINT_URL_STS", &url)],
-    );
+    let out = home.run_with_env(&stack, &["--profile", "dev"], &[("AWS_ENDPOINT_URL_STS", &url)]);
     let err = out.fails(20);
     assert!(err.contains("cannot reach STS"), "{err}");
     assert_eq!(home.snapshot(), before);
@@ -123,10 +92,7 @@ fn corrupt_cache_is_reported_and_left_alone() {
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     std::fs::write(&cache, "{\"version\":1,\"credentials\":").unwrap();
     let err = fails_cleanly(&home, &stack, 24);
-    assert!(
-        err.contains("unreadable") && err.contains("delete that file"),
-        "{err}"
-    );
+    assert!(err.contains("unreadable") && err.contains("delete that file"), "{err}");
     assert!(stack.idp_log().is_empty());
 }
 

@@ -9,11 +9,7 @@ use common::*;
 
 fn alice(stack: &Stack) -> Home {
     let home = Home::new();
-    home.ecp_profile(
-        stack,
-        "dev",
-        &format!("username = alice\npassword = {ALICE_PW}"),
-    );
+    home.ecp_profile(stack, "dev", &format!("username = alice\npassword = {ALICE_PW}"));
     home
 }
 
@@ -26,24 +22,9 @@ fn login_then_aws_cli_and_boto3_use_the_cached_credentials() {
     assert_eq!(login.stdout(), "", "login prints nothing for machines");
     assert!(login.stderr().contains(DEVELOPER), "{}", login.stderr());
 
-    let cli = home
-        .aws(
-            &stack,
-            &[
-                "sts",
-                "get-caller-identity",
-                "--profile",
-                "dev",
-                "--output",
-                "json",
-            ],
-        )
-        .ok();
+    let cli = home.aws(&stack, &["sts", "get-caller-identity", "--profile", "dev", "--output", "json"]).ok();
     let arn = cli.json()["Arn"].as_str().unwrap().to_string();
-    assert!(
-        arn.starts_with("arn:aws:sts::111122223333:assumed-role/Developer/"),
-        "{arn}"
-    );
+    assert!(arn.starts_with("arn:aws:sts::111122223333:assumed-role/Developer/"), "{arn}");
 
     let boto = home
         .python(&stack, "import boto3; print(boto3.Session(profile_name='dev').client('sts').get_caller_identity()['Arn'])")
@@ -74,22 +55,12 @@ fn credential_process_logs_in_on_first_use_then_serves_the_cache() {
 
     let (idp, sts) = (stack.idp_log().len(), stack.sts_log().len());
     let second = home.run(&stack, &["process", "--profile", "dev"]).ok();
-    assert_eq!(
-        second.stdout(),
-        first.stdout(),
-        "same credentials from the cache"
-    );
-    assert_eq!(
-        (stack.idp_log().len(), stack.sts_log().len()),
-        (idp, sts),
-        "no new traffic"
-    );
+    assert_eq!(second.stdout(), first.stdout(), "same credentials from the cache");
+    assert_eq!((stack.idp_log().len(), stack.sts_log().len()), (idp, sts), "no new traffic");
 
     // The AWS CLI through credential_process, with no login beforehand in this home.
     let home2 = alice(&stack);
-    home2
-        .aws(&stack, &["sts", "get-caller-identity", "--profile", "dev"])
-        .ok();
+    home2.aws(&stack, &["sts", "get-caller-identity", "--profile", "dev"]).ok();
     assert_eq!(stack.idp_log().len(), idp + 1);
 }
 
@@ -104,12 +75,13 @@ fn files_are_private_and_hold_no_password() {
     assert_eq!(mode(&cache), 0o600);
     assert_eq!(mode(cache.parent().unwrap()), 0o700);
     assert_eq!(mode(&home.login_dir()), 0o700);
-    let leftovers: Vec<_> = std::fs::read_dir(cache.parent().unwrap())
+    let mut left: Vec<_> = std::fs::read_dir(cache.parent().unwrap())
         .unwrap()
         .flatten()
-        .map(|e| e.file_name())
+        .map(|e| e.file_name().into_string().unwrap())
         .collect();
-    assert_eq!(leftovers.len(), 1, "no temp files: {leftovers:?}");
+    left.sort();
+    assert_eq!(left, ["dev.json", "dev.lock"], "no temp files");
 
     let text = std::fs::read_to_string(&cache).unwrap();
     assert!(!text.contains(ALICE_PW));
@@ -124,39 +96,37 @@ fn expired_credentials_are_refreshed_with_the_remembered_role() {
     // Credentials that live 4 s: the margin (half the lifetime) makes them stale after 2 s.
     let stack = Stack::with_knobs("{}", r#"{"credential_ttl": 4}"#);
     let home = Home::new();
-    home.ecp_profile(
-        &stack,
-        "multi",
-        &format!("username = bob\npassword = {BOB_PW}\nfactor = push"),
-    );
+    home.ecp_profile(&stack, "multi", &format!("username = bob\npassword = {BOB_PW}\nfactor = push"));
     let admin = "arn:aws:iam::444455556666:role/team/Admin";
 
-    home.run(
-        &stack,
-        &["login", "--profile", "multi", "--role-arn", admin],
-    )
-    .ok();
+    home.run(&stack, &["login", "--profile", "multi", "--role-arn", admin]).ok();
     std::thread::sleep(std::time::Duration::from_millis(2500));
     // No role_arn now: bob has four roles, so only the remembered one can be chosen.
     home.run(&stack, &["--profile", "multi"]).ok();
 
     let assumes = stack.sts_assumes();
     assert_eq!(assumes.len(), 2, "{assumes:?}");
-    assert!(
-        assumes.iter().all(|a| a["role_arn"] == admin),
-        "{assumes:?}"
+    assert!(assumes.iter().all(|a| a["role_arn"] == admin), "{assumes:?}");
+}
+
+#[test]
+fn sts_endpoint_from_the_aws_profile() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.profile(
+        "svc",
+        &format!("ecp_endpoint_url = {}\nusername = alice\npassword = {ALICE_PW}", stack.ecp_url),
     );
+    home.aws_config(&format!("[profile svc]\nregion = us-west-2\nendpoint_url = {}\n", stack.sts_url));
+    home.run_without_sts_env(&stack, &["--profile", "svc"]).ok();
+    assert_eq!(stack.sts_assumes().len(), 1);
 }
 
 #[test]
 fn duration_is_sent_and_honoured() {
     let stack = Stack::start();
     let home = Home::new();
-    home.ecp_profile(
-        &stack,
-        "dev",
-        &format!("username = alice\npassword = {ALICE_PW}\nduration = 900"),
-    );
+    home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}\nduration = 900"));
     let out = home.run(&stack, &["--profile", "dev"]).ok();
     assert_eq!(stack.sts_assumes()[0]["duration"], 900);
 

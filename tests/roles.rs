@@ -8,11 +8,7 @@ const ADMIN: &str = "arn:aws:iam::444455556666:role/team/Admin";
 
 fn bob(stack: &Stack, extra: &str) -> Home {
     let home = Home::new();
-    home.ecp_profile(
-        stack,
-        "b",
-        &format!("username = bob\npassword = {BOB_PW}\nfactor = push\n{extra}"),
-    );
+    home.ecp_profile(stack, "b", &format!("username = bob\npassword = {BOB_PW}\nfactor = push\n{extra}"));
     home
 }
 
@@ -23,21 +19,9 @@ fn role_arn_chooses_among_several_roles_and_keeps_the_path() {
     home.run(&stack, &["login", "--profile", "b"]).ok();
     let assumes = stack.sts_assumes();
     assert_eq!(assumes[0]["role_arn"], ADMIN);
-    assert_eq!(
-        assumes[0]["principal_arn"],
-        "arn:aws:iam::444455556666:saml-provider/TestIdP"
-    );
-    let arn = home
-        .aws(&stack, &["sts", "get-caller-identity", "--profile", "b"])
-        .ok()
-        .json()["Arn"]
-        .clone();
-    assert!(
-        arn.as_str()
-            .unwrap()
-            .contains(":444455556666:assumed-role/Admin/"),
-        "{arn}"
-    );
+    assert_eq!(assumes[0]["principal_arn"], "arn:aws:iam::444455556666:saml-provider/TestIdP");
+    let arn = home.aws(&stack, &["sts", "get-caller-identity", "--profile", "b"]).ok().json()["Arn"].clone();
+    assert!(arn.as_str().unwrap().contains(":444455556666:assumed-role/Admin/"), "{arn}");
 }
 
 #[test]
@@ -70,11 +54,7 @@ fn no_roles_granted() {
 fn role_values_with_stray_whitespace_are_trimmed() {
     let stack = Stack::start();
     let home = Home::new();
-    home.ecp_profile(
-        &stack,
-        "e",
-        "username = erin\npassword = erin: pw with spaces & colon £",
-    );
+    home.ecp_profile(&stack, "e", "username = erin\npassword = erin: pw with spaces & colon £");
     home.run(&stack, &["--profile", "e"]).ok();
     assert_eq!(stack.sts_assumes()[0]["role_arn"], DEVELOPER);
 }

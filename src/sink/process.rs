@@ -23,11 +23,7 @@ pub fn to_json(c: &Credentials) -> String {
         access_key_id: &c.access_key_id,
         secret_access_key: c.secret_access_key.expose(),
         session_token: c.session_token.expose(),
-        expiration: c
-            .expiration
-            .to_offset(time::UtcOffset::UTC)
-            .format(&Rfc3339)
-            .unwrap_or_default(),
+        expiration: c.expiration.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default(),
     };
     // Serializing plain strings cannot fail.
     serde_json::to_string(&out).unwrap_or_default()

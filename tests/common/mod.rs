@@ -25,11 +25,7 @@ pub fn repo() -> PathBuf {
 
 fn venv_bin(name: &str) -> PathBuf {
     let p = repo().join(".stack/venv/bin").join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run tests/stack/install.sh (scripts/test.sh does)",
-        p.display()
-    );
+    assert!(p.exists(), "{} is missing: run tests/stack/install.sh (scripts/test.sh does)", p.display());
     p
 }
 
@@ -68,7 +64,14 @@ impl Stack {
         let idp = spawn("tests/idp/idp.py", &["--knobs", idp_knobs], "idp.stderr");
         let sts = spawn(
             "tests/sts/front.py",
-            &["--idp-cert", cert.to_str().unwrap(), "--knobs", sts_knobs],
+            &[
+                "--idp-cert",
+                cert.to_str().unwrap(),
+                "--idp-entity-id",
+                "https://idp.example.org/idp/shibboleth",
+                "--knobs",
+                sts_knobs,
+            ],
             "sts.stderr",
         );
         let mut stack = Stack {
@@ -95,17 +98,10 @@ impl Stack {
             }
             for c in &mut self.children {
                 if let Ok(Some(status)) = c.try_wait() {
-                    panic!(
-                        "a test server exited ({status}) before {file}:\n{}",
-                        self.server_output()
-                    );
+                    panic!("a test server exited ({status}) before {file}:\n{}", self.server_output());
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {file} after 60 s:\n{}",
-                self.server_output()
-            );
+            assert!(Instant::now() < deadline, "no {file} after 60 s:\n{}", self.server_output());
             std::thread::sleep(Duration::from_millis(25));
         }
     }
@@ -138,10 +134,7 @@ impl Stack {
 
     /// AssumeRoleWithSAML calls only.
     pub fn sts_assumes(&self) -> Vec<Value> {
-        self.sts_log()
-            .into_iter()
-            .filter(|e| e["action"] == "AssumeRoleWithSAML")
-            .collect()
+        self.sts_log().into_iter().filter(|e| e["action"] == "AssumeRoleWithSAML").collect()
     }
 
     pub fn idp_control(&self, knobs: &str) {
@@ -174,10 +167,7 @@ fn post_json(base: &str, path: &str, body: &str) {
     .unwrap();
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
-    assert!(
-        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
-        "{answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{answer}");
 }
 
 /// A throwaway home directory with aws-login's and the AWS CLI's files.
@@ -187,9 +177,7 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Home { dir: tempfile::tempdir().unwrap() }
     }
 
     pub fn path(&self) -> &Path {
@@ -201,63 +189,41 @@ impl Home {
     }
 
     pub fn cache_file(&self, profile: &str) -> PathBuf {
-        self.login_dir()
-            .join("cache")
-            .join(format!("{profile}.json"))
+        self.login_dir().join("cache").join(format!("{profile}.json"))
     }
 
     /// Appends a section to ~/.aws-login/config.
     pub fn profile(&self, name: &str, settings: &str) -> &Self {
         let dir = self.login_dir();
         std::fs::create_dir_all(&dir).unwrap();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("config"))
-            .unwrap();
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("config")).unwrap();
         writeln!(f, "[{name}]\n{}\n", settings.trim()).unwrap();
         self
     }
 
     /// A profile for `user` at the stack's IdP, plus the AWS CLI profile that runs us.
     pub fn ecp_profile(&self, stack: &Stack, name: &str, extra: &str) -> &Self {
-        self.profile(
-            name,
-            &format!("ecp_endpoint_url = {}\n{}", stack.ecp_url, extra.trim()),
-        );
+        self.profile(name, &format!("ecp_endpoint_url = {}\n{}", stack.ecp_url, extra.trim()));
         let aws = self.path().join(".aws");
         std::fs::create_dir_all(&aws).unwrap();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(aws.join("config"))
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(aws.join("config")).unwrap();
+        let section = if name == "default" { "default".to_string() } else { format!("profile {name}") };
+        writeln!(f, "[{section}]\nregion = us-east-1\ncredential_process = {BIN} --profile {name}\n")
             .unwrap();
-        let section = if name == "default" {
-            "default".to_string()
-        } else {
-            format!("profile {name}")
-        };
-        writeln!(
-            f,
-            "[{section}]\nregion = us-east-1\ncredential_process = {BIN} --profile {name}\n"
-        )
-        .unwrap();
         self
     }
 
-    /// Every file under the home directory with its contents, to prove a failure changed nothing.
-    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
+    /// Every file under the home directory with its contents, to prove a failure changed
+    /// nothing. Lock files are left out: they are empty and say nothing.
+    pub fn snapshot(&self) -> Vec<(PathBuf, String)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
             for e in entries.flatten() {
                 let p = e.path();
                 if p.is_dir() {
-                    out.push((p.clone(), Vec::new()));
                     walk(&p, out);
-                } else {
-                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                } else if p.extension().is_none_or(|x| x != "lock") {
+                    out.push((p.clone(), String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned()));
                 }
             }
         }
@@ -274,18 +240,12 @@ impl Home {
         c.env_clear()
             .env(
                 "PATH",
-                format!(
-                    "{}:/usr/local/bin:/usr/bin:/bin",
-                    venv_bin("python").parent().unwrap().display()
-                ),
+                format!("{}:/usr/local/bin:/usr/bin:/bin", venv_bin("python").parent().unwrap().display()),
             )
             .env("HOME", self.path())
             .env("LANG", "C.UTF-8")
             .env("AWS_CONFIG_FILE", self.path().join(".aws/config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.path().join(".aws/credentials"),
-            )
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL_STS", &stack.sts_url)
             .stdin(Stdio::null());
@@ -294,11 +254,7 @@ impl Home {
 
     /// Runs aws-login with no terminal.
     pub fn run(&self, stack: &Stack, args: &[&str]) -> Run {
-        Run(self
-            .command(stack, Path::new(BIN))
-            .args(args)
-            .output()
-            .unwrap())
+        Run(self.command(stack, Path::new(BIN)).args(args).output().unwrap())
     }
 
     /// Runs aws-login with extra environment variables.
@@ -308,23 +264,29 @@ impl Home {
         Run(c.output().unwrap())
     }
 
+    /// Runs aws-login without `AWS_ENDPOINT_URL_STS`, so STS must be found another way.
+    pub fn run_without_sts_env(&self, stack: &Stack, args: &[&str]) -> Run {
+        let mut c = self.command(stack, Path::new(BIN));
+        c.args(args).env_remove("AWS_ENDPOINT_URL_STS");
+        Run(c.output().unwrap())
+    }
+
+    /// Appends raw text to ~/.aws/config.
+    pub fn aws_config(&self, text: &str) {
+        let aws = self.path().join(".aws");
+        std::fs::create_dir_all(&aws).unwrap();
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(aws.join("config")).unwrap();
+        writeln!(f, "{text}").unwrap();
+    }
+
     /// Runs the real AWS CLI (v1).
     pub fn aws(&self, stack: &Stack, args: &[&str]) -> Run {
-        Run(self
-            .command(stack, &venv_bin("aws"))
-            .args(args)
-            .output()
-            .unwrap())
+        Run(self.command(stack, &venv_bin("aws")).args(args).output().unwrap())
     }
 
     /// Runs a Python snippet with boto3 available.
     pub fn python(&self, stack: &Stack, code: &str) -> Run {
-        Run(self
-            .command(stack, &venv_bin("python"))
-            .arg("-c")
-            .arg(code)
-            .output()
-            .unwrap())
+        Run(self.command(stack, &venv_bin("python")).arg("-c").arg(code).output().unwrap())
     }
 }
 
@@ -345,32 +307,16 @@ impl Run {
     }
 
     pub fn ok(self) -> Self {
-        assert_eq!(
-            self.code(),
-            0,
-            "expected success\nstdout: {}\nstderr: {}",
-            self.stdout(),
-            self.stderr()
-        );
+        assert_eq!(self.code(), 0, "expected success\nstdout: {}\nstderr: {}", self.stdout(), self.stderr());
         self
     }
 
     /// Asserts a failure with `code`, nothing on stdout, and one line on stderr; returns it.
     pub fn fails(self, code: i32) -> String {
-        assert_eq!(
-            self.code(),
-            code,
-            "stdout: {}\nstderr: {}",
-            self.stdout(),
-            self.stderr()
-        );
+        assert_eq!(self.code(), code, "stdout: {}\nstderr: {}", self.stdout(), self.stderr());
         assert_eq!(self.stdout(), "", "stdout must stay empty on failure");
         let err = self.stderr();
-        assert_eq!(
-            err.trim_end().lines().count(),
-            1,
-            "one sentence expected, got: {err}"
-        );
+        assert_eq!(err.trim_end().lines().count(), 1, "one sentence expected, got: {err}");
         err
     }
 

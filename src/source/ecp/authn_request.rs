@@ -43,11 +43,7 @@ impl AuthnRequest {
             s.push_str(&format!("{b:02X}"));
             s
         });
-        Ok(AuthnRequest {
-            id,
-            issue_instant: OffsetDateTime::now_utc(),
-            sp,
-        })
+        Ok(AuthnRequest { id, issue_instant: OffsetDateTime::now_utc(), sp })
     }
 
     /// The SOAP 1.1 envelope, UTF-8, without an XML declaration (as awscli-login sends it).
@@ -55,9 +51,7 @@ impl AuthnRequest {
         let instant = self
             .issue_instant
             .to_offset(time::UtcOffset::UTC)
-            .format(format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-            ))
+            .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
             .unwrap_or_default();
         let mut w = Writer::new(Vec::with_capacity(512));
         let envelope = BytesStart::new("S:Envelope").with_attributes([
@@ -106,16 +100,10 @@ mod tests {
 
     #[test]
     fn matches_the_fixture_byte_for_byte() {
-        let expected = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/authn_request.xml"
-        ))
-        .unwrap();
+        let expected =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/authn_request.xml")).unwrap();
         let got = fixed().to_envelope();
-        assert_eq!(
-            String::from_utf8(got).unwrap(),
-            String::from_utf8(expected).unwrap().trim_end()
-        );
+        assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(expected).unwrap().trim_end());
     }
 
     #[test]
@@ -124,15 +112,9 @@ mod tests {
         let env = xml::parse(&doc).unwrap();
         assert!(env.is(NS_SOAP, "Envelope"));
         assert!(env.child(NS_SOAP, "Header").is_none());
-        let req = env
-            .child(NS_SOAP, "Body")
-            .unwrap()
-            .child(crate::saml::NS_PROTOCOL, "AuthnRequest")
-            .unwrap();
-        assert_eq!(
-            req.attr("AssertionConsumerServiceURL"),
-            Some("https://signin.aws.amazon.com/saml")
-        );
+        let req =
+            env.child(NS_SOAP, "Body").unwrap().child(crate::saml::NS_PROTOCOL, "AuthnRequest").unwrap();
+        assert_eq!(req.attr("AssertionConsumerServiceURL"), Some("https://signin.aws.amazon.com/saml"));
         assert_eq!(req.attr("ProtocolBinding"), Some(BINDING_PAOS));
         assert_eq!(req.attr("IssueInstant"), Some("2018-04-05T16:06:50Z"));
         assert_eq!(req.attr("Version"), Some("2.0"));
@@ -148,17 +130,12 @@ mod tests {
         assert_eq!(a.id.len(), 33);
         assert!(a.id.starts_with('_') && a.id[1..].bytes().all(|c| c.is_ascii_hexdigit()));
 
-        let sp = ServiceProvider {
-            acs_url: "https://x/saml?a=1&b=\"2\"".into(),
-            entity_id: "urn:<odd>&".into(),
-        };
+        let sp =
+            ServiceProvider { acs_url: "https://x/saml?a=1&b=\"2\"".into(), entity_id: "urn:<odd>&".into() };
         let doc = AuthnRequest { sp, ..fixed() }.to_envelope();
         let env = xml::parse(&doc).unwrap();
         let req = &env.children[0].children[0];
-        assert_eq!(
-            req.attr("AssertionConsumerServiceURL"),
-            Some("https://x/saml?a=1&b=\"2\"")
-        );
+        assert_eq!(req.attr("AssertionConsumerServiceURL"), Some("https://x/saml?a=1&b=\"2\""));
         assert_eq!(req.children[0].text, "urn:<odd>&");
     }
 }

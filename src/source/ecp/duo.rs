@@ -40,9 +40,7 @@ impl FactorSetting {
             "passcode" => FactorSetting::Factor(Factor::Passcode),
             "sms" => FactorSetting::Factor(Factor::Sms),
             "phone" => FactorSetting::Factor(Factor::Phone),
-            v if ["0", "no", "false", "off", "disable"]
-                .contains(&v.to_ascii_lowercase().as_str()) =>
-            {
+            v if ["0", "no", "false", "off", "disable"].contains(&v.to_ascii_lowercase().as_str()) => {
                 FactorSetting::Off
             }
             other => return Err(Error::InvalidFactor(other.to_string())),
@@ -75,11 +73,7 @@ pub struct HeaderNames {
 }
 
 /// The Duo headers for one password login. Values for `passcode` stay secret.
-pub fn headers(
-    factor: Factor,
-    passcode: Option<&Secret>,
-    names: &HeaderNames,
-) -> Vec<(String, Secret)> {
+pub fn headers(factor: Factor, passcode: Option<&Secret>, names: &HeaderNames) -> Vec<(String, Secret)> {
     let mut out = Vec::new();
     let pick = |custom: &Option<String>, defaults: [&str; 2]| -> Vec<String> {
         match custom {
@@ -106,21 +100,11 @@ mod tests {
 
     #[test]
     fn parses_factors_and_off_words() {
-        assert_eq!(
-            FactorSetting::parse("push").unwrap(),
-            FactorSetting::Factor(Factor::Push)
-        );
-        assert_eq!(
-            FactorSetting::parse(" passcode ").unwrap(),
-            FactorSetting::Factor(Factor::Passcode)
-        );
+        assert_eq!(FactorSetting::parse("push").unwrap(), FactorSetting::Factor(Factor::Push));
+        assert_eq!(FactorSetting::parse(" passcode ").unwrap(), FactorSetting::Factor(Factor::Passcode));
         assert_eq!(FactorSetting::parse("").unwrap(), FactorSetting::Unset);
         for off in ["0", "no", "FALSE", "Off", "disable"] {
-            assert_eq!(
-                FactorSetting::parse(off).unwrap(),
-                FactorSetting::Off,
-                "{off}"
-            );
+            assert_eq!(FactorSetting::parse(off).unwrap(), FactorSetting::Off, "{off}");
         }
         let err = FactorSetting::parse("Push").unwrap_err();
         assert_eq!(err.exit_code(), crate::error::exit::INVALID_FACTOR);
@@ -142,18 +126,12 @@ mod tests {
         );
         assert_eq!(h[3].1.expose(), "123456");
 
-        let custom = HeaderNames {
-            factor: Some("X-Duo-F".into()),
-            passcode: Some("X-Duo-P".into()),
-        };
+        let custom = HeaderNames { factor: Some("X-Duo-F".into()), passcode: Some("X-Duo-P".into()) };
         let h = headers(Factor::Passcode, Some(&code), &custom);
         assert_eq!(h.len(), 2);
         assert_eq!((h[0].0.as_str(), h[0].1.expose()), ("X-Duo-F", "passcode"));
 
         let push = headers(Factor::Push, Some(&code), &HeaderNames::default());
-        assert!(
-            push.iter().all(|(n, _)| n.ends_with("Factor")),
-            "no passcode header for push"
-        );
+        assert!(push.iter().all(|(n, _)| n.ends_with("Factor")), "no passcode header for push");
     }
 }

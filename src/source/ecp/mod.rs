@@ -7,11 +7,13 @@ pub mod response;
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE};
 
+use crate::cookies::Jar;
 use crate::error::Error;
 use crate::secret::Secret;
-use authn_request::{AuthnRequest, ServiceProvider};
+use authn_request::AuthnRequest;
+pub use authn_request::ServiceProvider;
 use duo::{Factor, HeaderNames};
 pub use response::SamlLogin;
 
@@ -22,16 +24,22 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 /// Real ECP answers are a few tens of kilobytes.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// Who is logging in, and how.
+/// A password (and Duo) login.
 #[derive(Debug, Clone)]
-pub struct Login {
-    pub endpoint: String,
+pub struct PasswordLogin {
     pub username: String,
     pub password: Secret,
     pub factor: Option<Factor>,
     pub passcode: Option<Secret>,
     pub duo_headers: HeaderNames,
-    pub sp: ServiceProvider,
+}
+
+/// How a request proves who the user is.
+#[derive(Debug)]
+pub enum Auth<'a> {
+    /// The IdP session cookies alone: no password, no Duo.
+    Session,
+    Password(&'a PasswordLogin),
 }
 
 pub fn http_client() -> Result<reqwest::Client, Error> {
@@ -40,83 +48,102 @@ pub fn http_client() -> Result<reqwest::Client, Error> {
         .read_timeout(ANSWER_TIMEOUT)
         .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| {
-            Error::Unexpected(format!(
-                "cannot set up HTTPS: {}",
-                crate::sts::innermost(&e)
-            ))
-        })
+        .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS: {}", crate::sts::innermost(&e))))
 }
 
-/// Performs the password (and Duo) login.
-pub async fn login(http: &reqwest::Client, login: &Login) -> Result<SamlLogin, Error> {
-    let request = AuthnRequest::new(login.sp.clone())
+/// One ECP exchange with the IdP at `endpoint`. On success the IdP's cookies are taken into
+/// `jar` (the caller saves it once the whole login has succeeded). With [`Auth::Session`], an IdP
+/// that no longer honours the session answers [`Error::SessionRefused`].
+pub async fn exchange(
+    http: &reqwest::Client,
+    endpoint: &reqwest::Url,
+    sp: &ServiceProvider,
+    auth: Auth<'_>,
+    jar: &mut Jar,
+) -> Result<SamlLogin, Error> {
+    let url = endpoint.as_str();
+    let request = AuthnRequest::new(sp.clone())
         .map_err(|e| Error::Unexpected(format!("no randomness for the request ID: {e}")))?;
-    let host = reqwest::Url::parse(&login.endpoint)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-
     let mut req = http
-        .post(&login.endpoint)
+        .post(endpoint.clone())
         .header(CONTENT_TYPE, "text/xml; charset=utf-8")
-        .header(AUTHORIZATION, basic(&login.username, &login.password)?)
         .body(request.to_envelope());
-    if let Some(factor) = login.factor {
-        for (name, value) in duo::headers(factor, login.passcode.as_ref(), &login.duo_headers) {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::BadSetting {
-                key: "http_header_factor",
-                value: name.clone(),
-                why: "it is not a valid HTTP header name".into(),
-            })?;
-            req = req.header(name, sensitive(value.expose())?);
+    match auth {
+        Auth::Session => {
+            let Some(cookies) = jar.header() else { return Err(Error::SessionRefused) };
+            req = req.header(COOKIE, sensitive(cookies.expose())?);
+            crate::log::debug(1, &format!("POST {url} with the IdP session cookies"));
         }
-        if factor.waits_for_device() {
-            crate::log::notice(&format!(
-                "Duo {} sent — approve it on your device",
-                duo_action(factor)
-            ));
+        Auth::Password(login) => {
+            req = req.header(AUTHORIZATION, basic(&login.username, &login.password)?);
+            if let Some(factor) = login.factor {
+                for (name, value) in duo::headers(factor, login.passcode.as_ref(), &login.duo_headers) {
+                    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::BadSetting {
+                        key: "http_header_factor",
+                        value: name.clone(),
+                        why: "it is not a valid HTTP header name".into(),
+                    })?;
+                    req = req.header(name, sensitive(value.expose())?);
+                }
+                if factor.waits_for_device() {
+                    crate::log::notice(&format!(
+                        "Duo {} sent — approve it on your device",
+                        duo_action(factor)
+                    ));
+                }
+            }
+            crate::log::debug(1, &format!("POST {url} as {}", login.username));
         }
     }
-    crate::log::debug(1, &format!("POST {} as {}", login.endpoint, login.username));
 
     let network = |e: reqwest::Error| Error::Network {
         what: "the IdP",
-        url: login.endpoint.clone(),
-        detail: if e.is_timeout() {
-            "timed out".into()
-        } else {
-            crate::sts::innermost(&e)
-        },
+        url: url.to_string(),
+        detail: if e.is_timeout() { "timed out".into() } else { crate::sts::innermost(&e) },
     };
     let mut resp = req.send().await.map_err(network)?;
     let status = resp.status();
     crate::log::debug(1, &format!("IdP answered HTTP {}", status.as_u16()));
     if status == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(Error::WrongPassword {
-            username: login.username.clone(),
-            host,
+        return Err(match auth {
+            Auth::Session => Error::SessionRefused,
+            Auth::Password(login) => Error::WrongPassword {
+                username: login.username.clone(),
+                host: endpoint.host_str().unwrap_or_default().to_string(),
+            },
         });
     }
+    let set_cookies: Vec<String> = resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(network)? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(Error::NotEcp {
-                url: login.endpoint.clone(),
+                url: url.to_string(),
                 found: format!("an answer larger than {} MiB", MAX_BODY / (1024 * 1024)),
             });
         }
         body.extend_from_slice(&chunk);
     }
-    match response::parse(&body, &login.endpoint) {
+    let parsed = match response::parse(&body, url) {
         Ok(ok) if status.is_success() => Ok(ok),
         // A SOAP fault explains itself whatever the status; other non-2xx answers are plain HTTP errors.
         Err(e @ Error::SoapFault(_)) => Err(e),
         Err(e) if status.is_success() => Err(e),
-        _ => Err(Error::IdpStatus {
-            status: status.as_u16(),
-            url: login.endpoint.clone(),
-        }),
+        _ => Err(Error::IdpStatus { status: status.as_u16(), url: url.to_string() }),
+    };
+    match (parsed, auth) {
+        (Ok(ok), _) => {
+            jar.absorb(set_cookies.iter().map(String::as_str));
+            Ok(ok)
+        }
+        // An IdP that wants a password again says so with a failed SAML status.
+        (Err(Error::AuthnFailed { .. }), Auth::Session) => Err(Error::SessionRefused),
+        (Err(e), _) => Err(e),
     }
 }
 
@@ -130,10 +157,7 @@ fn duo_action(factor: Factor) -> &'static str {
 fn basic(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
     use base64::Engine;
     let raw = format!("{username}:{}", password.expose());
-    sensitive(&format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw)
-    ))
+    sensitive(&format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw)))
 }
 
 /// A header value marked sensitive, so the HTTP stack never prints it.

@@ -21,43 +21,22 @@ pub struct SamlLogin {
 
 /// Parses a 2xx or 500 answer body from `url`.
 pub fn parse(body: &[u8], url: &str) -> Result<SamlLogin, Error> {
-    let not_ecp = |found: String| Error::NotEcp {
-        url: url.to_string(),
-        found,
-    };
+    let not_ecp = |found: String| Error::NotEcp { url: url.to_string(), found };
     let envelope = xml::parse(body).map_err(|e| match e {
         _ if looks_like_html(body) => not_ecp("an HTML page".into()),
-        XmlError::Doctype => {
-            not_ecp("XML with a DOCTYPE declaration, which is never processed".into())
-        }
+        XmlError::Doctype => not_ecp("XML with a DOCTYPE declaration, which is never processed".into()),
         XmlError::Empty => not_ecp("an empty body".into()),
-        XmlError::Malformed(detail) => {
-            not_ecp(format!("text that is not well-formed XML: {detail}"))
-        }
+        XmlError::Malformed(detail) => not_ecp(format!("text that is not well-formed XML: {detail}")),
     })?;
     if !envelope.is(NS_SOAP, "Envelope") {
-        return Err(not_ecp(format!(
-            "an XML <{}> document, not a SOAP envelope",
-            envelope.name
-        )));
+        return Err(not_ecp(format!("an XML <{}> document, not a SOAP envelope", envelope.name)));
     }
-    let body_el = envelope
-        .child(NS_SOAP, "Body")
-        .ok_or_else(|| not_ecp("a SOAP envelope without a Body".into()))?;
+    let body_el =
+        envelope.child(NS_SOAP, "Body").ok_or_else(|| not_ecp("a SOAP envelope without a Body".into()))?;
     if let Some(fault) = body_el.child(NS_SOAP, "Fault") {
-        let text = |name: &str| {
-            fault
-                .children
-                .iter()
-                .find(|c| c.name == name)
-                .map(|c| c.text.trim())
-        };
-        let message = text("faultstring")
-            .filter(|s| !s.is_empty())
-            .or(text("faultcode"));
-        return Err(Error::SoapFault(
-            message.unwrap_or("no reason given").to_string(),
-        ));
+        let text = |name: &str| fault.children.iter().find(|c| c.name == name).map(|c| c.text.trim());
+        let message = text("faultstring").filter(|s| !s.is_empty()).or(text("faultcode"));
+        return Err(Error::SoapFault(message.unwrap_or("no reason given").to_string()));
     }
     let response = body_el
         .child(NS_PROTOCOL, "Response")
@@ -67,10 +46,7 @@ pub fn parse(body: &[u8], url: &str) -> Result<SamlLogin, Error> {
     let grants = saml::grants(response)?;
     let standalone = response.standalone(body, &[&envelope, body_el]);
     let saml_response = Secret::new(base64::engine::general_purpose::STANDARD.encode(standalone));
-    Ok(SamlLogin {
-        saml_response,
-        grants,
-    })
+    Ok(SamlLogin { saml_response, grants })
 }
 
 /// A failed status becomes the IdP's own message (Duo plugins explain themselves there), else
@@ -119,16 +95,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("response.xml");
         std::fs::write(&file, response).unwrap();
-        let cert = format!(
-            "{}/fixtures/ecp_success.cert.pem",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let cert = format!("{}/fixtures/ecp_success.cert.pem", env!("CARGO_MANIFEST_DIR"));
         let out = std::process::Command::new("xmlsec1")
             .args(["--verify", "--pubkey-cert-pem", &cert])
-            .args([
-                "--id-attr:ID",
-                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
-            ])
+            .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"])
             .arg(&file)
             .output()
             .expect("xmlsec1 is needed for this test: run tests/stack/install.sh");
@@ -140,12 +110,7 @@ mod tests {
         // A real answer of the test IdP (pysaml2), signed with fixtures/ecp_success.cert.pem.
         let doc = fixture("ecp_success.xml");
         let login = parse(&doc, URL).unwrap();
-        let roles: Vec<_> = login
-            .grants
-            .roles
-            .iter()
-            .map(|r| r.role_arn.as_str())
-            .collect();
+        let roles: Vec<_> = login.grants.roles.iter().map(|r| r.role_arn.as_str()).collect();
         assert_eq!(
             roles,
             [
@@ -157,22 +122,15 @@ mod tests {
         );
         assert_eq!(login.grants.session_duration, Some(28800));
 
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(login.saml_response.expose())
-            .unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(login.saml_response.expose()).unwrap();
         let text = String::from_utf8(decoded.clone()).unwrap();
         // saml2p is declared only on the Envelope; it must travel with the Response.
         assert!(
-            text.starts_with(
-                "<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\""
-            ),
+            text.starts_with("<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\""),
             "{text}"
         );
         assert!(xml::parse(&decoded).unwrap().is(NS_PROTOCOL, "Response"));
-        assert!(
-            xmlsec_verifies(&decoded),
-            "the extracted Response must still verify"
-        );
+        assert!(xmlsec_verifies(&decoded), "the extracted Response must still verify");
 
         // The check can fail: the same bytes with one role changed do not verify.
         let tampered = text.replacen("role/Auditor", "role/Auditer", 1);
@@ -191,11 +149,7 @@ mod tests {
 
         let e = parse(&fixture("ecp_soap_fault.xml"), URL).unwrap_err();
         assert_eq!(e.exit_code(), exit::IDP_ERROR);
-        assert!(
-            e.to_string()
-                .contains("An error occurred processing the request"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("An error occurred processing the request"), "{e}");
 
         let e = parse(&fixture("login_page.html"), URL).unwrap_err();
         assert_eq!(e.exit_code(), exit::NOT_ECP);

@@ -1,0 +1,65 @@
+//! No storm of Duo pushes. When a push sent by a call without a terminal is denied or times out,
+//! further calls without a terminal send none for [`HOLD`]; they fail at once saying what to run.
+//! A login at a terminal, or any successful login, lifts the hold.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::error::Error;
+use crate::paths::Paths;
+
+/// How long a failed unattended push holds back the next one.
+pub const HOLD: Duration = Duration::from_secs(10 * 60);
+
+pub struct PushBackoff {
+    path: PathBuf,
+    profile: String,
+}
+
+impl PushBackoff {
+    pub fn new(paths: &Paths, profile: &str) -> Self {
+        PushBackoff { path: paths.backoff_file(profile), profile: profile.to_string() }
+    }
+
+    /// Fails if an unattended push failed less than [`HOLD`] ago.
+    pub fn check(&self) -> Result<(), Error> {
+        let Ok(modified) = std::fs::metadata(&self.path).and_then(|m| m.modified()) else { return Ok(()) };
+        let age = SystemTime::now().duration_since(modified).unwrap_or(Duration::ZERO);
+        if age < HOLD {
+            return Err(Error::PushHeldBack {
+                profile: self.profile.clone(),
+                ago_min: age.as_secs() / 60,
+                left_min: (HOLD - age).as_secs().div_ceil(60),
+            });
+        }
+        Ok(())
+    }
+
+    /// Remembers that an unattended push failed just now. Best effort: failing to write this
+    /// must not hide the login error the user needs to see.
+    pub fn record(&self) {
+        let _ = crate::atomic_file::write_private(&self.path, b"");
+    }
+
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holds_after_a_failure_until_cleared() {
+        let home = tempfile::tempdir().unwrap();
+        let b = PushBackoff::new(&Paths::with_root(home.path().to_path_buf()), "p");
+        b.check().unwrap();
+        b.record();
+        let e = b.check().unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::NEEDS_TERMINAL);
+        assert!(e.to_string().contains("aws-login login --profile p"), "{e}");
+        b.clear();
+        b.check().unwrap();
+    }
+}

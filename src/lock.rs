@@ -1,0 +1,76 @@
+//! One login at a time per profile. Many `credential_process` calls start together when an SDK
+//! refreshes; the first takes the profile's lock and logs in, the others wait, then find the fresh
+//! credentials in the cache. The lock is an `flock(2)` on `cache/<profile>.lock`: the kernel drops
+//! it when its holder exits, even by `kill -9`, so a dead holder is taken over at once.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::atomic_file;
+use crate::error::Error;
+
+/// Longer than the longest login a live holder may be in (a Duo push times out after about a
+/// minute, and the IdP answer timeout is two), so a waiter only gives up on a stuck holder.
+pub const MAX_WAIT: Duration = Duration::from_secs(150);
+
+/// Held until dropped.
+#[derive(Debug)]
+pub struct ProfileLock {
+    _file: File,
+}
+
+impl ProfileLock {
+    pub fn acquire(path: &Path, profile: &str) -> Result<ProfileLock, Error> {
+        Self::acquire_within(path, profile, MAX_WAIT)
+    }
+
+    pub fn acquire_within(path: &Path, profile: &str, max_wait: Duration) -> Result<ProfileLock, Error> {
+        if let Some(dir) = path.parent() {
+            atomic_file::private_dir(dir).map_err(|e| Error::file("create", dir, e))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| Error::file("open", path, e))?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(ProfileLock { _file: file }),
+                Err(TryLockError::WouldBlock) if started.elapsed() < max_wait => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(Error::LockTimeout {
+                        profile: profile.to_string(),
+                        waited: max_wait.as_secs(),
+                        path: PathBuf::from(path),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(Error::file("lock", path, e)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_holder_waits_and_times_out_then_gets_it_after_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache").join("p.lock");
+        let first = ProfileLock::acquire(&path, "p").unwrap();
+        let e = ProfileLock::acquire_within(&path, "p", Duration::from_millis(100)).unwrap_err();
+        assert!(e.to_string().contains("another aws-login"), "{e}");
+        drop(first);
+        ProfileLock::acquire_within(&path, "p", Duration::from_millis(100)).unwrap();
+    }
+}
