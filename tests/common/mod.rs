@@ -233,7 +233,25 @@ impl Home {
         out
     }
 
+    /// A command for `program` with this home's environment and no terminal.
+    pub fn command_for(&self, stack: &Stack, program: impl AsRef<Path>) -> Command {
+        self.command(stack, program.as_ref())
+    }
+
+    /// Like [`Home::command_for`], for when the stack is gone but its STS address is wanted.
+    pub fn command_for_url(&self, sts_url: &str, program: impl AsRef<Path>) -> Command {
+        let mut c = self.base_command(program.as_ref());
+        c.env("AWS_ENDPOINT_URL_STS", sts_url);
+        c
+    }
+
     fn command(&self, stack: &Stack, program: &Path) -> Command {
+        let mut c = self.base_command(program);
+        c.env("AWS_ENDPOINT_URL_STS", &stack.sts_url);
+        c
+    }
+
+    fn base_command(&self, program: &Path) -> Command {
         let mut c = Command::new("setsid");
         // -w: wait and pass the exit status through. A new session has no controlling terminal.
         c.arg("-w").arg(program);
@@ -247,7 +265,6 @@ impl Home {
             .env("AWS_CONFIG_FILE", self.path().join(".aws/config"))
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL_STS", &stack.sts_url)
             .stdin(Stdio::null());
         c
     }
