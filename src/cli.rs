@@ -90,4 +90,8 @@ pub struct ProfileArgs {
     /// Requested credential lifetime in seconds (900..43200); 0 leaves it to STS.
     #[arg(long, global = true)]
     pub duration: Option<String>,
+
+    /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
+    #[arg(long, alias = "ask_password", global = true)]
+    pub ask_password: bool,
 }

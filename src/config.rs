@@ -31,6 +31,10 @@ pub struct Settings {
     pub duo_headers: HeaderNames,
     /// Refresh credentials this long before they expire (capped at half their lifetime).
     pub refresh_margin: time::Duration,
+    /// Keep the IdP password in the OS keyring.
+    pub enable_keyring: bool,
+    /// `--ask-password`: bypass the keyring and the configured password for this run.
+    pub ask_password: bool,
 }
 
 /// The profile name from the flag (or `AWS_PROFILE`, which clap already folded in), else `default`.
@@ -80,6 +84,8 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
             passcode: non_empty(get("http_header_passcode", &None)),
         },
         refresh_margin: parse_margin(get("refresh_margin", &None).as_deref())?,
+        enable_keyring: parse_bool("enable_keyring", get("enable_keyring", &None).as_deref())?,
+        ask_password: args.ask_password,
         profile,
     })
 }
@@ -116,6 +122,16 @@ fn parse_duration(value: Option<&str>) -> Result<Option<u32>, Error> {
         0 => Ok(None),
         s if DURATION_RANGE.contains(&s) => Ok(Some(s)),
         _ => Err(bad("it must be between 900 and 43200 seconds, or 0 to let STS decide")),
+    }
+}
+
+/// Python ConfigParser's booleans, which awscli-login's files use.
+fn parse_bool(key: &'static str, value: Option<&str>) -> Result<bool, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(false) };
+    match raw.to_ascii_lowercase().as_str() {
+        "1" | "yes" | "true" | "on" => Ok(true),
+        "0" | "no" | "false" | "off" => Ok(false),
+        _ => Err(Error::BadSetting { key, value: raw.to_string(), why: "it must be true or false".into() }),
     }
 }
 

@@ -58,6 +58,11 @@ pub enum Error {
     #[error("the IdP session has ended; log in again with `aws-login login`")]
     SessionRefused,
 
+    #[error(
+        "the IdP rejected the password stored in the keyring for {account}, so it was removed; run `aws-login login --profile {profile}` to enter the current one"
+    )]
+    StalePassword { account: String, profile: String },
+
     #[error("the IdP refused the login: {message}")]
     AuthnFailed { message: String },
 
@@ -130,7 +135,9 @@ impl Error {
             ProfileNotFound { .. } => exit::PROFILE_NOT_FOUND,
             MissingSetting { .. } | BadSetting { .. } | ConfigSyntax { .. } => exit::BAD_SETTING,
             InvalidFactor(_) => exit::INVALID_FACTOR,
-            WrongPassword { .. } | AuthnFailed { .. } | SessionRefused => exit::AUTHN_FAILED,
+            WrongPassword { .. } | StalePassword { .. } | AuthnFailed { .. } | SessionRefused => {
+                exit::AUTHN_FAILED
+            }
             NotEcp { .. } => exit::NOT_ECP,
             SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
             Network { .. } => exit::NETWORK,

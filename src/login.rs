@@ -17,11 +17,12 @@ use crate::config::{self, Settings};
 use crate::cookies::Jar;
 use crate::error::Error;
 use crate::lock::ProfileLock;
+use crate::password::{self, Password, Source};
 use crate::paths::Paths;
 use crate::source::ecp::{
     self, Auth, PasswordLogin, SamlLogin, ServiceProvider, duo::Factor, duo::FactorSetting,
 };
-use crate::{log, prompt, role_choice, sts};
+use crate::{cookies, log, prompt, role_choice, sts};
 
 /// Where the credentials came from.
 pub enum Served {
@@ -57,12 +58,15 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
         .enable_all()
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot start the network runtime: {e}")))?;
-    let (entry, jar) = runtime.block_on(login(paths, &settings, cached.as_ref()))?;
-    // The login succeeded as a whole: only now change files.
-    jar.save()?;
-    cache.store(&entry)?;
+    let done = runtime.block_on(login(paths, &settings, cached.as_ref()))?;
+    // The login succeeded as a whole: only now change files and the keyring.
+    done.jar.save()?;
+    cache.store(&done.entry)?;
+    if let Some(password) = &done.password {
+        password::remember(&settings, &done.account, password);
+    }
     PushBackoff::new(paths, &settings.profile).clear();
-    Ok(Served::Login(entry))
+    Ok(Served::Login(done.entry))
 }
 
 fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
@@ -71,7 +75,16 @@ fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
     (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
 }
 
-async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<(Entry, Jar), Error> {
+/// A login that succeeded, with what to keep from it.
+struct Done {
+    entry: Entry,
+    jar: Jar,
+    account: String,
+    /// The password a password login used (none after a session login).
+    password: Option<Password>,
+}
+
+async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<Done, Error> {
     let profile = settings.profile.as_str();
     let endpoint = Url::parse(&settings.ecp_endpoint_url)
         .map_err(|e| Error::Unexpected(format!("ecp_endpoint_url: {e}")))?;
@@ -79,15 +92,18 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         Some(u) => u,
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
     };
+    let account = cookies::account(&username, &endpoint);
     let mut jar = Jar::open(paths, &username, &endpoint)?;
     let http = ecp::http_client()?;
     let sp = ServiceProvider::aws();
 
-    let saml = match ecp::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {
-        Ok(saml) => saml,
+    let (saml, password) = match ecp::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {
+        Ok(saml) => (saml, None),
         Err(Error::SessionRefused) => {
             log::debug(1, "no live IdP session; logging in with a password");
-            password_login(paths, settings, &username, &endpoint, &sp, &http, &mut jar).await?
+            let idp = Idp { endpoint: &endpoint, sp: &sp, http: &http, account: &account };
+            let (saml, password) = password_login(paths, settings, &username, &idp, &mut jar).await?;
+            (saml, Some(password))
         }
         Err(e) => return Err(e),
     };
@@ -98,18 +114,24 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
     let credentials =
         sts::assume_role_with_saml(profile, role, &saml.saml_response, settings.duration).await?;
-    Ok((Entry::new(credentials, role, Some(username)), jar))
+    Ok(Done { entry: Entry::new(credentials, role, Some(username)), jar, account, password })
+}
+
+/// The IdP being logged in to.
+struct Idp<'a> {
+    endpoint: &'a Url,
+    sp: &'a ServiceProvider,
+    http: &'a reqwest::Client,
+    account: &'a str,
 }
 
 async fn password_login(
     paths: &Paths,
     settings: &Settings,
     username: &str,
-    endpoint: &Url,
-    sp: &ServiceProvider,
-    http: &reqwest::Client,
+    idp: &Idp<'_>,
     jar: &mut Jar,
-) -> Result<SamlLogin, Error> {
+) -> Result<(SamlLogin, Password), Error> {
     let profile = settings.profile.as_str();
     let factor = match settings.factor {
         FactorSetting::Factor(f) => Some(f),
@@ -127,29 +149,42 @@ async fn password_login(
         backoff.check()?;
     }
 
-    let password = match &settings.password {
-        Some(p) => p.clone(),
-        None => prompt::secret(&format!("Password for {username}: "), "a password", profile)?,
-    };
+    let mut password = password::obtain(settings, idp.account, false)?;
     let passcode = match (factor, &settings.passcode) {
         (Some(Factor::Passcode), Some(code)) => Some(code.clone()),
         (Some(Factor::Passcode), None) => Some(prompt::secret("Duo passcode: ", "a Duo passcode", profile)?),
         _ => None,
     };
-    let login = PasswordLogin {
-        username: username.to_string(),
-        password,
-        factor,
-        passcode,
-        duo_headers: settings.duo_headers.clone(),
-    };
-    match ecp::exchange(http, endpoint, sp, Auth::Password(&login), jar).await {
-        Err(e @ Error::AuthnFailed { .. }) if may_push && !terminal => {
-            // A push nobody approved: hold the next one back rather than send a storm.
-            backoff.record();
-            Err(e)
+    loop {
+        let login = PasswordLogin {
+            username: username.to_string(),
+            password: password.secret.clone(),
+            factor,
+            passcode: passcode.clone(),
+            duo_headers: settings.duo_headers.clone(),
+        };
+        match ecp::exchange(idp.http, idp.endpoint, idp.sp, Auth::Password(&login), jar).await {
+            Ok(saml) => return Ok((saml, password)),
+            // A stored password the IdP rejects is stale (the user changed it): forget it, and
+            // ask once more if someone is there to answer.
+            Err(Error::WrongPassword { .. }) if password.source == Source::Keyring => {
+                password::forget(idp.account);
+                if !terminal {
+                    return Err(Error::StalePassword {
+                        account: idp.account.to_string(),
+                        profile: profile.into(),
+                    });
+                }
+                log::notice(&format!("The password stored for {} was rejected and removed.", idp.account));
+                password = password::obtain(settings, idp.account, true)?;
+            }
+            Err(e @ Error::AuthnFailed { .. }) if may_push && !terminal => {
+                // A push nobody approved: hold the next one back rather than send a storm.
+                backoff.record();
+                return Err(e);
+            }
+            Err(e) => return Err(e),
         }
-        other => other,
     }
 }
 

@@ -48,6 +48,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
             let mut purged = remove(&paths.cookie_jar(&name))?;
             // awscli-login's jar would otherwise be imported again at the next login.
             purged |= remove(&paths.awscli_login_cookie_jar(&username))?;
+            purged |= crate::password::forget(&name);
             if purged && !report.accounts.contains(&name) {
                 report.accounts.push(name);
             }

@@ -8,12 +8,12 @@ mod config;
 mod cookies;
 mod credentials;
 mod error;
-#[allow(dead_code)] // wired in by the login flow
 mod keyring;
 mod lock;
 mod log;
 mod login;
 mod logout;
+mod password;
 mod paths;
 mod prompt;
 mod role_choice;

@@ -1,0 +1,67 @@
+//! Where the IdP password comes from — the OS keyring (with `enable_keyring`), the profile, or
+//! the terminal — and when the keyring learns or forgets it. Entries are awscli-login's
+//! (service `awscli_login`, user `user@host[:port]`), so profiles and tools that share an IdP
+//! account share its password.
+
+use crate::config::Settings;
+use crate::error::Error;
+use crate::keyring::{self, KeyringError};
+use crate::secret::Secret;
+use crate::{log, prompt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Keyring,
+    Settings,
+    Terminal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Password {
+    pub secret: Secret,
+    pub source: Source,
+}
+
+/// Whether this run may use the keyring at all.
+pub fn keyring_on(settings: &Settings) -> bool {
+    settings.enable_keyring && !settings.ask_password
+}
+
+/// The password for `account`. A keyring that is missing, locked or unreachable is reported at
+/// `-v` and passed over; it never stalls the login.
+pub fn obtain(settings: &Settings, account: &str, skip_keyring: bool) -> Result<Password, Error> {
+    if keyring_on(settings) && !skip_keyring {
+        match keyring::get(account) {
+            Ok(Some(secret)) => return Ok(Password { secret, source: Source::Keyring }),
+            Ok(None) => log::debug(1, &format!("the keyring holds no password for {account}")),
+            Err(e) => log::debug(1, &format!("not using the keyring: {e}")),
+        }
+    }
+    if let Some(secret) = settings.password.clone().filter(|_| !settings.ask_password) {
+        return Ok(Password { secret, source: Source::Settings });
+    }
+    let secret = prompt::secret(&format!("Password for {account}: "), "a password", &settings.profile)?;
+    Ok(Password { secret, source: Source::Terminal })
+}
+
+/// After a successful login: store a password the keyring did not already hold.
+pub fn remember(settings: &Settings, account: &str, password: &Password) {
+    if !keyring_on(settings) || password.source == Source::Keyring {
+        return;
+    }
+    match keyring::set(account, &password.secret) {
+        Ok(()) => log::debug(1, &format!("saved the password of {account} in the keyring")),
+        Err(e) => log::notice(&format!("aws-login: could not save the password in the keyring: {e}")),
+    }
+}
+
+/// Removes a stored password; true if there was one. An unreachable keyring counts as none.
+pub fn forget(account: &str) -> bool {
+    match keyring::delete(account) {
+        Ok(existed) => existed,
+        Err(KeyringError::Unavailable(why)) | Err(KeyringError::Failed(why)) => {
+            log::debug(1, &format!("could not reach the keyring to forget {account}: {why}"));
+            false
+        }
+    }
+}

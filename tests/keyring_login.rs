@@ -1,0 +1,132 @@
+//! The IdP password in a real Secret Service (gnome-keyring on a private D-Bus session), shared
+//! with awscli-login through Python's keyring library.
+
+mod common;
+
+use common::*;
+
+/// Runs `script` (bash) inside tests/stack/keyring-session.sh, without a terminal. `$BIN` is
+/// aws-login, `$PY` the venv's Python, `$ACCOUNT` the IdP account of user `user`.
+fn in_keyring(home: &Home, stack: &Stack, user: &str, script: &str) -> Run {
+    let authority = stack.ecp_url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let mut c = home.command_for(stack, repo().join("tests/stack/keyring-session.sh"));
+    c.args(["bash", "-c", script])
+        .env("AWSCLI_LOGIN_ROOT", home.path())
+        .env("BIN", BIN)
+        .env("PY", repo().join(".stack/venv/bin/python"))
+        .env("ACCOUNT", format!("{user}@{authority}"));
+    Run(c.output().unwrap())
+}
+
+const SET: &str =
+    r#"$PY -c "import keyring,sys; keyring.set_password('awscli_login', '$ACCOUNT', sys.argv[1])""#;
+const GET: &str =
+    r#"$PY -c "import keyring; print('stored:', keyring.get_password('awscli_login', '$ACCOUNT'))""#;
+
+fn keyring_profile(stack: &Stack, user: &str, extra: &str) -> Home {
+    let home = Home::new();
+    home.ecp_profile(stack, "k", &format!("username = {user}\nenable_keyring = true\n{extra}"));
+    home
+}
+
+#[test]
+fn a_password_stored_by_python_keyring_is_used() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", "");
+    let out =
+        in_keyring(&home, &stack, "alice", &format!(r#"{SET} '{ALICE_PW}' && "$BIN" --profile k"#)).ok();
+    assert!(out.stdout().contains("\"AccessKeyId\""), "{}", out.stdout());
+    assert_eq!(stack.idp_log()[0]["outcome"], "success");
+}
+
+#[test]
+fn the_password_is_saved_only_after_a_successful_login() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", "password = wrong-password-1");
+    let failed = in_keyring(&home, &stack, "alice", &format!(r#""$BIN" --profile k; echo "rc=$?"; {GET}"#));
+    assert!(
+        failed.stdout().contains("rc=7") && failed.stdout().contains("stored: None"),
+        "{}",
+        failed.stdout()
+    );
+
+    let home = keyring_profile(&stack, "alice", &format!("password = {ALICE_PW}"));
+    let ok = in_keyring(&home, &stack, "alice", &format!(r#""$BIN" --profile k >/dev/null && {GET}"#)).ok();
+    assert!(ok.stdout().contains(&format!("stored: {ALICE_PW}")), "{}", ok.stdout());
+}
+
+#[test]
+fn a_stored_password_the_idp_rejects_is_forgotten() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", "");
+    let out = in_keyring(
+        &home,
+        &stack,
+        "alice",
+        &format!(r#"{SET} old-password; "$BIN" --profile k; echo "rc=$?"; {GET}"#),
+    );
+    let stdout = out.stdout();
+    assert!(stdout.contains("rc=7") && stdout.contains("stored: None"), "{stdout}\n{}", out.stderr());
+    assert!(
+        out.stderr().contains("so it was removed; run `aws-login login --profile k`"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!out.stderr().contains("old-password"));
+}
+
+#[test]
+fn a_denied_duo_push_leaves_the_stored_password_alone() {
+    let stack = Stack::with_knobs(r#"{"duo": "deny"}"#, "{}");
+    let home = keyring_profile(&stack, "bob", &format!("factor = push\nrole_arn = {DEVELOPER}"));
+    let out = in_keyring(
+        &home,
+        &stack,
+        "bob",
+        &format!(r#"{SET} '{BOB_PW}'; "$BIN" --profile k; echo "rc=$?"; {GET}"#),
+    );
+    assert!(
+        out.stdout().contains("rc=7") && out.stdout().contains(&format!("stored: {BOB_PW}")),
+        "{}",
+        out.stdout()
+    );
+}
+
+#[test]
+fn ask_password_bypasses_the_keyring() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", "");
+    let out = in_keyring(
+        &home,
+        &stack,
+        "alice",
+        &format!(r#"{SET} '{ALICE_PW}'; "$BIN" --profile k --ask-password; echo "rc=$?""#),
+    );
+    assert!(out.stdout().contains("rc=23"), "{}\n{}", out.stdout(), out.stderr());
+    assert!(stack.idp_log().is_empty());
+}
+
+#[test]
+fn purge_removes_the_stored_password() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", "");
+    let script = format!(
+        r#"{SET} '{ALICE_PW}' && "$BIN" login --profile k && "$BIN" logout --profile k --purge && {GET}"#
+    );
+    let out = in_keyring(&home, &stack, "alice", &script).ok();
+    assert!(out.stdout().contains("stored: None"), "{}", out.stdout());
+}
+
+#[test]
+fn an_unreachable_keyring_falls_back_to_the_configured_password() {
+    // No D-Bus session at all (as over SSH): the keyring is passed over, not waited on.
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", &format!("password = {ALICE_PW}"));
+    let out = home.run_with_env(
+        &stack,
+        &["--profile", "k", "-v"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    let out = out.ok();
+    assert!(out.stderr().contains("not using the keyring"), "{}", out.stderr());
+}
