@@ -9,6 +9,7 @@ use crate::cli::ProfileArgs;
 use crate::error::Error;
 use crate::paths::Paths;
 use crate::secret::Secret;
+use crate::source::ecp::authn_request::{PARTITIONS, ServiceProvider};
 use crate::source::ecp::duo::{FactorSetting, HeaderNames};
 
 pub const DEFAULT_PROFILE: &str = "default";
@@ -35,6 +36,8 @@ pub struct Settings {
     pub enable_keyring: bool,
     /// `--ask-password`: bypass the keyring and the configured password for this run.
     pub ask_password: bool,
+    /// AWS's sign-in service the assertion is requested for (`partition`, `acs_url`, `sp_entity_id`).
+    pub sp: ServiceProvider,
 }
 
 /// The profile name from the flag (or `AWS_PROFILE`, which clap already folded in), else `default`.
@@ -86,6 +89,7 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
         refresh_margin: parse_margin(get("refresh_margin", &None).as_deref())?,
         enable_keyring: parse_bool("enable_keyring", get("enable_keyring", &None).as_deref())?,
         ask_password: args.ask_password,
+        sp: service_provider(&get)?,
         profile,
     })
 }
@@ -123,6 +127,25 @@ fn parse_duration(value: Option<&str>) -> Result<Option<u32>, Error> {
         s if DURATION_RANGE.contains(&s) => Ok(Some(s)),
         _ => Err(bad("it must be between 900 and 43200 seconds, or 0 to let STS decide")),
     }
+}
+
+/// The partition's sign-in service provider, with `acs_url` / `sp_entity_id` overrides for
+/// regional sign-in endpoints.
+fn service_provider(get: &dyn Fn(&str, &Option<String>) -> Option<String>) -> Result<ServiceProvider, Error> {
+    let partition = get("partition", &None).map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+    let partition = partition.as_deref().unwrap_or("aws");
+    let mut sp = ServiceProvider::for_partition(partition).ok_or_else(|| Error::BadSetting {
+        key: "partition",
+        value: partition.to_string(),
+        why: format!("it must be one of {}", PARTITIONS.join(", ")),
+    })?;
+    if let Some(url) = get("acs_url", &None).filter(|v| !v.trim().is_empty()) {
+        sp.acs_url = url.trim().to_string();
+    }
+    if let Some(id) = get("sp_entity_id", &None).filter(|v| !v.trim().is_empty()) {
+        sp.entity_id = id.trim().to_string();
+    }
+    Ok(sp)
 }
 
 /// Python ConfigParser's booleans, which awscli-login's files use.
@@ -223,6 +246,28 @@ mod tests {
         }
         let args = ProfileArgs { factor: Some("fax".into()), ..Default::default() };
         assert_eq!(load_with(FILE, args).unwrap_err().exit_code(), crate::error::exit::INVALID_FACTOR);
+    }
+
+    #[test]
+    fn partition_and_sign_in_overrides() {
+        let s = load_with(
+            &format!("{FILE}\n[gov]\necp_endpoint_url = https://idp/ecp\npartition = aws-us-gov\n"),
+            ProfileArgs { profile: Some("gov".into()), ..Default::default() },
+        )
+        .unwrap();
+        assert_eq!(s.sp.entity_id, "urn:amazon:webservices:govcloud");
+        let s = load_with(&format!("{FILE}\n[r]\necp_endpoint_url = https://idp/ecp\nacs_url = https://us-east-2.signin.aws.amazon.com/saml\n"),
+            ProfileArgs { profile: Some("r".into()), ..Default::default() }).unwrap();
+        assert_eq!(
+            (s.sp.acs_url.as_str(), s.sp.entity_id.as_str()),
+            ("https://us-east-2.signin.aws.amazon.com/saml", "urn:amazon:webservices")
+        );
+        let e = load_with(
+            &format!("{FILE}\n[x]\necp_endpoint_url = https://idp/ecp\npartition = aws-mars\n"),
+            ProfileArgs { profile: Some("x".into()), ..Default::default() },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("aws, aws-us-gov, aws-cn"), "{e}");
     }
 
     #[test]

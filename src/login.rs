@@ -95,7 +95,7 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     let account = cookies::account(&username, &endpoint);
     let mut jar = Jar::open(paths, &username, &endpoint)?;
     let http = ecp::http_client()?;
-    let sp = ServiceProvider::aws();
+    let sp = settings.sp.clone();
 
     let (saml, password) = match ecp::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {
         Ok(saml) => (saml, None),

@@ -16,6 +16,9 @@ pub struct ServiceProvider {
     pub entity_id: String,
 }
 
+/// The partitions whose SAML sign-in aws-login knows.
+pub const PARTITIONS: [&str; 3] = ["aws", "aws-us-gov", "aws-cn"];
+
 impl ServiceProvider {
     /// The commercial partition, as AWS publishes it in its SAML metadata.
     pub fn aws() -> Self {
@@ -23,6 +26,17 @@ impl ServiceProvider {
             acs_url: "https://signin.aws.amazon.com/saml".into(),
             entity_id: "urn:amazon:webservices".into(),
         }
+    }
+
+    /// AWS's sign-in service provider in `partition` (one of [`PARTITIONS`]).
+    pub fn for_partition(partition: &str) -> Option<Self> {
+        let (acs_url, entity_id) = match partition {
+            "aws" => return Some(Self::aws()),
+            "aws-us-gov" => ("https://signin.amazonaws-us-gov.com/saml", "urn:amazon:webservices:govcloud"),
+            "aws-cn" => ("https://signin.amazonaws.cn/saml", "urn:amazon:webservices:cn-north-1"),
+            _ => return None,
+        };
+        Some(ServiceProvider { acs_url: acs_url.into(), entity_id: entity_id.into() })
     }
 }
 
@@ -120,6 +134,26 @@ mod tests {
         assert_eq!(req.attr("Version"), Some("2.0"));
         let issuer = req.child(crate::saml::NS_ASSERTION, "Issuer").unwrap();
         assert_eq!(issuer.text, "urn:amazon:webservices");
+    }
+
+    #[test]
+    fn partitions_have_their_own_sign_in_endpoints() {
+        let gov = ServiceProvider::for_partition("aws-us-gov").unwrap();
+        assert_eq!(gov.acs_url, "https://signin.amazonaws-us-gov.com/saml");
+        assert_eq!(gov.entity_id, "urn:amazon:webservices:govcloud");
+        let cn = ServiceProvider::for_partition("aws-cn").unwrap();
+        assert_eq!(
+            (cn.acs_url.as_str(), cn.entity_id.as_str()),
+            ("https://signin.amazonaws.cn/saml", "urn:amazon:webservices:cn-north-1")
+        );
+        assert!(ServiceProvider::for_partition("aws-mars").is_none());
+        for p in PARTITIONS {
+            let doc =
+                AuthnRequest { sp: ServiceProvider::for_partition(p).unwrap(), ..fixed() }.to_envelope();
+            let env = xml::parse(&doc).unwrap();
+            let req = &env.children[0].children[0];
+            assert_eq!(req.children[0].text, ServiceProvider::for_partition(p).unwrap().entity_id);
+        }
     }
 
     #[test]
