@@ -36,20 +36,12 @@ impl std::fmt::Debug for Jar {
     }
 }
 
-/// `user@host[:port]`: the IdP account a jar (and a keyring entry) belongs to.
-pub fn account(username: &str, endpoint: &Url) -> String {
-    let host = endpoint.host_str().unwrap_or_default();
-    match endpoint.port() {
-        Some(port) => format!("{username}@{host}:{port}"),
-        None => format!("{username}@{host}"),
-    }
-}
-
 impl Jar {
-    /// The jar for `username` at the IdP of `endpoint`: ours if it exists, else awscli-login's
-    /// imported, else empty. Expired cookies are dropped.
-    pub fn open(paths: &Paths, username: &str, endpoint: &Url) -> Result<Jar, Error> {
-        let path = paths.cookie_jar(&account(username, endpoint));
+    /// The jar of IdP account `account` (see [`crate::keyring::account`]), `username` at
+    /// `endpoint`: ours if it exists, else awscli-login's imported, else empty. Expired cookies
+    /// are dropped.
+    pub fn open(paths: &Paths, account: &str, username: &str, endpoint: &Url) -> Result<Jar, Error> {
+        let path = paths.cookie_jar(account);
         let store = match std::fs::read(&path) {
             Ok(bytes) => parse(&bytes).map_err(|detail| Error::Unreadable {
                 what: "IdP session cookies",
@@ -226,17 +218,17 @@ mod tests {
     fn round_trip_keeps_session_cookies_and_rotations() {
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::with_root(home.path().to_path_buf());
-        let mut jar = Jar::open(&paths, "bob", &url()).unwrap();
+        let mut jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
         assert!(jar.header().is_none());
         jar.absorb(["shib_idp_session=one; Path=/idp; HttpOnly", "other=x; Path=/elsewhere"].into_iter());
         jar.save().unwrap();
         assert!(jar.path().ends_with("cookies/bob@idp.example.edu.json"));
 
-        let mut again = Jar::open(&paths, "bob", &url()).unwrap();
+        let mut again = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=one");
         again.absorb(["shib_idp_session=two; Path=/idp"].into_iter());
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=two");
-        assert_eq!(format!("{again:?}").contains("two"), false, "Debug hides cookie values");
+        assert!(!format!("{again:?}").contains("two"), "Debug hides cookie values");
     }
 
     #[test]
@@ -255,7 +247,7 @@ mod tests {
              Set-Cookie3: foreign=f; path=\"/\"; domain=\"other.org\"; version=0\n"
         );
         std::fs::write(paths.awscli_login_cookie_jar("bob"), lwp).unwrap();
-        let jar = Jar::open(&paths, "bob", &url()).unwrap();
+        let jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
         let header = jar.header().unwrap();
         let mut got: Vec<&str> = header.expose().split("; ").collect();
         got.sort();
@@ -270,16 +262,9 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         for junk in ["{", "{\"version\":2,\"cookies\":[]}", "[]"] {
             std::fs::write(&path, junk).unwrap();
-            let e = Jar::open(&paths, "bob", &url()).unwrap_err();
+            let e = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap_err();
             assert_eq!(e.exit_code(), crate::error::exit::UNREADABLE, "{junk}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), junk);
         }
-    }
-
-    #[test]
-    fn account_keeps_the_port() {
-        let u = Url::parse("https://idp.example.edu:8443/idp/profile/SAML2/SOAP/ECP").unwrap();
-        assert_eq!(account("netid", &u), "netid@idp.example.edu:8443");
-        assert_eq!(account("netid", &url()), "netid@idp.example.edu");
     }
 }

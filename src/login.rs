@@ -22,7 +22,7 @@ use crate::paths::Paths;
 use crate::source::ecp::{
     self, Auth, PasswordLogin, SamlLogin, ServiceProvider, duo::Factor, duo::FactorSetting,
 };
-use crate::{cookies, log, prompt, role_choice, sts};
+use crate::{keyring, log, prompt, role_choice, sts};
 
 /// Where the credentials came from.
 pub enum Served {
@@ -92,8 +92,8 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         Some(u) => u,
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
     };
-    let account = cookies::account(&username, &endpoint);
-    let mut jar = Jar::open(paths, &username, &endpoint)?;
+    let account = keyring::account(&username, &settings.ecp_endpoint_url);
+    let mut jar = Jar::open(paths, &account, &username, &endpoint)?;
     let http = ecp::http_client()?;
     let sp = settings.sp.clone();
 

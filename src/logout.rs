@@ -4,13 +4,11 @@
 
 use std::path::Path;
 
-use reqwest::Url;
-
 use crate::cache::Cache;
 use crate::cli::ProfileArgs;
 use crate::config;
-use crate::cookies;
 use crate::error::Error;
+use crate::keyring;
 use crate::lock::ProfileLock;
 use crate::paths::Paths;
 
@@ -44,7 +42,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         crate::backoff::PushBackoff::new(paths, profile).clear();
         if purge && let Some(account) = account_of(paths, profile, args, entry.and_then(|e| e.username)) {
             let (username, url) = account;
-            let name = cookies::account(&username, &url);
+            let name = keyring::account(&username, &url);
             let mut purged = remove(&paths.cookie_jar(&name))?;
             // awscli-login's jar would otherwise be imported again at the next login.
             purged |= remove(&paths.awscli_login_cookie_jar(&username))?;
@@ -62,7 +60,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
             let args = ProfileArgs { profile: Some(other.clone()), ..Default::default() };
             let cached_user = Cache::new(paths, &other).load().ok().flatten().and_then(|e| e.username);
             if let Some((u, url)) = account_of(paths, &other, &args, cached_user)
-                && report.accounts.contains(&cookies::account(&u, &url))
+                && report.accounts.contains(&keyring::account(&u, &url))
             {
                 report.affected.push(other);
             }
@@ -80,11 +78,11 @@ fn account_of(
     profile: &str,
     args: &ProfileArgs,
     cached_user: Option<String>,
-) -> Option<(String, Url)> {
+) -> Option<(String, String)> {
     let args = ProfileArgs { profile: Some(profile.to_string()), ..args.clone() };
     let settings = config::load(paths, &args).ok()?;
     let username = settings.username.or(cached_user)?;
-    Some((username, Url::parse(&settings.ecp_endpoint_url).ok()?))
+    Some((username, settings.ecp_endpoint_url))
 }
 
 fn cached_profiles(paths: &Paths) -> Vec<String> {

@@ -28,9 +28,10 @@
 #      daemon on that bus, creates $XDG_DATA_HOME/keyrings/login.keyring with that password,
 #      and leaves it unlocked; it becomes the "default" alias. The daemon daemonizes and prints
 #      shell assignments (GNOME_KEYRING_CONTROL, …), which are exported.
-#   4. Wait (at most 5 s) until `secret-tool store` then `secret-tool lookup` round-trips a
-#      probe item through the default collection, then `secret-tool clear` removes it: proof
-#      that the default collection exists and is unlocked, so nothing will prompt.
+#   4. Wait (at most 5 s) until the daemon owns org.freedesktop.secrets on the bus, then (at
+#      most 5 s more) until `secret-tool store` then `secret-tool lookup` round-trips a probe
+#      item through the default collection, then `secret-tool clear` removes it: proof that
+#      the default collection exists and is unlocked, so nothing will prompt.
 #   5. Run CMD; then stop the daemon (its pid asked from the bus) and clean up.
 #
 # Needs dbus (dbus-run-session, dbus-send), gnome-keyring and libsecret-tools (secret-tool):
@@ -72,22 +73,34 @@ shift
 daemon_env="$(printf '%s' "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets)" \
   || { echo "keyring-session: gnome-keyring-daemon --unlock failed" >&2; exit 1; }
 while IFS= read -r line; do
-  [[ "$line" == *=* ]] && export "${line?}"
+  if [[ "$line" == *=* ]]; then export "${line?}"; fi
 done <<<"$daemon_env"
 
-daemon_pid() {
-  dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
-    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null \
-    | awk '{print $2}'
-}
+# Stops the daemon this session started: the owner of org.freedesktop.secrets on our bus.
+# shellcheck disable=SC2317  # runs from the EXIT trap
 stop_daemon() {
   local pid
-  pid="$(daemon_pid || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
+  pid="$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null \
+    | awk '{print $2}' || true)"
+  if [[ "$pid" =~ ^[0-9]+$ ]]; then kill "$pid" 2>/dev/null || true; fi
 }
 trap stop_daemon EXIT
 
-# 4. Wait until the default collection stores and returns a secret without prompting.
+# 4. Wait until the daemon owns org.freedesktop.secrets (probing earlier would D-Bus-activate a
+#    second daemon), then until the default collection stores and returns a secret without
+#    prompting.
+owned=""
+for _ in $(seq 50); do
+  if dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \
+    | grep -q true; then
+    owned=1
+    break
+  fi
+  sleep 0.1
+done
+[[ -n "$owned" ]] || { echo "keyring-session: gnome-keyring-daemon did not come up" >&2; exit 1; }
 ready=""
 for _ in $(seq 50); do
   if printf probe | timeout 2 secret-tool store --label='keyring-session probe' \

@@ -84,11 +84,11 @@ pub fn headers(factor: Factor, passcode: Option<&Secret>, names: &HeaderNames) -
     for name in pick(&names.factor, FACTOR_HEADERS) {
         out.push((name, Secret::new(factor.as_str())));
     }
-    if factor == Factor::Passcode {
-        if let Some(code) = passcode {
-            for name in pick(&names.passcode, PASSCODE_HEADERS) {
-                out.push((name, code.clone()));
-            }
+    if factor == Factor::Passcode
+        && let Some(code) = passcode
+    {
+        for name in pick(&names.passcode, PASSCODE_HEADERS) {
+            out.push((name, code.clone()));
         }
     }
     out
