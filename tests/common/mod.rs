@@ -3,6 +3,8 @@
 //! built binary, the real AWS CLI and boto3. Everything runs without a terminal.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -252,9 +254,15 @@ impl Home {
     }
 
     fn base_command(&self, program: &Path) -> Command {
-        let mut c = Command::new("setsid");
         // -w: wait and pass the exit status through. A new session has no controlling terminal.
-        c.arg("-w").arg(program);
+        let mut c = Command::new("setsid");
+        c.arg("-w").arg(program).stdin(Stdio::null());
+        self.env(&mut c);
+        c
+    }
+
+    /// This home's environment on `c`, with nothing inherited from the test runner.
+    pub fn env(&self, c: &mut Command) {
         c.env_clear()
             .env(
                 "PATH",
@@ -262,11 +270,10 @@ impl Home {
             )
             .env("HOME", self.path())
             .env("LANG", "C.UTF-8")
+            .env("TERM", "xterm")
             .env("AWS_CONFIG_FILE", self.path().join(".aws/config"))
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null());
-        c
+            .env("AWS_EC2_METADATA_DISABLED", "true");
     }
 
     /// Runs aws-login with no terminal.

@@ -1,0 +1,70 @@
+//! A person at a terminal: runs aws-login on a pseudo-terminal (its controlling terminal, so
+//! `/dev/tty` is the pty), with stdout redirected to a file so tests can tell what went to the
+//! person from what went to the machine.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Expect, Session};
+
+use super::{BIN, Home, Stack};
+
+pub struct Tty {
+    session: expectrl::session::OsSession,
+    stdout: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Home {
+    /// Starts `aws-login ARGS` on a terminal; stdout goes to a file, stderr to the terminal.
+    pub fn tty(&self, stack: &Stack, args: &[&str]) -> Tty {
+        self.tty_with_env(stack, args, &[])
+    }
+
+    pub fn tty_with_env(&self, stack: &Stack, args: &[&str], env: &[(&str, &str)]) -> Tty {
+        let dir = tempfile::tempdir().unwrap();
+        let stdout = dir.path().join("stdout");
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(r#"out="$1"; shift; exec "$@" >"$out""#).arg("sh").arg(&stdout).arg(BIN).args(args);
+        self.env(&mut c);
+        c.env("AWS_ENDPOINT_URL_STS", &stack.sts_url).envs(env.iter().copied());
+        let mut session = Session::spawn(c).unwrap();
+        session.set_expect_timeout(Some(Duration::from_secs(30)));
+        Tty { session, stdout, _dir: dir }
+    }
+}
+
+impl Tty {
+    /// Waits for `text` on the terminal; returns everything shown before it.
+    pub fn expect(&mut self, text: &str) -> String {
+        match self.session.expect(text) {
+            Ok(found) => String::from_utf8_lossy(found.before()).into_owned(),
+            Err(e) => panic!("{e}: waiting for {text:?}"),
+        }
+    }
+
+    pub fn send_line(&mut self, line: &str) {
+        self.session.send_line(line).unwrap();
+    }
+
+    /// Sends raw bytes: keys such as Esc (`"\x1b"`) or Ctrl-C (`"\x03"`).
+    pub fn send(&mut self, keys: &str) {
+        self.session.send(keys).unwrap();
+    }
+
+    /// Waits for the exit; returns the exit code (or 128 + signal), stdout, and the rest of the
+    /// terminal output.
+    pub fn finish(mut self) -> (i32, String, String) {
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut self.session, &mut rest);
+        let code = match self.session.get_process().wait().unwrap() {
+            WaitStatus::Exited(_, code) => code,
+            WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+            other => panic!("unexpected status {other:?}"),
+        };
+        let stdout = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+        (code, stdout, String::from_utf8_lossy(&rest).into_owned())
+    }
+}
