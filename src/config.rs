@@ -94,6 +94,15 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
     })
 }
 
+/// Account aliases from awscli-login's `alias` file; empty if there is none or it is unreadable
+/// (names are a nicety, never a reason to fail a login).
+pub fn account_aliases(paths: &Paths) -> std::collections::HashMap<String, String> {
+    let Ok(Some(ini)) = read_ini(&paths.alias_file()) else { return Default::default() };
+    ini.section(Some("accounts"))
+        .map(|s| s.iter().map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect())
+        .unwrap_or_default()
+}
+
 /// Every profile named in the config file.
 pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {
     let path = paths.config();

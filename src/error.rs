@@ -17,12 +17,14 @@ pub mod exit {
     pub const NOT_ECP: i32 = 8;
     pub const ROLE_PARSE: i32 = 10;
     pub const ROLE_CHOICE: i32 = 11;
+    pub const CANCELLED: i32 = 19;
     pub const NETWORK: i32 = 20;
     pub const IDP_ERROR: i32 = 21;
     pub const STS_REJECTED: i32 = 22;
     pub const NEEDS_TERMINAL: i32 = 23;
     pub const UNREADABLE: i32 = 24;
     pub const LOCKED: i32 = 25;
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, Error)]
@@ -121,6 +123,12 @@ pub enum Error {
     #[error("already logged out: profile '{profile}' has no cached credentials")]
     AlreadyLoggedOut { profile: String },
 
+    #[error("cancelled: {what}")]
+    Cancelled { what: &'static str },
+
+    #[error("interrupted; nothing was changed")]
+    Interrupted,
+
     #[error("cannot {action} {}: {source}", path.display())]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
 
@@ -148,6 +156,8 @@ impl Error {
             Unreadable { .. } => exit::UNREADABLE,
             LockTimeout { .. } => exit::LOCKED,
             AlreadyLoggedOut { .. } => exit::ALREADY_LOGGED_OUT,
+            Cancelled { .. } => exit::CANCELLED,
+            Interrupted => exit::INTERRUPTED,
             NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
         }
     }

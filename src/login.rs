@@ -22,7 +22,7 @@ use crate::paths::Paths;
 use crate::source::ecp::{
     self, Auth, PasswordLogin, SamlLogin, ServiceProvider, duo::Factor, duo::FactorSetting,
 };
-use crate::{keyring, log, prompt, role_choice, sts};
+use crate::{keyring, log, prompt, role_choice, role_picker, sts};
 
 /// Where the credentials came from.
 pub enum Served {
@@ -110,7 +110,14 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
 
     let remembered = cached.map(|c| c.role_arn.as_str());
-    let role = role_choice::choose(&saml.grants.roles, settings.role_arn.as_deref(), remembered, profile)?;
+    let roles = &saml.grants.roles;
+    let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
+        Err(Error::RoleAmbiguous { .. }) if let Some(term) = prompt::terminal() => {
+            let aliases = config::account_aliases(paths);
+            role_picker::pick(&term, &role_picker::Menu::new(roles, &|id| aliases.get(id).cloned()))?
+        }
+        other => other?,
+    };
     log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
     let credentials =
         sts::assume_role_with_saml(profile, role, &saml.saml_response, settings.duration).await?;

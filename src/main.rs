@@ -17,6 +17,7 @@ mod password;
 mod paths;
 mod prompt;
 mod role_choice;
+mod role_picker;
 mod saml;
 mod secret;
 mod sink;

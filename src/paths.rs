@@ -45,6 +45,11 @@ impl Paths {
         self.root.join("cache")
     }
 
+    /// Friendly account names (awscli-login's `alias` file: `[accounts]` `<id> = <name>`).
+    pub fn alias_file(&self) -> PathBuf {
+        self.root.join("alias")
+    }
+
     /// The per-profile lock that makes logins single-flight.
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.cache_dir().join(format!("{}.lock", file_stem(profile)))

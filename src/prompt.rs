@@ -8,6 +8,14 @@ use std::io::{BufRead, BufReader, Write};
 use crate::error::Error;
 use crate::secret::Secret;
 
+/// The controlling terminal for full-screen questions (the role picker, the Duo spinner), or
+/// `None` without one.
+pub fn terminal() -> Option<console::Term> {
+    let open = || OpenOptions::new().read(true).write(true).open("/dev/tty").ok();
+    let term = console::Term::read_write_pair(open()?, open()?);
+    term.is_term().then_some(term)
+}
+
 /// True when a person can be asked: the process has a controlling terminal.
 pub fn terminal_available() -> bool {
     OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()

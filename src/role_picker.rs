@@ -1,0 +1,220 @@
+//! The role picker a person sees when the IdP grants several roles and none is configured:
+//! roles grouped by account (its alias if known), full names with paths, sorted; typing filters
+//! the list live, a number or Enter on a single match picks, `q` or Esc quits. It draws on
+//! `/dev/tty` — never stdout, and never stderr, which `credential_process` callers capture.
+
+use console::{Key, Term};
+
+use crate::error::Error;
+use crate::saml::Role;
+
+/// The menu: accounts in order, each with its roles in order, numbered 1.. across accounts.
+pub struct Menu<'a> {
+    entries: Vec<Entry<'a>>,
+}
+
+struct Entry<'a> {
+    number: usize,
+    account: String,
+    label: String,
+    role: &'a Role,
+}
+
+impl<'a> Menu<'a> {
+    /// `alias` names an account ID, if the user gave it a name.
+    pub fn new(roles: &'a [Role], alias: &dyn Fn(&str) -> Option<String>) -> Self {
+        let mut sorted: Vec<&Role> = roles.iter().collect();
+        sorted.sort_by(|a, b| (account_of(a), name_of(a)).cmp(&(account_of(b), name_of(b))));
+        let entries = sorted
+            .into_iter()
+            .enumerate()
+            .map(|(i, role)| {
+                let id = account_of(role);
+                let account = match alias(id) {
+                    Some(name) => format!("{name} ({id})"),
+                    None => id.to_string(),
+                };
+                Entry {
+                    number: i + 1,
+                    label: format!("{account} {}", name_of(role)).to_lowercase(),
+                    account,
+                    role,
+                }
+            })
+            .collect();
+        Menu { entries }
+    }
+
+    /// The entries whose account or role name contains `filter` (case-insensitive); a number
+    /// filters nothing, it chooses.
+    fn visible(&self, filter: &str) -> Vec<&Entry<'a>> {
+        let f = filter.trim().to_lowercase();
+        if f.is_empty() || f.parse::<usize>().is_ok() {
+            return self.entries.iter().collect();
+        }
+        self.entries.iter().filter(|e| e.label.contains(&f)).collect()
+    }
+
+    /// What Enter on `input` means.
+    fn choose(&self, input: &str) -> Choice<'a> {
+        let input = input.trim();
+        if input.eq_ignore_ascii_case("q") {
+            return Choice::Quit;
+        }
+        if let Ok(n) = input.parse::<usize>() {
+            return match self.entries.iter().find(|e| e.number == n) {
+                Some(e) => Choice::Role(e.role),
+                None => Choice::Again(format!("There is no role {n}: choose 1 to {}.", self.entries.len())),
+            };
+        }
+        match self.visible(input).as_slice() {
+            [only] => Choice::Role(only.role),
+            [] if input.is_empty() => Choice::Again("Type a number, or text to filter the list.".into()),
+            [] => Choice::Again(format!("No role matches '{input}'.")),
+            many => Choice::Again(format!("{} roles match '{input}': type more, or a number.", many.len())),
+        }
+    }
+
+    fn render(&self, filter: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut account = None;
+        for e in self.visible(filter) {
+            if account != Some(&e.account) {
+                lines.push(format!("  Account {}", e.account));
+                account = Some(&e.account);
+            }
+            lines.push(format!("    [{}] {}", e.number, name_of(e.role)));
+        }
+        if lines.is_empty() {
+            lines.push("  (no role matches)".into());
+        }
+        lines
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Choice<'a> {
+    Role(&'a Role),
+    Quit,
+    Again(String),
+}
+
+/// Asks on `term` until a role is picked; `q`/Esc is [`Error::Cancelled`].
+pub fn pick<'a>(term: &Term, menu: &Menu<'a>) -> Result<&'a Role, Error> {
+    let io = |e: std::io::Error| Error::Unexpected(format!("cannot use the terminal: {e}"));
+    let mut input = String::new();
+    let mut note: Option<String> = None;
+    let mut drawn = 0;
+    loop {
+        if drawn > 0 {
+            term.clear_last_lines(drawn).map_err(io)?;
+        }
+        let mut lines =
+            vec!["Choose a role (type to filter, a number or Enter to pick, q or Esc to quit):".to_string()];
+        lines.extend(menu.render(&input));
+        if let Some(n) = note.take() {
+            lines.push(n);
+        }
+        for l in &lines {
+            term.write_line(l).map_err(io)?;
+        }
+        term.write_str(&format!("Role: {input}")).map_err(io)?;
+        term.flush().map_err(io)?;
+        drawn = lines.len();
+        match term.read_key_raw().map_err(io)? {
+            Key::Escape => return finish(term, Err(Error::Cancelled { what: "no role was chosen" })),
+            Key::CtrlC => return finish(term, Err(Error::Interrupted)),
+            Key::Enter => {
+                term.write_line("").map_err(io)?;
+                drawn += 1;
+                match menu.choose(&input) {
+                    Choice::Role(role) => return finish(term, Ok(role)),
+                    Choice::Quit => {
+                        return finish(term, Err(Error::Cancelled { what: "no role was chosen" }));
+                    }
+                    Choice::Again(message) => {
+                        note = Some(message);
+                        input.clear();
+                    }
+                }
+                continue;
+            }
+            Key::Backspace => {
+                input.pop();
+            }
+            Key::Char(c) if !c.is_control() => input.push(c),
+            _ => {}
+        }
+        // Redraw the prompt line in place too.
+        term.clear_line().map_err(io)?;
+    }
+}
+
+fn finish<'a>(term: &Term, result: Result<&'a Role, Error>) -> Result<&'a Role, Error> {
+    let _ = term.write_line("");
+    result
+}
+
+fn account_of(role: &Role) -> &str {
+    role.role_arn.split(':').nth(4).unwrap_or("")
+}
+
+/// The role's name with its path: `role/team/Admin` → `team/Admin`.
+fn name_of(role: &Role) -> &str {
+    role.role_arn.split_once(":role/").map(|(_, n)| n).unwrap_or(&role.role_arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(account: &str, name: &str) -> Role {
+        Role {
+            role_arn: format!("arn:aws:iam::{account}:role/{name}"),
+            principal_arn: format!("arn:aws:iam::{account}:saml-provider/S"),
+        }
+    }
+
+    fn roles() -> Vec<Role> {
+        vec![
+            role("444455556666", "team/Admin"),
+            role("111122223333", "ReadOnly"),
+            role("444455556666", "Auditor"),
+            role("111122223333", "Developer"),
+        ]
+    }
+
+    #[test]
+    fn grouped_by_account_sorted_with_paths() {
+        let roles = roles();
+        let alias = |id: &str| (id == "444455556666").then(|| "prod".to_string());
+        let menu = Menu::new(&roles, &alias);
+        assert_eq!(
+            menu.render(""),
+            [
+                "  Account 111122223333",
+                "    [1] Developer",
+                "    [2] ReadOnly",
+                "  Account prod (444455556666)",
+                "    [3] Auditor",
+                "    [4] team/Admin",
+            ]
+        );
+        assert_eq!(menu.render("ADM"), ["  Account prod (444455556666)", "    [4] team/Admin"]);
+        assert_eq!(menu.render("prod").len(), 3, "the alias filters too");
+        assert_eq!(menu.render("zzz"), ["  (no role matches)"]);
+    }
+
+    #[test]
+    fn enter_means_number_single_match_or_quit() {
+        let roles = roles();
+        let menu = Menu::new(&roles, &|_| None);
+        assert_eq!(menu.choose("4"), Choice::Role(&roles[0]));
+        assert_eq!(menu.choose(" admin "), Choice::Role(&roles[0]));
+        assert_eq!(menu.choose("q"), Choice::Quit);
+        assert!(matches!(menu.choose("9"), Choice::Again(m) if m.contains("1 to 4")));
+        assert!(matches!(menu.choose("o"), Choice::Again(m) if m.contains("roles match")));
+        assert!(matches!(menu.choose("nope"), Choice::Again(m) if m.contains("No role matches")));
+        assert!(matches!(menu.choose(""), Choice::Again(_)));
+    }
+}
