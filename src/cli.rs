@@ -91,6 +91,18 @@ pub struct ProfileArgs {
     #[arg(long, global = true)]
     pub duration: Option<String>,
 
+    /// Duo factor header name, if the IdP expects a custom one.
+    #[arg(long, alias = "http_header_factor", global = true)]
+    pub http_header_factor: Option<String>,
+
+    /// Duo passcode header name, if the IdP expects a custom one.
+    #[arg(long, alias = "http_header_passcode", global = true)]
+    pub http_header_passcode: Option<String>,
+
+    /// Duo device to use (sent as X-Shibboleth-Duo-Device), e.g. phone2.
+    #[arg(long, global = true)]
+    pub device: Option<String>,
+
     /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
     #[arg(long, alias = "ask_password", global = true)]
     pub ask_password: bool,

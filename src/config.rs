@@ -83,8 +83,9 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
         role_arn: non_empty(get("role_arn", &args.role_arn)).map(|s| s.trim().to_string()),
         duration: parse_duration(get("duration", &args.duration).as_deref())?,
         duo_headers: HeaderNames {
-            factor: non_empty(get("http_header_factor", &None)),
-            passcode: non_empty(get("http_header_passcode", &None)),
+            factor: non_empty(get("http_header_factor", &args.http_header_factor)),
+            passcode: non_empty(get("http_header_passcode", &args.http_header_passcode)),
+            device: non_empty(get("device", &args.device)),
         },
         refresh_margin: parse_margin(get("refresh_margin", &None).as_deref())?,
         enable_keyring: parse_bool("enable_keyring", get("enable_keyring", &None).as_deref())?,

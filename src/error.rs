@@ -65,6 +65,11 @@ pub enum Error {
     )]
     StalePassword { account: String, profile: String },
 
+    #[error(
+        "Duo sent new SMS passcodes; run `aws-login login --profile {profile} --passcode CODE` with one of them"
+    )]
+    SmsSent { profile: String },
+
     #[error("the IdP refused the login: {message}")]
     AuthnFailed { message: String },
 
@@ -143,9 +148,11 @@ impl Error {
             ProfileNotFound { .. } => exit::PROFILE_NOT_FOUND,
             MissingSetting { .. } | BadSetting { .. } | ConfigSyntax { .. } => exit::BAD_SETTING,
             InvalidFactor(_) => exit::INVALID_FACTOR,
-            WrongPassword { .. } | StalePassword { .. } | AuthnFailed { .. } | SessionRefused => {
-                exit::AUTHN_FAILED
-            }
+            WrongPassword { .. }
+            | StalePassword { .. }
+            | SmsSent { .. }
+            | AuthnFailed { .. }
+            | SessionRefused => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
             SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
             Network { .. } => exit::NETWORK,

@@ -48,6 +48,7 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
         return Ok(Served::Cache(entry));
     }
 
+    prompt::restore_terminal_on_interrupt();
     let _lock = ProfileLock::acquire(&paths.lock_file(&settings.profile), &settings.profile)?;
     let cached = cache.load()?;
     if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {
@@ -140,24 +141,29 @@ async fn password_login(
     jar: &mut Jar,
 ) -> Result<(SamlLogin, Password), Error> {
     let profile = settings.profile.as_str();
-    let factor = match settings.factor {
-        FactorSetting::Factor(f) => Some(f),
-        FactorSetting::Unset | FactorSetting::Off => None,
-    };
+    let terminal = prompt::terminal_available();
+    let mut setting = settings.factor;
+    if setting == FactorSetting::Unset && terminal {
+        // As awscli-login does: with nothing configured, a person may choose (Enter: IdP default).
+        setting = prompt::factor(profile)?;
+    }
     // Unset leaves the choice to the IdP, whose default (`auto`) is a push.
-    let may_push = match settings.factor {
+    let may_push = match setting {
         FactorSetting::Factor(f) => f.waits_for_device(),
         FactorSetting::Unset => true,
         FactorSetting::Off => false,
     };
-    let terminal = prompt::terminal_available();
     let backoff = PushBackoff::new(paths, profile);
     if may_push && !terminal {
         backoff.check()?;
     }
 
     let mut password = password::obtain(settings, idp.account, false)?;
-    let passcode = match (factor, &settings.passcode) {
+    let mut factor = match setting {
+        FactorSetting::Factor(f) => Some(f),
+        FactorSetting::Unset | FactorSetting::Off => None,
+    };
+    let mut passcode = match (factor, &settings.passcode) {
         (Some(Factor::Passcode), Some(code)) => Some(code.clone()),
         (Some(Factor::Passcode), None) => Some(prompt::secret("Duo passcode: ", "a Duo passcode", profile)?),
         _ => None,
@@ -170,7 +176,14 @@ async fn password_login(
             passcode: passcode.clone(),
             duo_headers: settings.duo_headers.clone(),
         };
-        match ecp::exchange(idp.http, idp.endpoint, idp.sp, Auth::Password(&login), jar).await {
+        let waiting = match factor {
+            Some(Factor::Phone) => prompt::waiting("Duo call placed — answer it and approve"),
+            Some(f) if f.waits_for_device() => prompt::waiting("Duo push sent — approve it on your device"),
+            _ => None,
+        };
+        let result = ecp::exchange(idp.http, idp.endpoint, idp.sp, Auth::Password(&login), jar).await;
+        drop(waiting);
+        match result {
             Ok(saml) => return Ok((saml, password)),
             // A stored password the IdP rejects is stale (the user changed it): forget it, and
             // ask once more if someone is there to answer.
@@ -184,6 +197,14 @@ async fn password_login(
                 }
                 log::notice(&format!("The password stored for {} was rejected and removed.", idp.account));
                 password = password::obtain(settings, idp.account, true)?;
+            }
+            // `sms` is a two-step factor: this answer means the codes were sent; use one now.
+            Err(Error::AuthnFailed { .. }) if factor == Some(Factor::Sms) => {
+                if !terminal {
+                    return Err(Error::SmsSent { profile: profile.into() });
+                }
+                passcode = Some(prompt::secret("Duo passcode (sent by SMS): ", "a Duo passcode", profile)?);
+                factor = Some(Factor::Passcode);
             }
             Err(e @ Error::AuthnFailed { .. }) if may_push && !terminal => {
                 // A push nobody approved: hold the next one back rather than send a storm.

@@ -5,8 +5,9 @@
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 
-use crate::error::Error;
+use crate::error::{Error, exit};
 use crate::secret::Secret;
+use crate::source::ecp::duo::FactorSetting;
 
 /// The controlling terminal for full-screen questions (the role picker, the Duo spinner), or
 /// `None` without one.
@@ -29,7 +30,10 @@ fn no_terminal(what: &'static str, profile: &str) -> Error {
 pub fn secret(label: &str, what: &'static str, profile: &str) -> Result<Secret, Error> {
     // rpassword reads from /dev/tty; check first so that "no terminal" is our clear error.
     OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal(what, profile))?;
-    rpassword::prompt_password(label).map(Secret::new).map_err(|_| no_terminal(what, profile))
+    rpassword::prompt_password(label).map(Secret::new).map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted => Error::Interrupted,
+        _ => no_terminal(what, profile),
+    })
 }
 
 /// Asks for a line of text, offering `default` on an empty answer.
@@ -38,8 +42,8 @@ pub fn line(label: &str, default: Option<&str>, what: &'static str, profile: &st
         OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal(what, profile))?;
     let mut out = &tty;
     let shown = match default {
-        Some(d) => format!("{label} [{d}]: "),
-        None => format!("{label}: "),
+        Some(d) if !d.is_empty() => format!("{label} [{d}]: "),
+        _ => format!("{label}: "),
     };
     out.write_all(shown.as_bytes()).map_err(|_| no_terminal(what, profile))?;
     let mut answer = String::new();
@@ -49,5 +53,61 @@ pub fn line(label: &str, default: Option<&str>, what: &'static str, profile: &st
         (true, Some(d)) => Ok(d.to_string()),
         (true, None) => Err(no_terminal(what, profile)),
         (false, _) => Ok(answer.to_string()),
+    }
+}
+
+/// Shown while the IdP waits for the user to approve a Duo push or call: the message, then a
+/// spinner with the elapsed time, on the terminal only. Cleared when dropped.
+pub struct Waiting(indicatif::ProgressBar);
+
+pub fn waiting(message: &str) -> Option<Waiting> {
+    let term = terminal()?;
+    let _ = term.write_line(message);
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::term(term, 10));
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} waiting for approval… {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    Some(Waiting(bar))
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Makes Ctrl-C leave the terminal as it was found (echo on, cursor shown) before exiting with
+/// [`exit::INTERRUPTED`]. Files need no cleanup: they are only written, atomically, once a
+/// login has succeeded.
+pub fn restore_terminal_on_interrupt() {
+    let Ok(tty) = OpenOptions::new().read(true).write(true).open("/dev/tty") else { return };
+    let Ok(saved) = rustix::termios::tcgetattr(&tty) else { return };
+    let _ = ctrlc::set_handler(move || {
+        let _ = rustix::termios::tcsetattr(&tty, rustix::termios::OptionalActions::Now, &saved);
+        let _ = (&tty).write_all(b"\x1b[?25h\n");
+        eprintln!("aws-login: {}", Error::Interrupted);
+        std::process::exit(exit::INTERRUPTED);
+    });
+}
+
+/// Asks until the answer parses; an empty answer is `default`.
+pub fn factor(profile: &str) -> Result<FactorSetting, Error> {
+    loop {
+        let answer = line(
+            "Duo factor (auto, push, passcode, sms, phone; Enter for the IdP's default)",
+            Some(""),
+            "a Duo factor",
+            profile,
+        )?;
+        match FactorSetting::parse(&answer) {
+            Ok(f) => return Ok(f),
+            Err(e) => {
+                if let Some(term) = terminal() {
+                    let _ = term.write_line(&e.to_string());
+                }
+            }
+        }
     }
 }

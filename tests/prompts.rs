@@ -10,6 +10,8 @@ fn credential_process_asks_for_the_password_on_the_terminal_and_keeps_stdout_cle
     let home = Home::new();
     home.ecp_profile(&stack, "dev", "username = alice");
     let mut tty = home.tty(&stack, &["--profile", "dev"]);
+    tty.expect("Duo factor");
+    tty.send_line("");
     tty.expect("Password for alice@");
     tty.send_line(ALICE_PW);
     let (code, stdout, screen) = tty.finish();
@@ -88,4 +90,108 @@ fn q_and_esc_quit_the_picker_cleanly() {
         assert_eq!(home.snapshot(), before, "nothing stored");
         assert!(stack.sts_log().is_empty());
     }
+}
+
+#[test]
+fn a_bad_factor_is_asked_again() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(&stack, "dev", &format!("username = bob\npassword = {BOB_PW}\nrole_arn = {DEVELOPER}"));
+    let mut tty = home.tty(&stack, &["--profile", "dev"]);
+    tty.expect("Duo factor");
+    tty.send_line("fax");
+    tty.expect("'fax' is not a Duo factor");
+    tty.expect("Duo factor");
+    tty.send_line("phone");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(stack.idp_log()[0]["factor"], "phone");
+}
+
+#[test]
+fn a_push_shows_what_to_do_and_a_spinner_on_the_terminal_only() {
+    let stack = Stack::with_knobs(r#"{"duo_delay": 2}"#, "{}");
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "b",
+        &format!("username = bob\npassword = {BOB_PW}\nfactor = push\nrole_arn = {DEVELOPER}"),
+    );
+    let mut tty = home.tty(&stack, &["--profile", "b"]);
+    tty.expect("Duo push sent — approve it on your device");
+    tty.expect("waiting for approval");
+    let (code, stdout, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(stdout.starts_with("{\"Version\":1"), "{stdout}");
+}
+
+#[test]
+fn sms_sends_codes_then_asks_for_one_and_retries_as_passcode() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "b",
+        &format!("username = bob\npassword = {BOB_PW}\nfactor = sms\nrole_arn = {DEVELOPER}"),
+    );
+    let mut tty = home.tty(&stack, &["login", "--profile", "b"]);
+    tty.expect("Duo passcode (sent by SMS): ");
+    tty.send_line("123456");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("123456"), "no echo");
+    let log: Vec<_> = stack.idp_log().iter().map(|e| e["outcome"].as_str().unwrap().to_string()).collect();
+    assert_eq!(log, ["sms_sent", "success"]);
+    assert_eq!(stack.idp_log()[1]["factor"], "passcode");
+}
+
+#[test]
+fn sms_without_a_terminal_says_how_to_use_the_code() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "b",
+        &format!("username = bob\npassword = {BOB_PW}\nfactor = sms\nrole_arn = {DEVELOPER}"),
+    );
+    let err = home.run(&stack, &["--profile", "b"]).fails(7);
+    assert!(err.contains("SMS passcodes") && err.contains("--passcode CODE"), "{err}");
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_restores_the_terminal_and_changes_nothing() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(&stack, "dev", "username = alice\nfactor = off");
+    let before = home.snapshot();
+    let mut tty = home.tty(&stack, &["--profile", "dev"]);
+    tty.expect("Password for alice@");
+    tty.send("\x03");
+    let (code, stdout, screen, echo) = tty.finish_with_echo();
+    assert_eq!(code, 130, "{screen}");
+    assert_eq!(stdout, "");
+    assert!(echo, "echo is back on after Ctrl-C");
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.idp_log().is_empty());
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_duo_changes_nothing() {
+    let stack = Stack::with_knobs(r#"{"duo_delay": 20}"#, "{}");
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "b",
+        &format!("username = bob\npassword = {BOB_PW}\nfactor = push\nrole_arn = {DEVELOPER}"),
+    );
+    let before = home.snapshot();
+    let mut tty = home.tty(&stack, &["--profile", "b"]);
+    tty.expect("waiting for approval");
+    tty.send("\x03");
+    let (code, stdout, screen, echo) = tty.finish_with_echo();
+    assert_eq!(code, 130, "{screen}");
+    assert_eq!(stdout, "");
+    assert!(echo);
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.sts_log().is_empty());
 }

@@ -27,7 +27,12 @@ impl Home {
         let dir = tempfile::tempdir().unwrap();
         let stdout = dir.path().join("stdout");
         let mut c = Command::new("sh");
-        c.arg("-c").arg(r#"out="$1"; shift; exec "$@" >"$out""#).arg("sh").arg(&stdout).arg(BIN).args(args);
+        // After aws-login exits, the shell reports the terminal's echo setting on the same pty.
+        // Its own SIGINT trap keeps it alive when Ctrl-C reaches the whole foreground group.
+        // The pty starts without echo; a person's terminal echoes, so turn it on first.
+        let script = r#"stty echo; trap 'true' INT; out="$1"; shift; "$@" >"$out"; rc=$?
+printf '\nECHO:%s\n' "$(stty -a | tr ' ;' '\n\n' | grep -x -- '-\{0,1\}echo')"; exit $rc"#;
+        c.arg("-c").arg(script).arg("sh").arg(&stdout).arg(BIN).args(args);
         self.env(&mut c);
         c.env("AWS_ENDPOINT_URL_STS", &stack.sts_url).envs(env.iter().copied());
         let mut session = Session::spawn(c).unwrap();
@@ -56,7 +61,14 @@ impl Tty {
 
     /// Waits for the exit; returns the exit code (or 128 + signal), stdout, and the rest of the
     /// terminal output.
-    pub fn finish(mut self) -> (i32, String, String) {
+    pub fn finish(self) -> (i32, String, String) {
+        let (code, stdout, screen, _) = self.finish_with_echo();
+        (code, stdout, screen)
+    }
+
+    /// [`Tty::finish`], plus whether the terminal echoes input after the exit (a program that
+    /// turned echo off for a password must turn it back on, even when interrupted).
+    pub fn finish_with_echo(mut self) -> (i32, String, String, bool) {
         let mut rest = Vec::new();
         let _ = std::io::Read::read_to_end(&mut self.session, &mut rest);
         let code = match self.session.get_process().wait().unwrap() {
@@ -65,6 +77,11 @@ impl Tty {
             other => panic!("unexpected status {other:?}"),
         };
         let stdout = std::fs::read_to_string(&self.stdout).unwrap_or_default();
-        (code, stdout, String::from_utf8_lossy(&rest).into_owned())
+        let screen = String::from_utf8_lossy(&rest).into_owned();
+        let echo = match screen.rsplit_once("ECHO:") {
+            Some((_, state)) => state.trim_start().starts_with("echo"),
+            None => panic!("no echo report: {screen}"),
+        };
+        (code, stdout, screen, echo)
     }
 }

@@ -7,6 +7,7 @@ use crate::secret::Secret;
 
 const FACTOR_HEADERS: [&str; 2] = ["X-Shiboleth-Duo-Factor", "X-Shibboleth-Duo-Factor"];
 const PASSCODE_HEADERS: [&str; 2] = ["X-Shiboleth-Duo-Passcode", "X-Shibboleth-Duo-Passcode"];
+const DEVICE_HEADER: &str = "X-Shibboleth-Duo-Device";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Factor {
@@ -65,11 +66,13 @@ impl Factor {
     }
 }
 
-/// Custom header names (`http_header_factor`, `http_header_passcode`), if the profile sets them.
+/// Custom header names (`http_header_factor`, `http_header_passcode`), if the profile sets them,
+/// and the Duo device to use (`device`).
 #[derive(Debug, Clone, Default)]
 pub struct HeaderNames {
     pub factor: Option<String>,
     pub passcode: Option<String>,
+    pub device: Option<String>,
 }
 
 /// The Duo headers for one password login. Values for `passcode` stay secret.
@@ -90,6 +93,9 @@ pub fn headers(factor: Factor, passcode: Option<&Secret>, names: &HeaderNames) -
         for name in pick(&names.passcode, PASSCODE_HEADERS) {
             out.push((name, code.clone()));
         }
+    }
+    if let Some(device) = &names.device {
+        out.push((DEVICE_HEADER.to_string(), Secret::new(device.clone())));
     }
     out
 }
@@ -126,12 +132,17 @@ mod tests {
         );
         assert_eq!(h[3].1.expose(), "123456");
 
-        let custom = HeaderNames { factor: Some("X-Duo-F".into()), passcode: Some("X-Duo-P".into()) };
+        let custom =
+            HeaderNames { factor: Some("X-Duo-F".into()), passcode: Some("X-Duo-P".into()), device: None };
         let h = headers(Factor::Passcode, Some(&code), &custom);
         assert_eq!(h.len(), 2);
         assert_eq!((h[0].0.as_str(), h[0].1.expose()), ("X-Duo-F", "passcode"));
 
         let push = headers(Factor::Push, Some(&code), &HeaderNames::default());
         assert!(push.iter().all(|(n, _)| n.ends_with("Factor")), "no passcode header for push");
+
+        let phone2 = HeaderNames { device: Some("phone2".into()), ..Default::default() };
+        let h = headers(Factor::Phone, None, &phone2);
+        assert_eq!((h[2].0.as_str(), h[2].1.expose()), ("X-Shibboleth-Duo-Device", "phone2"));
     }
 }

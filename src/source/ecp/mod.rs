@@ -85,12 +85,6 @@ pub async fn exchange(
                     })?;
                     req = req.header(name, sensitive(value.expose())?);
                 }
-                if factor.waits_for_device() {
-                    crate::log::notice(&format!(
-                        "Duo {} sent — approve it on your device",
-                        duo_action(factor)
-                    ));
-                }
             }
             crate::log::debug(1, &format!("POST {url} as {}", login.username));
         }
@@ -144,13 +138,6 @@ pub async fn exchange(
         // An IdP that wants a password again says so with a failed SAML status.
         (Err(Error::AuthnFailed { .. }), Auth::Session) => Err(Error::SessionRefused),
         (Err(e), _) => Err(e),
-    }
-}
-
-fn duo_action(factor: Factor) -> &'static str {
-    match factor {
-        Factor::Phone => "phone call",
-        _ => "push",
     }
 }
 
