@@ -103,8 +103,8 @@ pub enum Error {
     )]
     RoleAmbiguous { profile: String, available: String },
 
-    #[error("STS refused the credentials ({code}): {message}")]
-    StsRejected { code: String, message: String },
+    #[error("STS refused the credentials ({code}: {message}){hint}")]
+    StsRejected { code: String, message: String, hint: String },
 
     #[error(
         "{what} is needed but there is no terminal to ask on; run `aws-login login --profile {profile}` in a terminal"

@@ -120,8 +120,13 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         other => other?,
     };
     log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
-    let credentials =
-        sts::assume_role_with_saml(profile, role, &saml.saml_response, settings.duration).await?;
+    // STS would refuse more than the IdP allows; ask for no more than that.
+    let duration = match (settings.duration, saml.grants.session_duration) {
+        (Some(d), Some(max)) => Some(d.min(max)),
+        (d, _) => d,
+    };
+    let request = sts::Request { profile, role, duration };
+    let credentials = sts::assume_role_with_saml(&request, &saml.saml_response).await?;
     Ok(Done { entry: Entry::new(credentials, role, Some(username)), jar, account, password })
 }
 

@@ -23,12 +23,8 @@ pub fn default_region(partition: &str) -> &'static str {
     }
 }
 
-pub async fn assume_role_with_saml(
-    aws_profile: &str,
-    role: &Role,
-    saml_response: &Secret,
-    duration: Option<u32>,
-) -> Result<Credentials, Error> {
+pub async fn assume_role_with_saml(req: &Request<'_>, saml_response: &Secret) -> Result<Credentials, Error> {
+    let (aws_profile, role, duration) = (req.profile, req.role, req.duration);
     let region =
         RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
             .or_else(
@@ -50,7 +46,7 @@ pub async fn assume_role_with_saml(
         .set_duration_seconds(duration.map(|d| d as i32))
         .send()
         .await
-        .map_err(|e| sts_error(e, &config))?;
+        .map_err(|e| sts_error(e, &config, req))?;
     let c = out
         .credentials
         .ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
@@ -64,17 +60,55 @@ pub async fn assume_role_with_saml(
     })
 }
 
-fn sts_error<E, R>(e: SdkError<E, R>, config: &aws_config::SdkConfig) -> Error
+/// What the call asked for, to turn STS's refusals into advice.
+pub struct Request<'a> {
+    pub profile: &'a str,
+    pub role: &'a Role,
+    /// DurationSeconds sent, and whether it came from the profile's `duration`.
+    pub duration: Option<u32>,
+}
+
+/// What to change, for the refusals a user can act on.
+fn hint(code: &str, message: &str, ctx: &Request<'_>) -> Option<String> {
+    let m = message.to_ascii_lowercase();
+    let p = ctx.profile;
+    Some(match code {
+        "ValidationError" if m.contains("maxsessionduration") || m.contains("durationseconds") => {
+            match ctx.duration {
+                Some(d) => format!(
+                    "; the role allows less than the {d} s requested: lower `duration` for profile '{p}' (e.g. 3600) or remove it"
+                ),
+                None => return None,
+            }
+        }
+        "InvalidIdentityToken" if m.contains("provider") => format!(
+            "; the SAML provider {} is not registered in IAM: ask your AWS administrators",
+            ctx.role.principal_arn
+        ),
+        "AccessDenied" => format!(
+            "; {} does not trust this IdP for you: choose another role (role_arn for profile '{p}') or ask your AWS administrators",
+            ctx.role.role_arn
+        ),
+        "ExpiredTokenException" => {
+            "; the assertion was too old when it reached STS: check this computer's clock".into()
+        }
+        _ => return None,
+    })
+}
+
+fn sts_error<E, R>(e: SdkError<E, R>, config: &aws_config::SdkConfig, ctx: &Request<'_>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     let url = config.endpoint_url().unwrap_or("the STS endpoint").to_string();
     match &e {
-        SdkError::ServiceError(se) => Error::StsRejected {
-            code: se.err().code().unwrap_or("unknown error").to_string(),
-            message: se.err().message().unwrap_or("no message").trim_end_matches('.').to_string(),
-        },
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("unknown error").to_string();
+            let message = se.err().message().unwrap_or("no message").trim_end_matches('.').to_string();
+            let hint = hint(&code, &message, ctx).unwrap_or_default();
+            Error::StsRejected { code, message, hint }
+        }
         SdkError::TimeoutError(_) => Error::Network { what: "STS", url, detail: "timed out".into() },
         SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
             let detail =

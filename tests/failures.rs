@@ -49,6 +49,7 @@ fn sts_rejection() {
     let stack = Stack::with_knobs("{}", r#"{"reject": "AccessDenied"}"#);
     let err = fails_cleanly(&alice(&stack, ALICE_PW), &stack, 22);
     assert!(err.contains("STS refused") && err.contains("AccessDenied"), "{err}");
+    assert!(err.contains("choose another role") && err.contains(DEVELOPER), "{err}");
 }
 
 #[test]
@@ -57,7 +58,7 @@ fn duration_above_the_role_maximum_is_refused_by_sts() {
     let home = Home::new();
     home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}\nduration = 7200"));
     let err = fails_cleanly(&home, &stack, 22);
-    assert!(err.contains("ValidationError"), "{err}");
+    assert!(err.contains("ValidationError") && err.contains("lower `duration` for profile 'dev'"), "{err}");
 }
 
 #[test]

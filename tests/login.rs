@@ -138,3 +138,17 @@ fn duration_is_sent_and_honoured() {
     );
     home.python(&stack, &check).ok();
 }
+
+#[test]
+fn duration_is_capped_at_the_idps_session_duration() {
+    // carol's assertion says SessionDuration 7200; the role allows 12 h.
+    let stack = Stack::with_knobs("{}", r#"{"max_session_duration": 43200}"#);
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "c",
+        "username = carol\npassword = carol-pw-M5\nfactor = passcode\npasscode = 654321\nduration = 20000",
+    );
+    home.run(&stack, &["--profile", "c"]).ok();
+    assert_eq!(stack.sts_assumes()[0]["duration"], 7200);
+}
