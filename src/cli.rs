@@ -103,6 +103,14 @@ pub struct ProfileArgs {
     #[arg(long, global = true)]
     pub device: Option<String>,
 
+    /// Keep the IdP password in the OS keyring (true/false).
+    #[arg(long, alias = "enable_keyring", global = true, value_name = "BOOL")]
+    pub enable_keyring: Option<String>,
+
+    /// Check the IdP's TLS certificate (true/false); false is unsafe and warns on every use.
+    #[arg(long, alias = "verify_ssl_certificate", global = true, value_name = "BOOL")]
+    pub verify_ssl_certificate: Option<String>,
+
     /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
     #[arg(long, alias = "ask_password", global = true)]
     pub ask_password: bool,

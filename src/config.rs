@@ -34,6 +34,8 @@ pub struct Settings {
     pub refresh_margin: time::Duration,
     /// Keep the IdP password in the OS keyring.
     pub enable_keyring: bool,
+    /// Check the IdP's TLS certificate (`verify_ssl_certificate`).
+    pub verify_tls: bool,
     /// `--ask-password`: bypass the keyring and the configured password for this run.
     pub ask_password: bool,
     /// AWS's sign-in service the assertion is requested for (`partition`, `acs_url`, `sp_entity_id`).
@@ -88,7 +90,13 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
             device: non_empty(get("device", &args.device)),
         },
         refresh_margin: parse_margin(get("refresh_margin", &None).as_deref())?,
-        enable_keyring: parse_bool("enable_keyring", get("enable_keyring", &None).as_deref())?,
+        enable_keyring: parse_bool("enable_keyring", get("enable_keyring", &args.enable_keyring).as_deref())?
+            .unwrap_or(false),
+        verify_tls: parse_bool(
+            "verify_ssl_certificate",
+            get("verify_ssl_certificate", &args.verify_ssl_certificate).as_deref(),
+        )?
+        .unwrap_or(true),
         ask_password: args.ask_password,
         sp: service_provider(&get)?,
         profile,
@@ -159,11 +167,11 @@ fn service_provider(get: &dyn Fn(&str, &Option<String>) -> Option<String>) -> Re
 }
 
 /// Python ConfigParser's booleans, which awscli-login's files use.
-fn parse_bool(key: &'static str, value: Option<&str>) -> Result<bool, Error> {
-    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(false) };
+fn parse_bool(key: &'static str, value: Option<&str>) -> Result<Option<bool>, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
     match raw.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "true" | "on" => Ok(true),
-        "0" | "no" | "false" | "off" => Ok(false),
+        "1" | "yes" | "true" | "on" => Ok(Some(true)),
+        "0" | "no" | "false" | "off" => Ok(Some(false)),
         _ => Err(Error::BadSetting { key, value: raw.to_string(), why: "it must be true or false".into() }),
     }
 }
@@ -278,6 +286,26 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("aws, aws-us-gov, aws-cn"), "{e}");
+    }
+
+    #[test]
+    fn booleans_read_as_configparser_reads_them() {
+        let s = load_with(&format!("{FILE}\n[k]\necp_endpoint_url = https://idp/ecp\nenable_keyring = Yes\nverify_ssl_certificate = off\n"),
+            ProfileArgs { profile: Some("k".into()), ..Default::default() }).unwrap();
+        assert!(s.enable_keyring && !s.verify_tls);
+        let s = load_with(
+            FILE,
+            ProfileArgs {
+                verify_ssl_certificate: Some("true".into()),
+                enable_keyring: Some("0".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(!s.enable_keyring && s.verify_tls);
+        let e = load_with(FILE, ProfileArgs { enable_keyring: Some("maybe".into()), ..Default::default() })
+            .unwrap_err();
+        assert!(e.to_string().contains("true or false"), "{e}");
     }
 
     #[test]

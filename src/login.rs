@@ -95,7 +95,7 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     };
     let account = keyring::account(&username, &settings.ecp_endpoint_url);
     let mut jar = Jar::open(paths, &account, &username, &endpoint)?;
-    let http = ecp::http_client()?;
+    let http = ecp::http_client(settings.verify_tls)?;
     let sp = settings.sp.clone();
 
     let (saml, password) = match ecp::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {

@@ -152,3 +152,18 @@ fn duration_is_capped_at_the_idps_session_duration() {
     home.run(&stack, &["--profile", "c"]).ok();
     assert_eq!(stack.sts_assumes()[0]["duration"], 7200);
 }
+
+#[test]
+fn turning_off_certificate_checks_warns_every_time() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "dev",
+        &format!("username = alice\npassword = {ALICE_PW}\nverify_ssl_certificate = false"),
+    );
+    let out = home.run(&stack, &["login", "--profile", "dev"]).ok();
+    assert!(out.stderr().contains("TLS certificate is not checked"), "{}", out.stderr());
+    let again = home.run(&stack, &["login", "--profile", "dev", "--force-refresh"]).ok();
+    assert!(again.stderr().contains("TLS certificate is not checked"), "{}", again.stderr());
+}

@@ -42,8 +42,16 @@ pub enum Auth<'a> {
     Password(&'a PasswordLogin),
 }
 
-pub fn http_client() -> Result<reqwest::Client, Error> {
+/// The HTTP client for the IdP. `verify_tls = false` (awscli-login's `verify_ssl_certificate`)
+/// accepts any certificate, and says so every time.
+pub fn http_client(verify_tls: bool) -> Result<reqwest::Client, Error> {
+    if !verify_tls {
+        eprintln!(
+            "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
+        );
+    }
     reqwest::Client::builder()
+        .danger_accept_invalid_certs(!verify_tls)
         .connect_timeout(CONNECT_TIMEOUT)
         .read_timeout(ANSWER_TIMEOUT)
         .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")))
