@@ -109,6 +109,9 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         Err(e) => return Err(e),
     };
     log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
+    for r in &saml.grants.roles {
+        log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
+    }
 
     let remembered = cached.map(|c| c.role_arn.as_str());
     let roles = &saml.grants.roles;
@@ -126,7 +129,12 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         (d, _) => d,
     };
     let request = sts::Request { profile, role, duration };
+    let started = std::time::Instant::now();
     let credentials = sts::assume_role_with_saml(&request, &saml.saml_response).await?;
+    log::debug(
+        2,
+        &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
+    );
     Ok(Done { entry: Entry::new(credentials, role, Some(username)), jar, account, password })
 }
 

@@ -113,3 +113,30 @@ fn missing_profile_and_bad_settings() {
     home.ecp_profile(&stack, "dev", "username = alice\nduration = 60");
     home.run(&stack, &["--profile", "dev"]).fails(5);
 }
+
+#[test]
+fn verbose_output_never_shows_a_secret() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(&stack, "b", &format!("username = bob\npassword = {BOB_PW}\nfactor = passcode\npasscode = 123456\nrole_arn = {DEVELOPER}"));
+    let out = home.run(&stack, &["login", "--profile", "b", "-vvv"]).ok();
+    let err = out.stderr();
+    assert!(err.contains("IdP answered HTTP 200") && err.contains("granted"), "{err}");
+    let cache: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.cache_file("b")).unwrap()).unwrap();
+    let jar = std::fs::read_to_string(
+        std::fs::read_dir(home.login_dir().join("cookies")).unwrap().next().unwrap().unwrap().path(),
+    )
+    .unwrap();
+    let cookie =
+        jar.split("shib_idp_session=").nth(1).unwrap().split([';', '"', '\\']).next().unwrap().to_string();
+    for secret in [
+        BOB_PW.to_string(),
+        "123456".to_string(),
+        cache["credentials"]["secret_access_key"].as_str().unwrap().to_string(),
+        cache["credentials"]["session_token"].as_str().unwrap().to_string(),
+        cookie,
+    ] {
+        assert!(!err.contains(&secret) && !out.stdout().contains(&secret), "a secret leaked at -vvv: {err}");
+    }
+}

@@ -103,9 +103,10 @@ pub async fn exchange(
         url: url.to_string(),
         detail: if e.is_timeout() { "timed out".into() } else { crate::sts::innermost(&e) },
     };
+    let started = std::time::Instant::now();
     let mut resp = req.send().await.map_err(network)?;
     let status = resp.status();
-    crate::log::debug(1, &format!("IdP answered HTTP {}", status.as_u16()));
+    crate::log::debug(1, &format!("IdP answered HTTP {} in {:?}", status.as_u16(), started.elapsed()));
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(match auth {
             Auth::Session => Error::SessionRefused,
