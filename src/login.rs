@@ -1,5 +1,6 @@
 //! The one trip every command makes: settings → cached credentials still good? → otherwise an
-//! identity source → role choice → STS → cache. Sinks decide what to do with the result.
+//! identity source → role choice → STS → cache. Sinks decide what to do with the result. The
+//! identity source (today: SAML ECP, `source::ecp::flow`) knows nothing of caches or locks.
 //!
 //! Refresh order when the cache cannot serve:
 //! 1. under the profile's lock, read the cache again (another caller may have refreshed it);
@@ -7,7 +8,6 @@
 //! 3. a full login when nothing needs typing (password from config or keyring, factor configured);
 //! 4. otherwise ask on the terminal, or, without one, fail at once saying what to run.
 
-use reqwest::Url;
 use time::OffsetDateTime;
 
 use crate::backoff::PushBackoff;
@@ -17,12 +17,10 @@ use crate::config::{self, Settings};
 use crate::cookies::Jar;
 use crate::error::Error;
 use crate::lock::ProfileLock;
-use crate::password::{self, Password, Source};
+use crate::password::{self, Password};
 use crate::paths::Paths;
-use crate::source::ecp::{
-    self, Auth, PasswordLogin, SamlLogin, ServiceProvider, duo::Factor, duo::FactorSetting,
-};
-use crate::{keyring, log, prompt, role_choice, role_picker, sts};
+use crate::source::ecp;
+use crate::{log, prompt, role_choice, role_picker, sts};
 
 /// Where the credentials came from.
 pub enum Served {
@@ -87,27 +85,8 @@ struct Done {
 
 async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<Done, Error> {
     let profile = settings.profile.as_str();
-    let endpoint = Url::parse(&settings.ecp_endpoint_url)
-        .map_err(|e| Error::Unexpected(format!("ecp_endpoint_url: {e}")))?;
-    let username = match settings.username.clone().or_else(|| cached.and_then(|c| c.username.clone())) {
-        Some(u) => u,
-        None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
-    };
-    let account = keyring::account(&username, &settings.ecp_endpoint_url);
-    let mut jar = Jar::open(paths, &account, &username, &endpoint)?;
-    let http = ecp::http_client(settings.verify_tls)?;
-    let sp = settings.sp.clone();
-
-    let (saml, password) = match ecp::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {
-        Ok(saml) => (saml, None),
-        Err(Error::SessionRefused) => {
-            log::debug(1, "no live IdP session; logging in with a password");
-            let idp = Idp { endpoint: &endpoint, sp: &sp, http: &http, account: &account };
-            let (saml, password) = password_login(paths, settings, &username, &idp, &mut jar).await?;
-            (saml, Some(password))
-        }
-        Err(e) => return Err(e),
-    };
+    let ecp = ecp::flow::login(paths, settings, cached.and_then(|c| c.username.as_deref())).await?;
+    let saml = &ecp.saml;
     log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
     for r in &saml.grants.roles {
         log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
@@ -135,100 +114,6 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    Ok(Done { entry: Entry::new(credentials, role, Some(username)), jar, account, password })
-}
-
-/// The IdP being logged in to.
-struct Idp<'a> {
-    endpoint: &'a Url,
-    sp: &'a ServiceProvider,
-    http: &'a reqwest::Client,
-    account: &'a str,
-}
-
-async fn password_login(
-    paths: &Paths,
-    settings: &Settings,
-    username: &str,
-    idp: &Idp<'_>,
-    jar: &mut Jar,
-) -> Result<(SamlLogin, Password), Error> {
-    let profile = settings.profile.as_str();
-    let terminal = prompt::terminal_available();
-    let mut setting = settings.factor;
-    if setting == FactorSetting::Unset && terminal {
-        // As awscli-login does: with nothing configured, a person may choose (Enter: IdP default).
-        setting = prompt::factor(profile)?;
-    }
-    // Unset leaves the choice to the IdP, whose default (`auto`) is a push.
-    let may_push = match setting {
-        FactorSetting::Factor(f) => f.waits_for_device(),
-        FactorSetting::Unset => true,
-        FactorSetting::Off => false,
-    };
-    let backoff = PushBackoff::new(paths, profile);
-    if may_push && !terminal {
-        backoff.check()?;
-    }
-
-    let mut password = password::obtain(settings, idp.account, false)?;
-    let mut factor = match setting {
-        FactorSetting::Factor(f) => Some(f),
-        FactorSetting::Unset | FactorSetting::Off => None,
-    };
-    let mut passcode = match (factor, &settings.passcode) {
-        (Some(Factor::Passcode), Some(code)) => Some(code.clone()),
-        (Some(Factor::Passcode), None) => Some(prompt::secret("Duo passcode: ", "a Duo passcode", profile)?),
-        _ => None,
-    };
-    loop {
-        let login = PasswordLogin {
-            username: username.to_string(),
-            password: password.secret.clone(),
-            factor,
-            passcode: passcode.clone(),
-            duo_headers: settings.duo_headers.clone(),
-        };
-        let waiting = match factor {
-            Some(Factor::Phone) => prompt::waiting("Duo call placed — answer it and approve"),
-            Some(f) if f.waits_for_device() => prompt::waiting("Duo push sent — approve it on your device"),
-            _ => None,
-        };
-        let result = ecp::exchange(idp.http, idp.endpoint, idp.sp, Auth::Password(&login), jar).await;
-        drop(waiting);
-        match result {
-            Ok(saml) => return Ok((saml, password)),
-            // A stored password the IdP rejects is stale (the user changed it): forget it, and
-            // ask once more if someone is there to answer.
-            Err(Error::WrongPassword { .. }) if password.source == Source::Keyring => {
-                password::forget(idp.account);
-                if !terminal {
-                    return Err(Error::StalePassword {
-                        account: idp.account.to_string(),
-                        profile: profile.into(),
-                    });
-                }
-                log::notice(&format!("The password stored for {} was rejected and removed.", idp.account));
-                password = password::obtain(settings, idp.account, true)?;
-            }
-            // `sms` is a two-step factor: this answer means the codes were sent; use one now.
-            Err(Error::AuthnFailed { .. }) if factor == Some(Factor::Sms) => {
-                if !terminal {
-                    return Err(Error::SmsSent { profile: profile.into() });
-                }
-                passcode = Some(prompt::secret("Duo passcode (sent by SMS): ", "a Duo passcode", profile)?);
-                factor = Some(Factor::Passcode);
-            }
-            Err(e @ Error::AuthnFailed { .. }) if may_push && !terminal => {
-                // A push nobody approved: hold the next one back rather than send a storm.
-                backoff.record();
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn os_user() -> Option<String> {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok().filter(|u| !u.is_empty())
+    let entry = Entry::new(credentials, role, Some(ecp.username.clone()));
+    Ok(Done { entry, jar: ecp.jar, account: ecp.account, password: ecp.password })
 }

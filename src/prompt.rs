@@ -26,14 +26,29 @@ fn no_terminal(what: &'static str, profile: &str) -> Error {
     Error::NeedsTerminal { what, profile: profile.to_string() }
 }
 
-/// Asks for a secret without echo.
+/// Asks for a secret without echo. Echo goes off before the prompt is shown, so nothing typed
+/// ahead is ever displayed; the terminal is restored afterwards (and by the Ctrl-C handler).
 pub fn secret(label: &str, what: &'static str, profile: &str) -> Result<Secret, Error> {
-    // rpassword reads from /dev/tty; check first so that "no terminal" is our clear error.
-    OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal(what, profile))?;
-    rpassword::prompt_password(label).map(Secret::new).map_err(|e| match e.kind() {
-        std::io::ErrorKind::Interrupted => Error::Interrupted,
-        _ => no_terminal(what, profile),
-    })
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    let tty =
+        OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|_| no_terminal(what, profile))?;
+    let saved = tcgetattr(&tty).map_err(|_| no_terminal(what, profile))?;
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(LocalModes::ECHO);
+    quiet.local_modes.insert(LocalModes::ECHONL);
+    tcsetattr(&tty, OptionalActions::Flush, &quiet).map_err(|_| no_terminal(what, profile))?;
+    let answer = (|| {
+        (&tty).write_all(label.as_bytes())?;
+        let mut line = String::new();
+        BufReader::new(&tty).read_line(&mut line)?;
+        Ok::<_, std::io::Error>(line)
+    })();
+    let _ = tcsetattr(&tty, OptionalActions::Now, &saved);
+    match answer {
+        Ok(line) => Ok(Secret::new(line.trim_end_matches(['\r', '\n']))),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(Error::Interrupted),
+        Err(_) => Err(no_terminal(what, profile)),
+    }
 }
 
 /// Asks for a line of text, offering `default` on an empty answer.

@@ -3,6 +3,7 @@
 
 pub mod authn_request;
 pub mod duo;
+pub mod flow;
 pub mod response;
 
 use std::time::Duration;
