@@ -194,8 +194,17 @@ fn validate_url(url: &str) -> Result<(), Error> {
         why: why.to_string(),
     };
     let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("{e}")))?;
+    // The password travels in this request: plain HTTP only where it cannot leave the machine.
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
     match parsed.scheme() {
-        "https" | "http" => Ok(()),
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(bad("it must be an https:// URL (plain http would send your password unencrypted)")),
         _ => Err(bad("it must be an https:// URL")),
     }
 }
@@ -306,6 +315,17 @@ mod tests {
         let e = load_with(FILE, ProfileArgs { enable_keyring: Some("maybe".into()), ..Default::default() })
             .unwrap_err();
         assert!(e.to_string().contains("true or false"), "{e}");
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in ["http://127.0.0.1:8080/ecp", "http://[::1]/ecp", "http://localhost/ecp", "https://idp/ecp"]
+        {
+            validate_url(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in ["http://idp.example.edu/ecp", "http://10.0.0.1/ecp", "ftp://idp/ecp", "not a url"] {
+            assert_eq!(validate_url(bad).unwrap_err().exit_code(), crate::error::exit::BAD_SETTING, "{bad}");
+        }
     }
 
     #[test]

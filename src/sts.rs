@@ -31,7 +31,14 @@ pub async fn assume_role_with_saml(req: &Request<'_>, saml_response: &Secret) ->
                 aws_config::profile::ProfileFileRegionProvider::builder().profile_name(aws_profile).build(),
             )
             .or_else(Region::from_static(default_region(role.partition())));
+    // Bounded, so a silent STS endpoint fails with a clear error instead of hanging the caller.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_secs(60))
+        .build();
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
         .profile_name(aws_profile)
         .region(region)
         .no_credentials()
