@@ -31,6 +31,12 @@ pub enum Command {
     Process(ProcessArgs),
     /// Delete cached credentials (and with --purge the IdP session and stored password).
     Logout(LogoutArgs),
+    /// Set up a profile: ask for its settings, then point the AWS profile's credential_process
+    /// at aws-login.
+    Configure(ConfigureArgs),
+    /// Move over from the awscli-login plugin: AWS config, IdP session and cached roles. Only
+    /// says what it would do unless --apply is given.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +59,16 @@ pub struct LogoutArgs {
     /// account; other profiles using the same account must log in with a password again.
     #[arg(long)]
     pub purge: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Make the changes (without it, only show them).
+    #[arg(long)]
+    pub apply: bool,
 }
 
 /// Profile selection and per-run overrides (global: accepted before or after the command) of the profile's settings in `~/.aws-login/config`.

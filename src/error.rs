@@ -139,6 +139,14 @@ pub enum Error {
 
     #[error("{0}")]
     Unexpected(String),
+
+    #[error("{} is not UTF-8 text; save it as UTF-8 and run the command again", path.display())]
+    NotUtf8 { path: PathBuf },
+
+    #[error(
+        "`aws-login configure` asks questions but there is no terminal to ask on; run it in a terminal, or edit ~/.aws-login/config and set credential_process = aws-login --profile {profile} in ~/.aws/config"
+    )]
+    ConfigureNeedsTerminal { profile: String },
 }
 
 impl Error {
@@ -166,6 +174,8 @@ impl Error {
             Cancelled { .. } => exit::CANCELLED,
             Interrupted => exit::INTERRUPTED,
             NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
+            NotUtf8 { .. } => exit::BAD_SETTING,
+            ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,
         }
     }
 

@@ -5,14 +5,17 @@ mod backoff;
 mod cache;
 mod cli;
 mod config;
+mod configure;
 mod cookies;
 mod credentials;
 mod error;
+mod ini_edit;
 mod keyring;
 mod lock;
 mod log;
 mod login;
 mod logout;
+mod migrate;
 mod password;
 mod paths;
 mod prompt;
@@ -72,6 +75,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
             Ok(())
         }
+        Some(Command::Configure(_)) => configure::configure(&paths, &config::profile_name(&cli.profile)),
+        Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),
         Some(Command::Login(args)) => {
             let served = login::credentials(&paths, &cli.profile, args.force_refresh)?;
             let profile = config::profile_name(&cli.profile);

@@ -69,6 +69,34 @@ impl Paths {
     pub fn awscli_login_cookie_jar(&self, username: &str) -> PathBuf {
         self.root.join("cookies").join(format!("{}.txt", file_stem(username)))
     }
+
+    /// awscli-login's credentials cache (INI, one section per profile); `aws-login migrate`
+    /// imports it.
+    pub fn awscli_login_credentials(&self) -> PathBuf {
+        self.root.join("credentials")
+    }
+}
+
+/// The AWS CLI's config file: `AWS_CONFIG_FILE`, else `~/.aws/config`.
+pub fn aws_config_file() -> Result<PathBuf, Error> {
+    aws_file("AWS_CONFIG_FILE", "config")
+}
+
+/// The AWS shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+pub fn aws_credentials_file() -> Result<PathBuf, Error> {
+    aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+}
+
+/// botocore expands a leading `~` in these variables, so a user may have written one.
+fn aws_file(var: &str, name: &str) -> Result<PathBuf, Error> {
+    let home = || std::env::home_dir().ok_or(Error::NoHome);
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(v) => match v.to_str().and_then(|s| s.strip_prefix("~/")) {
+            Some(rest) => Ok(home()?.join(rest)),
+            None => Ok(PathBuf::from(v)),
+        },
+        None => Ok(home()?.join(".aws").join(name)),
+    }
 }
 
 /// Maps a profile name to a safe file name: AWS profile names are usually `[A-Za-z0-9._-]`; any
