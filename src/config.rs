@@ -167,7 +167,7 @@ fn service_provider(get: &dyn Fn(&str, &Option<String>) -> Option<String>) -> Re
 }
 
 /// Python ConfigParser's booleans, which awscli-login's files use.
-fn parse_bool(key: &'static str, value: Option<&str>) -> Result<Option<bool>, Error> {
+pub fn parse_bool(key: &'static str, value: Option<&str>) -> Result<Option<bool>, Error> {
     let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
     match raw.to_ascii_lowercase().as_str() {
         "1" | "yes" | "true" | "on" => Ok(Some(true)),
@@ -187,7 +187,7 @@ fn parse_margin(value: Option<&str>) -> Result<time::Duration, Error> {
     })
 }
 
-fn validate_url(url: &str) -> Result<(), Error> {
+pub fn validate_url(url: &str) -> Result<(), Error> {
     let bad = |why: &str| Error::BadSetting {
         key: "ecp_endpoint_url",
         value: url.to_string(),
@@ -204,8 +204,8 @@ fn validate_url(url: &str) -> Result<(), Error> {
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
-        "http" => Err(bad("it must be an https:// URL (plain http would send your password unencrypted)")),
-        _ => Err(bad("it must be an https:// URL")),
+        "http" => Err(bad("it must start with https:// (plain http would send your password unencrypted)")),
+        _ => Err(bad("it must start with https://")),
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::error::Error;
 use crate::ini_edit::{self, IniFile, NewDir};
 use crate::paths::{self, Paths};
@@ -231,22 +232,9 @@ fn decide(q: &Question, current: Option<&str>, shown: &str, answer: &str) -> Res
     Ok(if current == Some(value.as_str()) { Change::Keep } else { Change::Set(value) })
 }
 
+/// The same rules as the config file's (`config::validate_url`): https, or http on loopback.
 fn check_url(v: &str) -> Result<String, String> {
-    let bad = |why: &str| format!("'{v}' is not a usable ECP endpoint URL: {why}.");
-    let url = reqwest::Url::parse(v).map_err(|e| bad(&e.to_string()))?;
-    let Some(host) = url.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']')) else {
-        return Err(bad("it has no host"));
-    };
-    let loopback = match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    };
-    match url.scheme() {
-        "https" => Ok(v.to_string()),
-        // Plain http sends the password in the clear: only to this machine (a test IdP).
-        "http" if loopback => Ok(v.to_string()),
-        _ => Err(bad("it must start with https://")),
-    }
+    config::validate_url(v).map(|()| v.to_string()).map_err(|e| format!("{e}."))
 }
 
 fn check_text(v: &str) -> Result<String, String> {
@@ -254,10 +242,10 @@ fn check_text(v: &str) -> Result<String, String> {
 }
 
 fn check_bool(v: &str) -> Result<String, String> {
-    match v.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "true" | "on" => Ok("true".into()),
-        "0" | "no" | "false" | "off" => Ok("false".into()),
-        _ => Err(format!("'{v}' is not true or false.")),
+    match config::parse_bool("enable_keyring", Some(v)) {
+        Ok(Some(b)) => Ok(b.to_string()),
+        Ok(None) => Err("Answer true or false.".into()),
+        Err(e) => Err(format!("{e}.")),
     }
 }
 
