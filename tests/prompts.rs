@@ -19,6 +19,20 @@ fn credential_process_asks_for_the_password_on_the_terminal_and_keeps_stdout_cle
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["Version"], 1);
     assert!(!screen.contains(ALICE_PW), "no echo: {screen}");
+    assert!(!screen.contains("Choose a role"), "a single role is taken without asking: {screen}");
+}
+
+#[test]
+fn role_arn_preselects_without_the_picker_at_a_terminal() {
+    let stack = Stack::start();
+    let home = bob(&stack);
+    let admin = "arn:aws:iam::444455556666:role/team/Admin";
+    let tty = home.tty(&stack, &["--profile", "b", "--role-arn", admin]);
+    let (code, stdout, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("Choose a role"), "{screen}");
+    assert!(stdout.contains("\"AccessKeyId\""));
+    assert_eq!(stack.sts_assumes()[0]["role_arn"], admin);
 }
 
 /// bob has four roles in two accounts; no role_arn, so a person must pick.
