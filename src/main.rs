@@ -1,40 +1,13 @@
 //! aws-login: parse the command line, run it, turn errors into one sentence and an exit code.
 
-mod atomic_file;
-mod backoff;
-mod cache;
-mod cli;
-mod config;
-mod configure;
-mod cookies;
-mod credentials;
-mod error;
-mod ini_edit;
-mod keyring;
-mod lock;
-mod log;
-mod login;
-mod logout;
-mod migrate;
-mod password;
-mod paths;
-mod prompt;
-mod role_choice;
-mod role_picker;
-mod saml;
-mod secret;
-mod sink;
-mod source;
-mod sts;
-mod xml;
-
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
-use error::{Error, exit};
+use aws_login::cli::{Cli, Command};
+use aws_login::error::{Error, exit};
+use aws_login::{config, configure, log, login, logout, migrate, paths, sink};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
