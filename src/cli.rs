@@ -107,6 +107,10 @@ pub struct ProfileArgs {
     #[arg(long, global = true)]
     pub duration: Option<String>,
 
+    /// Seconds to wait for a Duo push or call to be answered (5..600, default 90).
+    #[arg(long, alias = "duo_timeout", global = true, value_name = "SECONDS")]
+    pub duo_timeout: Option<String>,
+
     /// Duo factor header name, if the IdP expects a custom one.
     #[arg(long, alias = "http_header_factor", global = true)]
     pub http_header_factor: Option<String>,

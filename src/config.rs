@@ -16,6 +16,10 @@ pub const DEFAULT_PROFILE: &str = "default";
 
 /// STS accepts DurationSeconds in this range (the role's own maximum may be lower).
 const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43200;
+/// How long a Duo push or call may wait for its answer. Duo itself gives up after about a
+/// minute and the IdP then answers, so the default leaves room for that answer to arrive.
+const DUO_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 5..=600;
+const DEFAULT_DUO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// Everything one run needs to know about its profile, validated.
 #[derive(Debug, Clone)]
@@ -30,6 +34,8 @@ pub struct Settings {
     /// `None` means "do not send DurationSeconds" (awscli-login's `0`).
     pub duration: Option<u32>,
     pub duo_headers: HeaderNames,
+    /// How long to wait for a Duo push or call to be answered (`duo_timeout`).
+    pub duo_timeout: std::time::Duration,
     /// Refresh credentials this long before they expire (capped at half their lifetime).
     pub refresh_margin: time::Duration,
     /// Keep the IdP password in the OS keyring.
@@ -89,6 +95,7 @@ pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
             passcode: non_empty(get("http_header_passcode", &args.http_header_passcode)),
             device: non_empty(get("device", &args.device)),
         },
+        duo_timeout: parse_duo_timeout(get("duo_timeout", &args.duo_timeout).as_deref())?,
         refresh_margin: parse_margin(get("refresh_margin", &None).as_deref())?,
         enable_keyring: parse_bool("enable_keyring", get("enable_keyring", &args.enable_keyring).as_deref())?
             .unwrap_or(false),
@@ -144,6 +151,20 @@ fn parse_duration(value: Option<&str>) -> Result<Option<u32>, Error> {
         0 => Ok(None),
         s if DURATION_RANGE.contains(&s) => Ok(Some(s)),
         _ => Err(bad("it must be between 900 and 43200 seconds, or 0 to let STS decide")),
+    }
+}
+
+fn parse_duo_timeout(value: Option<&str>) -> Result<std::time::Duration, Error> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(DEFAULT_DUO_TIMEOUT);
+    };
+    match raw.parse::<u64>() {
+        Ok(s) if DUO_TIMEOUT_RANGE.contains(&s) => Ok(std::time::Duration::from_secs(s)),
+        _ => Err(Error::BadSetting {
+            key: "duo_timeout",
+            value: raw.to_string(),
+            why: "it must be a whole number of seconds between 5 and 600".into(),
+        }),
     }
 }
 

@@ -70,6 +70,11 @@ pub enum Error {
     )]
     SmsSent { profile: String },
 
+    #[error(
+        "no answer to the Duo request within {secs} s; approve it sooner, or raise duo_timeout (up to 600 s), and try again"
+    )]
+    DuoTimeout { secs: u64 },
+
     #[error("the IdP refused the login: {message}")]
     AuthnFailed { message: String },
 
@@ -160,7 +165,8 @@ impl Error {
             | StalePassword { .. }
             | SmsSent { .. }
             | AuthnFailed { .. }
-            | SessionRefused => exit::AUTHN_FAILED,
+            | SessionRefused
+            | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
             SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
             Network { .. } => exit::NETWORK,

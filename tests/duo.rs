@@ -60,6 +60,33 @@ fn denied_push_fails_clearly_and_stores_nothing() {
 }
 
 #[test]
+fn an_unanswered_push_gives_up_at_duo_timeout() {
+    // The IdP would wait 60 s; the profile allows 5.
+    let stack = Stack::with_knobs(r#"{"duo_delay": 60}"#, "{}");
+    let home = bob(&stack, "factor = push\nduo_timeout = 5");
+    let before = home.snapshot();
+    let started = std::time::Instant::now();
+    let err = home.run(&stack, &["--profile", "b"]).fails(7);
+    let waited = started.elapsed();
+    assert!(err.contains("within 5 s") && err.contains("duo_timeout"), "{err}");
+    assert!(waited < std::time::Duration::from_secs(30), "gave up after {waited:?}");
+    std::fs::remove_file(home.login_dir().join("cache/b.backoff")).unwrap();
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.sts_log().is_empty(), "STS must not be called");
+}
+
+#[test]
+fn duo_timeout_out_of_range_is_a_setting_error() {
+    let stack = Stack::start();
+    let home = bob(&stack, "factor = push\nduo_timeout = 3600");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["--profile", "b"]).fails(5);
+    assert!(err.contains("duo_timeout = '3600'") && err.contains("between 5 and 600"), "{err}");
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.idp_log().is_empty());
+}
+
+#[test]
 fn wrong_passcode_fails_clearly() {
     let stack = Stack::start();
     let home = bob(&stack, "factor = passcode\npasscode = 000000");

@@ -107,6 +107,7 @@ async fn password_login(
             factor,
             passcode: passcode.clone(),
             duo_headers: settings.duo_headers.clone(),
+            duo_timeout: settings.duo_timeout,
         };
         let waiting = match factor {
             Some(Factor::Phone) => prompt::waiting("Duo call placed — answer it and approve"),
@@ -138,7 +139,7 @@ async fn password_login(
                 passcode = Some(prompt::secret("Duo passcode (sent by SMS): ", "a Duo passcode", profile)?);
                 factor = Some(Factor::Passcode);
             }
-            Err(e @ Error::AuthnFailed { .. }) if may_push && !terminal => {
+            Err(e @ (Error::AuthnFailed { .. } | Error::DuoTimeout { .. })) if may_push && !terminal => {
                 // A push nobody approved: hold the next one back rather than send a storm.
                 backoff.record();
                 return Err(e);

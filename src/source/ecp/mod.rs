@@ -18,10 +18,10 @@ pub use authn_request::ServiceProvider;
 use duo::{Factor, HeaderNames};
 pub use response::SamlLogin;
 
-/// Connecting should be quick; the answer may take as long as a person needs to approve a Duo
-/// push (Duo itself gives up after about a minute).
+/// Connecting should be quick, and so should an answer that waits for nobody; an answer that
+/// waits for a Duo push or call is bounded by the profile's `duo_timeout` instead.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Real ECP answers are a few tens of kilobytes.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -33,6 +33,14 @@ pub struct PasswordLogin {
     pub factor: Option<Factor>,
     pub passcode: Option<Secret>,
     pub duo_headers: HeaderNames,
+    /// The bound on the whole request when it waits for a Duo push or call.
+    pub duo_timeout: Duration,
+}
+
+impl PasswordLogin {
+    fn waits_for_duo(&self) -> Option<Duration> {
+        self.factor.filter(|f| f.waits_for_device()).map(|_| self.duo_timeout)
+    }
 }
 
 /// How a request proves who the user is.
@@ -54,7 +62,6 @@ pub fn http_client(verify_tls: bool) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .danger_accept_invalid_certs(!verify_tls)
         .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(ANSWER_TIMEOUT)
         .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS: {}", crate::sts::innermost(&e))))
@@ -99,10 +106,20 @@ pub async fn exchange(
         }
     }
 
-    let network = |e: reqwest::Error| Error::Network {
-        what: "the IdP",
-        url: url.to_string(),
-        detail: if e.is_timeout() { "timed out".into() } else { crate::sts::innermost(&e) },
+    // One bound for the whole exchange, body included: a server that trickles bytes cannot
+    // hold the caller past it.
+    let duo_wait = match auth {
+        Auth::Password(login) => login.waits_for_duo(),
+        Auth::Session => None,
+    };
+    req = req.timeout(duo_wait.unwrap_or(ANSWER_TIMEOUT));
+    let network = |e: reqwest::Error| match duo_wait {
+        Some(limit) if e.is_timeout() => Error::DuoTimeout { secs: limit.as_secs() },
+        _ => Error::Network {
+            what: "the IdP",
+            url: url.to_string(),
+            detail: if e.is_timeout() { "timed out".into() } else { crate::sts::innermost(&e) },
+        },
     };
     let started = std::time::Instant::now();
     let mut resp = req.send().await.map_err(network)?;
