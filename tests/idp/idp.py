@@ -14,7 +14,8 @@ An ECP request is decided in this order: knob `mode` (soap_fault / html),
 Content-Type text/xml (else 415), a valid AuthnRequest (else 500 SOAP fault),
 a live shib_idp_session cookie (success, no password, no Duo), HTTP Basic
 (else 401), Duo for users with "duo": true (failures: 200 + SAML
-Responder/AuthnFailed), then a signed assertion and a rotated cookie.
+Responder/AuthnFailed), then a signed assertion and a rotated cookie (or,
+with knob `body`, a hostile answer made from it: tests/idp/hostile.py).
 Every ECP request is logged to DIR/idp.log.jsonl without any secret.
 """
 
@@ -33,6 +34,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import stacklib  # noqa: E402
 from stacklib import Knobs, JsonlLog, number, one_of  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SESSION_COOKIE = "shib_idp_session"
 PUSH_FACTORS = ("auto", "push", "phone")
@@ -46,6 +50,12 @@ KNOB_SPEC = {
     "duo_delay": (0, number(minimum=0)),
     # seconds an IdP session (cookie) stays valid, checked at use time
     "session_ttl": (3600, number(minimum=0)),
+    # a hostile answer in place of a successful login's: see hostile.py
+    "body": ("normal", one_of(*hostile.BODIES)),
+    # where "doctype_external" points its entities (a test listens there)
+    "entity_url": ("http://127.0.0.1:9/", hostile.url),
+    # raw Role attribute values to sign instead of the user's (null: the user's)
+    "roles": (None, hostile.role_values),
 }
 
 
@@ -158,6 +168,11 @@ def make_handler(idp, users, knobs, sessions, log):
             record.update(status=answer[0], outcome=outcome, handling_ms=stacklib.elapsed_ms(started))
             # Log before answering: a client that got its answer finds its line.
             log.write(record)
+            if isinstance(answer[1], hostile.Stream):
+                sent = answer[1].write(self)
+                # A second line for the same request: how much a client read before hanging up.
+                log.write(dict(record, ts=time.time(), outcome="stream_end", bytes_sent=sent))
+                return
             self.send(*answer)
 
         @staticmethod
@@ -218,11 +233,14 @@ def make_handler(idp, users, knobs, sessions, log):
 
         def _success(self, request, user, old_token):
             entry = users.get(user, {})
-            envelope = idp.success(request, user, entry.get("roles", []),
+            roles = knobs.get("roles")
+            envelope = idp.success(request, user, entry.get("roles", []) if roles is None else roles,
                                    entry.get("session_duration", 28800))
             token = sessions.issue(user, old_token)  # rotate on every success
-            return (200, envelope, XML,
-                    [("Set-Cookie", f"{SESSION_COOKIE}={token}; Path=/idp; HttpOnly")])
+            cookie = [("Set-Cookie", f"{SESSION_COOKIE}={token}; Path=/idp; HttpOnly")]
+            if knobs.get("body") != "normal":
+                return hostile.answer(knobs.get("body"), envelope, knobs.get("entity_url"), cookie)
+            return (200, envelope, XML, cookie)
 
         def _header(self, *names):
             for name in names:

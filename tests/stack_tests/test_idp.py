@@ -10,7 +10,7 @@ import requests
 from lxml import etree
 
 import helpers as h
-from conftest import USERS, start_idp, wait_ready
+from conftest import IDP_DEFAULTS, USERS, start_idp, wait_ready
 
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 RESPONDER = "urn:oasis:names:tc:SAML:2.0:status:Responder"
@@ -260,7 +260,7 @@ def test_html_mode(stack):
 
 def test_control_endpoint(stack):
     knobs = requests.get(stack.idp["base_url"] + "/_control", timeout=10).json()
-    assert knobs == {"mode": "normal", "duo": "approve", "duo_delay": 0, "session_ttl": 3600}
+    assert knobs == IDP_DEFAULTS
     bad = requests.post(stack.idp["base_url"] + "/_control", json={"mode": "weird"}, timeout=10)
     assert bad.status_code == 400
     bad = requests.post(stack.idp["base_url"] + "/_control", json={"nope": 1}, timeout=10)
