@@ -55,10 +55,20 @@ pub fn profile_name(args: &ProfileArgs) -> String {
 
 /// Loads the profile's section and applies the flags over it.
 pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
-    let profile = profile_name(args);
     let path = paths.config();
     let file = read_ini(&path)?;
-    let section = file.as_ref().and_then(|ini| ini.section(Some(profile.as_str())));
+    settings(file.as_ref(), path, args)
+}
+
+/// [`load`] with `text` as the content of the config file at `path` (for the fuzz targets).
+pub fn load_from_str(text: &str, path: &Path, args: &ProfileArgs) -> Result<Settings, Error> {
+    let file = parse_ini(text, path)?;
+    settings(Some(&file), path.to_path_buf(), args)
+}
+
+fn settings(file: Option<&Ini>, path: std::path::PathBuf, args: &ProfileArgs) -> Result<Settings, Error> {
+    let profile = profile_name(args);
+    let section = file.and_then(|ini| ini.section(Some(profile.as_str())));
 
     // A flag wins over the file whenever it is given, even when empty (awscli-login #64).
     let get = |key: &str, flag: &Option<String>| -> Option<String> {
@@ -135,9 +145,12 @@ fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
             return Err(Error::ConfigUnreadable { path: path.to_path_buf(), source });
         }
     };
+    parse_ini(&text, path).map(Some)
+}
+
+fn parse_ini(text: &str, path: &Path) -> Result<Ini, Error> {
     let opt = ParseOption { enabled_quote: false, enabled_escape: false, ..ParseOption::default() };
-    Ini::load_from_str_opt(&text, opt)
-        .map(Some)
+    Ini::load_from_str_opt(text, opt)
         .map_err(|e| Error::ConfigSyntax { path: path.to_path_buf(), detail: e.to_string() })
 }
 
