@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
+use std::time::Duration;
 
 /// Creates `dir` and its missing parents with mode `0700`, and tightens `dir` itself to `0700`
 /// if it already existed with looser bits.
@@ -18,17 +19,48 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Atomically replaces `path` with `contents`, mode `0600`, creating the directory (`0700`).
+/// Temp files that a killed writer left in the directory are swept up on the way.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     private_dir(dir)?;
+    sweep_stale(dir);
+    replace(path, contents, 0o600)
+}
+
+/// Atomically replaces `path` with `contents` given `mode`: a temp file in the same directory,
+/// fsynced, renamed over the target, and the rename made durable. The directory must exist.
+pub fn replace(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     // tempfile creates the file 0600 with O_EXCL and removes it if we fail before persisting.
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir)?;
     tmp.write_all(contents)?;
+    if mode != 0o600 {
+        tmp.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable.
     fs::File::open(dir)?.sync_all()?;
     Ok(())
+}
+
+const TEMP_PREFIX: &str = ".tmp-";
+/// Far longer than any write takes, so a concurrent writer's temp file is never taken.
+const STALE_AFTER: Duration = Duration::from_secs(600);
+
+/// Removes temp files of writers killed mid-write (they may hold credentials or cookies).
+/// Only for aws-login's own directories. Best effort: a failure here never fails a write.
+pub fn sweep_stale(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_AFTER));
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -47,6 +79,23 @@ mod tests {
         assert_eq!(mode(path.parent().unwrap()), 0o700);
         // No temp files left behind.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temp_files_are_swept_and_fresh_ones_kept() {
+        let home = tempfile::tempdir().unwrap();
+        let (old, fresh, other) =
+            (home.path().join(".tmp-old"), home.path().join(".tmp-new"), home.path().join("p.json"));
+        for p in [&old, &fresh, &other] {
+            fs::write(p, "x").unwrap();
+        }
+        let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        for p in [&old, &other] {
+            fs::File::options().write(true).open(p).unwrap().set_modified(hour_ago).unwrap();
+        }
+        write_private(&home.path().join("q.json"), b"{}").unwrap();
+        assert!(!old.exists());
+        assert!(fresh.exists() && other.exists());
     }
 
     #[test]

@@ -10,7 +10,6 @@
 //! blocks). rust-ini only reads; it would rewrite the whole file on save.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -496,15 +495,10 @@ impl IniFile {
             Err(e) => return Err(err("read", e)),
         };
         let text = self.doc.text();
-        let write = || -> std::io::Result<()> {
-            let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-            tmp.write_all(text.as_bytes())?;
-            tmp.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
-            tmp.as_file().sync_all()?;
-            tmp.persist(&self.target).map_err(|e| e.error)?;
-            fs::File::open(dir)?.sync_all()
-        };
-        write().map_err(|e| err("write", e))?;
+        if new_dir == NewDir::Private {
+            crate::atomic_file::sweep_stale(dir);
+        }
+        crate::atomic_file::replace(&self.target, text.as_bytes(), mode).map_err(|e| err("write", e))?;
         self.original = Some(text);
         Ok(true)
     }

@@ -3,6 +3,7 @@
 //! built binary, the real AWS CLI and boto3. Everything runs without a terminal.
 #![allow(dead_code)]
 
+pub mod kill;
 pub mod pty;
 
 use std::io::{Read, Write};

@@ -24,6 +24,12 @@ impl Home {
     }
 
     pub fn tty_with_env(&self, stack: &Stack, args: &[&str], env: &[(&str, &str)]) -> Tty {
+        self.tty_under(stack, &[], args, env)
+    }
+
+    /// [`Home::tty_with_env`] with aws-login started through `wrapper` (e.g. strace and its
+    /// options, ending in `--`).
+    pub fn tty_under(&self, stack: &Stack, wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Tty {
         let dir = tempfile::tempdir().unwrap();
         let stdout = dir.path().join("stdout");
         let mut c = Command::new("sh");
@@ -32,7 +38,7 @@ impl Home {
         // The pty starts without echo; a person's terminal echoes, so turn it on first.
         let script = r#"stty echo; trap 'true' INT; out="$1"; shift; "$@" >"$out"; rc=$?
 printf '\nECHO:%s\n' "$(stty -a | tr ' ;' '\n\n' | grep -x -- '-\{0,1\}echo')"; exit $rc"#;
-        c.arg("-c").arg(script).arg("sh").arg(&stdout).arg(BIN).args(args);
+        c.arg("-c").arg(script).arg("sh").arg(&stdout).args(wrapper).arg(BIN).args(args);
         self.env(&mut c);
         c.env("AWS_ENDPOINT_URL_STS", &stack.sts_url).envs(env.iter().copied());
         let mut session = Session::spawn(c).unwrap();
