@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::atomic_file;
 use crate::error::Error;
+use crate::lock::ProfileLock;
 use crate::paths::Paths;
 use crate::secret::Secret;
 
@@ -28,6 +29,8 @@ pub struct Jar {
     path: PathBuf,
     url: Url,
     store: CookieStore,
+    /// The account's lock, from reading the jar until this login is over (saved or failed).
+    _lock: ProfileLock,
 }
 
 impl std::fmt::Debug for Jar {
@@ -40,7 +43,9 @@ impl Jar {
     /// The jar of IdP account `account` (see [`crate::keyring::account`]), `username` at
     /// `endpoint`: ours if it exists, else awscli-login's imported, else empty. Expired cookies
     /// are dropped.
+    /// Holds the account's lock until dropped.
     pub fn open(paths: &Paths, account: &str, username: &str, endpoint: &Url) -> Result<Jar, Error> {
+        let lock = ProfileLock::acquire(&paths.cookie_lock(account), &format!("IdP account '{account}'"))?;
         let path = paths.cookie_jar(account);
         let store = match std::fs::read(&path) {
             Ok(bytes) => parse(&bytes).map_err(|detail| Error::Unreadable {
@@ -53,7 +58,7 @@ impl Jar {
             }
             Err(e) => return Err(Error::file("read", &path, e)),
         };
-        Ok(Jar { path, url: endpoint.clone(), store })
+        Ok(Jar { path, url: endpoint.clone(), store, _lock: lock })
     }
 
     /// The `Cookie` header for the IdP, if the jar holds any live cookie for it.
@@ -223,12 +228,25 @@ mod tests {
         jar.absorb(["shib_idp_session=one; Path=/idp; HttpOnly", "other=x; Path=/elsewhere"].into_iter());
         jar.save().unwrap();
         assert!(jar.path().ends_with("cookies/bob@idp.example.edu.json"));
+        drop(jar); // the account's lock
 
         let mut again = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=one");
         again.absorb(["shib_idp_session=two; Path=/idp"].into_iter());
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=two");
         assert!(!format!("{again:?}").contains("two"), "Debug hides cookie values");
+    }
+
+    #[test]
+    fn one_login_at_a_time_uses_an_accounts_jar() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        let jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
+        let lock = paths.cookie_lock("bob@idp.example.edu");
+        let e = ProfileLock::acquire_within(&lock, "x", std::time::Duration::from_millis(50)).unwrap_err();
+        assert!(matches!(e, Error::LockTimeout { .. }), "{e}");
+        drop(jar);
+        ProfileLock::acquire_within(&lock, "x", std::time::Duration::from_millis(50)).unwrap();
     }
 
     #[test]

@@ -125,10 +125,10 @@ pub enum Error {
     PushHeldBack { profile: String, ago_min: u64, left_min: u64 },
 
     #[error(
-        "another aws-login has been logging in for profile '{profile}' for over {waited} s; stop it, or delete {} if none is running",
+        "another aws-login has been logging in for {holder} for over {waited} s; stop it, or delete {} if none is running",
         path.display()
     )]
-    LockTimeout { profile: String, waited: u64, path: PathBuf },
+    LockTimeout { holder: String, waited: u64, path: PathBuf },
 
     #[error("already logged out: profile '{profile}' has no cached credentials")]
     AlreadyLoggedOut { profile: String },

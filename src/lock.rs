@@ -1,7 +1,11 @@
-//! One login at a time per profile. Many `credential_process` calls start together when an SDK
-//! refreshes; the first takes the profile's lock and logs in, the others wait, then find the fresh
-//! credentials in the cache. The lock is an `flock(2)` on `cache/<profile>.lock`: the kernel drops
-//! it when its holder exits, even by `kill -9`, so a dead holder is taken over at once.
+//! One login at a time per profile, and one IdP exchange at a time per IdP account. Many
+//! `credential_process` calls start together when an SDK refreshes; the first takes the profile's
+//! lock and logs in, the others wait, then find the fresh credentials in the cache. Profiles that
+//! share an IdP account also take the account's lock around the cookie jar, so each uses the
+//! session cookie the previous one was given (the IdP may rotate it on every use) instead of
+//! falling back to a password and Duo. The locks are `flock(2)`s on `cache/<profile>.lock` and
+//! `cookies/<account>.lock`: the kernel drops one when its holder exits, even by `kill -9`, so a
+//! dead holder is taken over at once. Always profile first, then account: no deadlock.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::os::unix::fs::OpenOptionsExt;
@@ -22,11 +26,13 @@ pub struct ProfileLock {
 }
 
 impl ProfileLock {
-    pub fn acquire(path: &Path, profile: &str) -> Result<ProfileLock, Error> {
-        Self::acquire_within(path, profile, MAX_WAIT)
+    /// Takes the lock at `path`, waiting up to [`MAX_WAIT`]; `holder` names what it guards in
+    /// the error ("profile 'dev'").
+    pub fn acquire(path: &Path, holder: &str) -> Result<ProfileLock, Error> {
+        Self::acquire_within(path, holder, MAX_WAIT)
     }
 
-    pub fn acquire_within(path: &Path, profile: &str, max_wait: Duration) -> Result<ProfileLock, Error> {
+    pub fn acquire_within(path: &Path, holder: &str, max_wait: Duration) -> Result<ProfileLock, Error> {
         if let Some(dir) = path.parent() {
             atomic_file::private_dir(dir).map_err(|e| Error::file("create", dir, e))?;
         }
@@ -48,7 +54,7 @@ impl ProfileLock {
                 }
                 Err(TryLockError::WouldBlock) => {
                     return Err(Error::LockTimeout {
-                        profile: profile.to_string(),
+                        holder: holder.to_string(),
                         waited: max_wait.as_secs(),
                         path: PathBuf::from(path),
                     });

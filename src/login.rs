@@ -47,7 +47,10 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
     }
 
     prompt::restore_terminal_on_interrupt();
-    let _lock = ProfileLock::acquire(&paths.lock_file(&settings.profile), &settings.profile)?;
+    let _lock = ProfileLock::acquire(
+        &paths.lock_file(&settings.profile),
+        &format!("profile '{}'", settings.profile),
+    )?;
     let cached = cache.load()?;
     if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {
         log::debug(1, "another aws-login refreshed the credentials while this one waited");

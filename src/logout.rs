@@ -33,7 +33,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
     };
     let mut report = Report::default();
     for profile in &profiles {
-        let _lock = ProfileLock::acquire(&paths.lock_file(profile), profile)?;
+        let _lock = ProfileLock::acquire(&paths.lock_file(profile), &format!("profile '{profile}'"))?;
         let cache = Cache::new(paths, profile);
         let entry = cache.load().ok().flatten();
         if remove(cache.path())? {

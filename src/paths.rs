@@ -65,6 +65,11 @@ impl Paths {
         self.root.join("cookies").join(format!("{}.json", file_stem(account)))
     }
 
+    /// Held while one login uses and renews the IdP account's jar.
+    pub fn cookie_lock(&self, account: &str) -> PathBuf {
+        self.root.join("cookies").join(format!("{}.lock", file_stem(account)))
+    }
+
     /// awscli-login's jar for `username` (Python LWP format), imported on first use.
     pub fn awscli_login_cookie_jar(&self, username: &str) -> PathBuf {
         self.root.join("cookies").join(format!("{}.txt", file_stem(username)))
