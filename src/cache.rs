@@ -18,6 +18,9 @@ const FORMAT_VERSION: u32 = 1;
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
 /// A cache file is a few hundred bytes; anything far larger was not written by us.
 const MAX_SIZE: u64 = 64 * 1024;
+/// STS never issues role credentials for longer than 12 hours (plus clock skew): an entry that
+/// claims more was edited by hand or written under a wrong clock, and is renewed, not served.
+const MAX_LIFETIME: Duration = Duration::minutes(12 * 60 + 5);
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
@@ -48,7 +51,8 @@ impl Entry {
     pub fn is_fresh(&self, now: OffsetDateTime, margin: Duration) -> bool {
         let lifetime = self.credentials.expiration - self.issued;
         let margin = margin.min(lifetime / 2).max(Duration::ZERO);
-        self.credentials.expiration - now > margin
+        let left = self.credentials.expiration - now;
+        left > margin && left <= MAX_LIFETIME
     }
 }
 
@@ -77,13 +81,19 @@ impl Cache {
             path: self.path.clone(),
             detail,
         };
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
+        let file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::file("read", &self.path, e)),
         };
+        // Read at most one byte past the cap: a huge file is never taken into memory.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SIZE + 1), &mut bytes)
+            .map_err(|e| Error::file("read", &self.path, e))?;
         if bytes.len() as u64 > MAX_SIZE {
-            return Err(corrupt(format!("it is {} bytes, far larger than any cache file", bytes.len())));
+            return Err(corrupt(format!(
+                "it is larger than {MAX_SIZE} bytes, far larger than any cache file"
+            )));
         }
         #[derive(serde::Deserialize)]
         struct Version {
@@ -134,6 +144,10 @@ mod tests {
         assert!(short.is_fresh(t0 + Duration::minutes(4), DEFAULT_MARGIN));
         assert!(!short.is_fresh(t0 + Duration::minutes(5), DEFAULT_MARGIN));
         assert!(!hour.is_fresh(t0 + Duration::minutes(30), Duration::minutes(31)), "configurable");
+        // Longer than STS ever grants: edited by hand or written under a wrong clock.
+        assert!(entry(t0, Duration::hours(12)).is_fresh(t0, DEFAULT_MARGIN));
+        assert!(!entry(t0, Duration::hours(13)).is_fresh(t0, DEFAULT_MARGIN));
+        assert!(!entry(t0 - Duration::days(3650), Duration::days(36500)).is_fresh(t0, DEFAULT_MARGIN));
     }
 
     #[test]
@@ -145,7 +159,8 @@ mod tests {
         cache.store(&e).unwrap();
         assert_eq!(cache.load().unwrap(), Some(e));
 
-        for junk in ["", "{", "{\"version\":1}", "{\"version\":9}", "[]", "\u{0}\u{1}"] {
+        let huge = format!("{{\"version\":1,\"pad\":\"{}\"}}", "x".repeat(70_000));
+        for junk in ["", "{", "{\"version\":1}", "{\"version\":9}", "[]", "\u{0}\u{1}", &huge] {
             std::fs::write(cache.path(), junk).unwrap();
             let err = cache.load().unwrap_err();
             assert_eq!(err.exit_code(), exit::UNREADABLE, "{junk:?}");

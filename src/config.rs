@@ -141,6 +141,10 @@ fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // Not UTF-8 (say, Latin-1 from an old editor): the same advice as for the files we edit.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(Error::NotUtf8 { path: path.to_path_buf() });
+        }
         Err(source) => {
             return Err(Error::ConfigUnreadable { path: path.to_path_buf(), source });
         }
@@ -227,7 +231,7 @@ pub fn validate_url(url: &str) -> Result<(), Error> {
         value: url.to_string(),
         why: why.to_string(),
     };
-    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("{e}")))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("it must be an https:// URL ({e})")))?;
     // The password travels in this request: plain HTTP only where it cannot leave the machine.
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -360,6 +364,23 @@ mod tests {
         for bad in ["http://idp.example.edu/ecp", "http://10.0.0.1/ecp", "ftp://idp/ecp", "not a url"] {
             assert_eq!(validate_url(bad).unwrap_err().exit_code(), crate::error::exit::BAD_SETTING, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_says_so() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        std::fs::create_dir_all(paths.root()).unwrap();
+        std::fs::write(
+            paths.config(),
+            b"[default]\necp_endpoint_url = https://idp/ecp\nusername = j\xf6rg\n",
+        )
+        .unwrap();
+        let e = load(&paths, &ProfileArgs::default()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
+        assert!(e.to_string().contains("is not UTF-8 text"), "{e}");
+        let e = validate_url("idp.example.edu/ecp").unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
     }
 
     #[test]

@@ -111,12 +111,15 @@ pub enum Error {
     #[error("STS refused the credentials ({code}: {message}){hint}")]
     StsRejected { code: String, message: String, hint: String },
 
+    #[error("STS failed on its side ({code}: {message}); try again in a few minutes")]
+    StsUnavailable { code: String, message: String },
+
     #[error(
         "{what} is needed but there is no terminal to ask on; run `aws-login login --profile {profile}` in a terminal"
     )]
     NeedsTerminal { what: &'static str, profile: String },
 
-    #[error("the {what} in {} is unreadable ({detail}); delete that file and log in again", path.display())]
+    #[error("{} ({what}) is unreadable ({detail}); delete that file and log in again", path.display())]
     Unreadable { what: &'static str, path: PathBuf, detail: String },
 
     #[error(
@@ -169,7 +172,7 @@ impl Error {
             | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
             SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
-            Network { .. } => exit::NETWORK,
+            Network { .. } | StsUnavailable { .. } => exit::NETWORK,
             RoleParse(_) | NoRoles => exit::ROLE_PARSE,
             RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,
             StsRejected { .. } => exit::STS_REJECTED,

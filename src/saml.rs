@@ -80,7 +80,7 @@ fn arn_kind(arn: &str) -> Option<ArnKind> {
 /// What aws-login reads from the assertions of a successful Response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grants {
-    /// Every role granted, de-duplicated, in the IdP's order.
+    /// Every role granted, once (with the first provider it is paired with), in the IdP's order.
     pub roles: Vec<Role>,
     /// `SessionDuration` in seconds, if the IdP sent one.
     pub session_duration: Option<u32>,
@@ -108,8 +108,18 @@ pub fn grants(response: &Element) -> Result<Grants, Error> {
             Some(ATTR_ROLE) => {
                 for v in values {
                     let role = Role::parse(&v.text)?;
-                    if !roles.contains(&role) {
-                        roles.push(role);
+                    // A pair sent twice is one grant. A role paired with a second provider is
+                    // kept with its first: role_arn and the picker name roles, not pairs.
+                    match roles.iter().find(|r| r.role_arn == role.role_arn) {
+                        None => roles.push(role),
+                        Some(first) if first.principal_arn != role.principal_arn => crate::log::debug(
+                            1,
+                            &format!(
+                                "{role} is also granted via {}; using {}",
+                                role.principal_arn, first.principal_arn
+                            ),
+                        ),
+                        Some(_) => {}
                     }
                 }
             }
@@ -147,6 +157,31 @@ mod tests {
         let cn =
             Role::parse("arn:aws-cn:iam::123456789012:saml-provider/C,arn:aws-cn:iam::123456789012:role/R");
         assert_eq!(cn.unwrap().partition(), "aws-cn");
+    }
+
+    fn response(values: &[&str]) -> Element {
+        let values: String =
+            values.iter().map(|v| format!("<a:AttributeValue>{v}</a:AttributeValue>")).collect();
+        let doc = format!(
+            r#"<p:Response xmlns:p="{NS_PROTOCOL}" xmlns:a="{NS_ASSERTION}"><a:Assertion><a:AttributeStatement><a:Attribute Name="{ATTR_ROLE}">{values}</a:Attribute></a:AttributeStatement></a:Assertion></p:Response>"#
+        );
+        crate::xml::parse(doc.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn duplicates_are_one_grant_and_the_first_provider_wins() {
+        let other = "arn:aws:iam::111122223333:saml-provider/Other";
+        let g = grants(&response(&[
+            &format!("{ROLE},{IDP}"),
+            &format!("{IDP},{ROLE}"),
+            &format!("\n\t {ROLE} ,\n {IDP} \n"),
+            &format!("{ROLE},{other}"),
+        ]))
+        .unwrap();
+        assert_eq!(g.roles, [Role { role_arn: ROLE.into(), principal_arn: IDP.into() }]);
+        let e = grants(&response(&[&format!("{ROLE},{IDP}"), "garbage"])).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::ROLE_PARSE);
+        assert_eq!(grants(&response(&[])).unwrap_err().exit_code(), crate::error::exit::ROLE_PARSE);
     }
 
     #[test]

@@ -75,45 +75,72 @@ pub struct Request<'a> {
     pub duration: Option<u32>,
 }
 
-/// What to change, for the refusals a user can act on.
-fn hint(code: &str, message: &str, ctx: &Request<'_>) -> Option<String> {
+/// What to do about a refusal: specific advice for the codes STS documents, general advice
+/// for any other, so the sentence always ends with a next step.
+fn hint(code: &str, message: &str, ctx: &Request<'_>, region: &str) -> String {
     let m = message.to_ascii_lowercase();
     let p = ctx.profile;
-    Some(match code {
+    match code {
         "ValidationError" if m.contains("maxsessionduration") || m.contains("durationseconds") => {
             match ctx.duration {
                 Some(d) => format!(
                     "; the role allows less than the {d} s requested: lower `duration` for profile '{p}' (e.g. 3600) or remove it"
                 ),
-                None => return None,
+                None => format!("; ask your AWS administrators to check the maximum session duration of {}", ctx.role),
             }
         }
-        "InvalidIdentityToken" if m.contains("provider") => format!(
+        "ValidationError" => format!("; check role_arn and duration for profile '{p}'"),
+        // AWS: "Specified provider doesn't exist" (not "…the identity provider's certificate").
+        "InvalidIdentityToken" if m.contains("provider doesn") || m.contains("provider does not") => format!(
             "; the SAML provider {} is not registered in IAM: ask your AWS administrators",
+            ctx.role.principal_arn
+        ),
+        "InvalidIdentityToken" => format!(
+            "; AWS does not accept this IdP's assertion (its signature, issuer or audience): ask your AWS administrators to check that the metadata of {} matches the IdP",
             ctx.role.principal_arn
         ),
         "AccessDenied" => format!(
             "; {} does not trust this IdP for you: choose another role (role_arn for profile '{p}') or ask your AWS administrators",
             ctx.role.role_arn
         ),
-        "ExpiredTokenException" => {
-            "; the assertion was too old when it reached STS: check this computer's clock".into()
+        "IDPRejectedClaim" => format!(
+            "; the trust policy of {} does not accept this assertion: ask your AWS administrators",
+            ctx.role.role_arn
+        ),
+        "ExpiredTokenException" => "; the assertion was too old when it reached STS: check this computer's clock".into(),
+        "MalformedPolicyDocument" | "PackedPolicyTooLarge" => {
+            "; the session policy or tags the IdP sends are not acceptable to AWS: ask your IdP's administrators".into()
         }
-        _ => return None,
-    })
+        "RegionDisabledException" => format!(
+            "; set another region for AWS profile '{p}' (or AWS_REGION), or ask your AWS administrators to activate STS in {region}"
+        ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => {
+            "; too many requests: wait a minute and try again".into()
+        }
+        _ => "; if it persists, ask your AWS administrators".into(),
+    }
 }
 
-fn sts_error<E, R>(e: SdkError<E, R>, config: &aws_config::SdkConfig, ctx: &Request<'_>) -> Error
+fn sts_error<E>(
+    e: SdkError<E, aws_sdk_sts::config::http::HttpResponse>,
+    config: &aws_config::SdkConfig,
+    ctx: &Request<'_>,
+) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let url = config.endpoint_url().unwrap_or("the STS endpoint").to_string();
     match &e {
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("unknown error").to_string();
             let message = se.err().message().unwrap_or("no message").trim_end_matches('.').to_string();
-            let hint = hint(&code, &message, ctx).unwrap_or_default();
+            // A 5xx is STS failing, not refusing (the SDK has already retried): a network-class
+            // error, to be retried later, not a reason to change anything.
+            if se.raw().status().is_server_error() {
+                return Error::StsUnavailable { code, message };
+            }
+            let region = config.region().map(|r| r.as_ref()).unwrap_or("this region");
+            let hint = hint(&code, &message, ctx, region);
             Error::StsRejected { code, message, hint }
         }
         SdkError::TimeoutError(_) => Error::Network { what: "STS", url, detail: "timed out".into() },
@@ -133,4 +160,44 @@ pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_says_what_to_do() {
+        let role = Role {
+            role_arn: "arn:aws:iam::111122223333:role/Dev".into(),
+            principal_arn: "arn:aws:iam::111122223333:saml-provider/Shib".into(),
+        };
+        let ctx = Request { profile: "dev", role: &role, duration: Some(7200) };
+        let cases = [
+            ("AccessDenied", "Not authorized", "choose another role"),
+            ("ExpiredTokenException", "Token is expired", "clock"),
+            ("IDPRejectedClaim", "rejected", "trust policy of arn:aws:iam::111122223333:role/Dev"),
+            ("InvalidIdentityToken", "Specified provider doesn't exist", "not registered in IAM"),
+            (
+                "InvalidIdentityToken",
+                "Invalid SAML signature: it does not verify with the identity provider's certificate",
+                "metadata of arn:aws:iam::111122223333:saml-provider/Shib",
+            ),
+            ("MalformedPolicyDocument", "malformed", "IdP's administrators"),
+            ("PackedPolicyTooLarge", "too large", "IdP's administrators"),
+            ("RegionDisabledException", "not activated", "activate STS in eu-south-2"),
+            (
+                "ValidationError",
+                "DurationSeconds exceeds the MaxSessionDuration",
+                "lower `duration` for profile 'dev'",
+            ),
+            ("ValidationError", "bad role ARN", "check role_arn and duration for profile 'dev'"),
+            ("Throttling", "Rate exceeded", "wait a minute"),
+            ("SomethingNew", "?", "ask your AWS administrators"),
+        ];
+        for (code, message, advice) in cases {
+            let h = hint(code, message, &ctx, "eu-south-2");
+            assert!(h.starts_with("; ") && h.contains(advice), "{code}: {h}");
+        }
+    }
 }

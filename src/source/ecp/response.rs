@@ -61,9 +61,12 @@ fn check_status(response: &Element) -> Result<(), Error> {
         .and_then(|s| s.child(NS_PROTOCOL, "StatusMessage"))
         .map(|m| m.text.trim().to_string())
         .filter(|m| !m.is_empty());
+    // The most specific code that is not Success: a nested Success under a failed top-level
+    // code must not make the message read "SAML status Success".
     let innermost = std::iter::successors(code, |c| c.child(NS_PROTOCOL, "StatusCode"))
+        .filter_map(|c| c.attr("Value"))
+        .filter(|v| *v != STATUS_SUCCESS)
         .last()
-        .and_then(|c| c.attr("Value"))
         .map(|v| v.rsplit(':').next().unwrap_or(v).to_string());
     let message = match (message, innermost) {
         (Some(m), _) => m,
@@ -154,6 +157,14 @@ mod tests {
         let e = parse(&fixture("login_page.html"), URL).unwrap_err();
         assert_eq!(e.exit_code(), exit::NOT_ECP);
         assert!(e.to_string().contains("HTML page"), "{e}");
+
+        // Only a top-level Success counts, whatever is nested or enclosed.
+        let doc = String::from_utf8(fixture("ecp_success.xml")).unwrap();
+        let success = r#"<saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>"#;
+        let nested = r#"<saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></saml2p:StatusCode>"#;
+        let e = parse(doc.replacen(success, nested, 1).as_bytes(), URL).unwrap_err();
+        assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
+        assert!(e.to_string().contains("SAML status Requester"), "{e}");
 
         for junk in [&b"{\"json\":true}"[..], b"<a><b></a>", b"", b"<r/>"] {
             assert_eq!(parse(junk, URL).unwrap_err().exit_code(), exit::NOT_ECP);
