@@ -23,7 +23,7 @@ impl Role {
     /// Parses one `Role` attribute value: a role ARN and a SAML provider ARN separated by a
     /// comma, in either order, in any partition, with role paths kept.
     pub fn parse(value: &str) -> Result<Role, Error> {
-        let bad = || Error::RoleParse(value.trim().to_string());
+        let bad = || Error::RoleParse(one_line(value));
         let mut parts = value.split(',').map(str::trim);
         let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
@@ -47,6 +47,25 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.role_arn)
     }
+}
+
+/// Text from the IdP inside a one-sentence message: whitespace runs become one space, other
+/// control characters are escaped, and anything past 200 characters is cut.
+pub fn one_line(text: &str) -> String {
+    const MAX: usize = 200;
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if c.is_control() { out.extend(c.escape_default()) } else { out.push(c) }
+        }
+    }
+    if out.chars().count() > MAX {
+        out = out.chars().take(MAX - 1).chain(['…']).collect();
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +201,15 @@ mod tests {
         let e = grants(&response(&[&format!("{ROLE},{IDP}"), "garbage"])).unwrap_err();
         assert_eq!(e.exit_code(), crate::error::exit::ROLE_PARSE);
         assert_eq!(grants(&response(&[])).unwrap_err().exit_code(), crate::error::exit::ROLE_PARSE);
+    }
+
+    #[test]
+    fn idp_text_in_messages_stays_on_one_line() {
+        assert_eq!(one_line("  a\n\tb  c\u{7}d\r\n"), "a b c\\u{7}d");
+        let long = one_line(&"x".repeat(1000));
+        assert_eq!((long.chars().count(), long.ends_with('…')), (200, true));
+        let e = Role::parse("bad\nvalue").unwrap_err().to_string();
+        assert!(!e.contains('\n') && e.contains("'bad value'"), "{e}");
     }
 
     #[test]

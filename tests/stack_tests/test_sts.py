@@ -14,7 +14,7 @@ import requests
 from lxml import etree
 
 import helpers as h
-from conftest import USERS
+from conftest import STS_DEFAULTS, USERS
 
 SAML = h.SAML_NS
 
@@ -246,9 +246,19 @@ def test_reject_knob(stack, alice_b64, code, status):
 
 def test_control_endpoint(stack):
     url = stack.sts["url"] + "/_control"
-    assert requests.get(url, timeout=10).json() == {
-        "credential_ttl": None, "max_session_duration": 3600, "role_max": {}, "reject": None}
+    assert requests.get(url, timeout=10).json() == STS_DEFAULTS
     assert requests.post(url, json={"reject": "NoSuchCode"}, timeout=10).status_code == 400
+    assert requests.post(url, json={"broken": "nope"}, timeout=10).status_code == 400
+
+
+@pytest.mark.parametrize("broken, status, ctype", [("html", 200, "text/html"), ("truncated", 200, "text/xml"),
+                                                   ("empty", 200, "text/xml"), ("html_error", 502, "text/html")])
+def test_broken_knob(stack, alice_b64, broken, status, ctype):
+    stack.sts_control(broken=broken)
+    r = stack.assume(alice_b64, h.DEVELOPER, h.PROVIDER1)
+    assert (r.status_code, r.headers["Content-Type"]) == (status, ctype)
+    assert b"<Credentials>" not in r.content or b"</Credentials>" not in r.content
+    assert stack.sts_log()[-1]["outcome"] == f"broken_{broken}"
 
 
 def test_log_lines_have_the_documented_shape(stack, alice_b64):

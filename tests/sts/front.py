@@ -77,6 +77,22 @@ def _reject(value):
     return value
 
 
+# What a broken STS endpoint or a proxy in front of it might answer instead.
+BROKEN = {
+    "html": (200, "text/html", "<!DOCTYPE html><html><body><h1>Proxy login required</h1></body></html>"),
+    "truncated": (200, "text/xml", f'<AssumeRoleWithSAMLResponse xmlns="{STS_NS}"><AssumeRoleWithSAMLResult>'
+                                   "<Credentials><AccessKeyId>ASIA"),
+    "empty": (200, "text/xml", ""),
+    "html_error": (502, "text/html", "<html><body>Bad Gateway</body></html>"),
+}
+
+
+def _broken(value):
+    if value is not None and value not in BROKEN:
+        raise ValueError(f"broken must be null or one of {sorted(BROKEN)}")
+    return value
+
+
 KNOB_SPEC = {
     # seconds until the returned credentials' Expiration (overrides duration)
     "credential_ttl": (None, number(allow_none=True)),
@@ -86,6 +102,8 @@ KNOB_SPEC = {
     "role_max": ({}, _role_max),
     # make every AssumeRoleWithSAML fail with this STS error code
     "reject": (None, _reject),
+    # answer AssumeRoleWithSAML with something that is not STS XML (see BROKEN)
+    "broken": (None, _broken),
 }
 
 
@@ -273,6 +291,10 @@ def make_handler(front):
         def _assume(self, params, record):
             """Returns (log outcome, (status, body, content type, headers))."""
             request_id = str(uuid.uuid4())
+            broken = front.knobs.get("broken")
+            if broken:
+                status, ctype, body = BROKEN[broken]
+                return f"broken_{broken}", (status, body, ctype, [("x-amzn-RequestId", request_id)])
             try:
                 status, body = front.assume_role_with_saml(params, record)
                 outcome = "success"

@@ -36,7 +36,7 @@ pub fn parse(body: &[u8], url: &str) -> Result<SamlLogin, Error> {
     if let Some(fault) = body_el.child(NS_SOAP, "Fault") {
         let text = |name: &str| fault.children.iter().find(|c| c.name == name).map(|c| c.text.trim());
         let message = text("faultstring").filter(|s| !s.is_empty()).or(text("faultcode"));
-        return Err(Error::SoapFault(message.unwrap_or("no reason given").to_string()));
+        return Err(Error::SoapFault(saml::one_line(message.unwrap_or("no reason given"))));
     }
     let response = body_el
         .child(NS_PROTOCOL, "Response")
@@ -59,7 +59,7 @@ fn check_status(response: &Element) -> Result<(), Error> {
     }
     let message = status
         .and_then(|s| s.child(NS_PROTOCOL, "StatusMessage"))
-        .map(|m| m.text.trim().to_string())
+        .map(|m| saml::one_line(&m.text))
         .filter(|m| !m.is_empty());
     // The most specific code that is not Success: a nested Success under a failed top-level
     // code must not make the message read "SAML status Success".
@@ -67,7 +67,7 @@ fn check_status(response: &Element) -> Result<(), Error> {
         .filter_map(|c| c.attr("Value"))
         .filter(|v| *v != STATUS_SUCCESS)
         .last()
-        .map(|v| v.rsplit(':').next().unwrap_or(v).to_string());
+        .map(|v| saml::one_line(v.rsplit(':').next().unwrap_or(v)));
     let message = match (message, innermost) {
         (Some(m), _) => m,
         (None, Some(code)) => format!("SAML status {code}"),
@@ -165,6 +165,17 @@ mod tests {
         let e = parse(doc.replacen(success, nested, 1).as_bytes(), URL).unwrap_err();
         assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
         assert!(e.to_string().contains("SAML status Requester"), "{e}");
+
+        // What the IdP says is shown on one line, however it was written.
+        let multi = doc.replacen(
+            success,
+            r#"<saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/><saml2p:StatusMessage>
+  Duo push denied.
+  Try again.</saml2p:StatusMessage>"#,
+            1,
+        );
+        let e = parse(multi.as_bytes(), URL).unwrap_err().to_string();
+        assert!(e.ends_with("the IdP refused the login: Duo push denied. Try again."), "{e}");
 
         for junk in [&b"{\"json\":true}"[..], b"<a><b></a>", b"", b"<r/>"] {
             assert_eq!(parse(junk, URL).unwrap_err().exit_code(), exit::NOT_ECP);
