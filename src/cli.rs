@@ -131,6 +131,11 @@ pub struct ProfileArgs {
     #[arg(long, alias = "verify_ssl_certificate", global = true, value_name = "BOOL")]
     pub verify_ssl_certificate: Option<String>,
 
+    /// A PEM file of certificate authorities to trust besides the system's, for the IdP and STS
+    /// (beats AWS_CA_BUNDLE, which beats the profile's ca_bundle).
+    #[arg(long, alias = "ca_bundle", global = true, value_name = "FILE")]
+    pub ca_bundle: Option<String>,
+
     /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
     #[arg(long, alias = "ask_password", global = true)]
     pub ask_password: bool,

@@ -92,6 +92,10 @@ pub enum Error {
     #[error("cannot reach {what} at {url}: {detail}; check the URL and your network")]
     Network { what: &'static str, url: String, detail: String },
 
+    /// TLS refused the server's certificate; `problem` says why and what to do.
+    #[error("{what}'s TLS certificate at {url} {problem}")]
+    TlsCertificate { what: &'static str, url: String, problem: String },
+
     #[error(
         "the SAML assertion holds a role value that is not a role/provider ARN pair: '{0}'; ask your IdP's administrators to fix the role attribute"
     )]
@@ -184,6 +188,8 @@ impl Error {
             Interrupted => exit::INTERRUPTED,
             NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
             NotUtf8 { .. } => exit::BAD_SETTING,
+            // The server could not be reached safely: a network failure, like a refused connection.
+            TlsCertificate { .. } => exit::NETWORK,
             ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,
         }
     }

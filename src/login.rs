@@ -112,7 +112,8 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     };
     let request = sts::Request { profile, role, duration };
     let started = std::time::Instant::now();
-    let credentials = sts::assume_role_with_saml(&request, &saml.saml_response).await?;
+    let credentials =
+        sts::assume_role_with_saml(&request, &saml.saml_response, settings.ca_bundle.as_ref()).await?;
     log::debug(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),

@@ -47,6 +47,11 @@ impl Stack {
     }
 
     pub fn with_knobs(idp_knobs: &str, sts_knobs: &str) -> Stack {
+        Stack::with_idp_args(idp_knobs, sts_knobs, &[])
+    }
+
+    /// Extra arguments for tests/idp/idp.py, e.g. `--tls-cert F --tls-key F` for HTTPS.
+    pub fn with_idp_args(idp_knobs: &str, sts_knobs: &str, idp_args: &[&str]) -> Stack {
         let dir = tempfile::tempdir().unwrap();
         let py = venv_bin("python");
         let spawn = |script: &str, extra: &[&str], log: &str| -> Child {
@@ -64,7 +69,7 @@ impl Stack {
                 .unwrap()
         };
         let cert = dir.path().join("idp-cert.pem");
-        let idp = spawn("tests/idp/idp.py", &["--knobs", idp_knobs], "idp.stderr");
+        let idp = spawn("tests/idp/idp.py", &[&["--knobs", idp_knobs], idp_args].concat(), "idp.stderr");
         let sts = spawn(
             "tests/sts/front.py",
             &[

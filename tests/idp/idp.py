@@ -3,8 +3,10 @@
 
     .stack/venv/bin/python tests/idp/idp.py --state-dir DIR [--users FILE]
         [--knobs JSON] [--entity-id ID] [--die-with-parent]
+        [--tls-cert PEM --tls-key PEM]
 
-Listens on 127.0.0.1 (free port) and writes DIR/idp.json when ready.
+Listens on 127.0.0.1 (free port), over HTTPS with --tls-cert, and writes
+DIR/idp.json when ready.
 Endpoints:
   POST /idp/profile/SAML2/SOAP/ECP  the ECP SSO endpoint
   GET  /idp/shibboleth              the IdP's metadata
@@ -275,6 +277,29 @@ LOGIN_PAGE = """<!DOCTYPE html>
 """
 
 
+def serve_tls(server, cert, key):
+    """HTTPS: each connection's TLS handshake runs in its own handler thread
+    (not in accept), so a client that refuses the certificate, or never
+    speaks, cannot stall the others. A refused handshake is one stderr line."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    plain_finish = server.finish_request
+
+    def finish_request(request, client_address):
+        try:
+            request.settimeout(10)
+            request.do_handshake()
+            request.settimeout(None)
+        except (ssl.SSLError, OSError) as exc:
+            print(f"idp: TLS handshake failed: {exc}", file=sys.stderr, flush=True)
+            return
+        plain_finish(request, client_address)
+
+    server.finish_request = finish_request
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--state-dir", required=True)
@@ -282,7 +307,11 @@ def main():
     ap.add_argument("--knobs", default="{}", help="initial knobs as a JSON object")
     ap.add_argument("--entity-id", default=None)
     ap.add_argument("--die-with-parent", action="store_true")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate chain (needs --tls-key)")
+    ap.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        stacklib.fatal("idp: --tls-cert and --tls-key go together")
 
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, exist_ok=True)
@@ -307,7 +336,11 @@ def main():
     log = JsonlLog(os.path.join(state_dir, "idp.log.jsonl"))
     # Bind first: the port is part of base_url, which goes into the metadata.
     server = stacklib.make_server(stacklib.QuietHandler)
-    base_url = f"http://{stacklib.LOOPBACK}:{server.server_address[1]}"
+    scheme = "http"
+    if args.tls_cert:
+        serve_tls(server, args.tls_cert, args.tls_key)
+        scheme = "https"
+    base_url = f"{scheme}://{stacklib.LOOPBACK}:{server.server_address[1]}"
     key_file, cert_file = keys.finish(state_dir, keygen)
     idp = samlidp.SamlIdp(state_dir, base_url, key_file, cert_file,
                           args.entity_id or samlidp.DEFAULT_ENTITY_ID)

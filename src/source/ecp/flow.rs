@@ -41,7 +41,7 @@ pub async fn login(
     };
     let account = keyring::account(&username, &settings.ecp_endpoint_url);
     let mut jar = Jar::open(paths, &account, &username, &endpoint)?;
-    let http = super::http_client(settings.verify_tls)?;
+    let http = super::http_client(settings)?;
     let sp = settings.sp.clone();
 
     let (saml, password) = match super::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {

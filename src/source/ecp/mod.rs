@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE};
 
+use crate::config::Settings;
 use crate::cookies::Jar;
 use crate::error::Error;
 use crate::secret::Secret;
@@ -51,18 +52,27 @@ pub enum Auth<'a> {
     Password(&'a PasswordLogin),
 }
 
-/// The HTTP client for the IdP. `verify_tls = false` (awscli-login's `verify_ssl_certificate`)
-/// accepts any certificate, and says so every time.
-pub fn http_client(verify_tls: bool) -> Result<reqwest::Client, Error> {
-    if !verify_tls {
+/// The HTTP client for the IdP: the system's certificate authorities plus the profile's
+/// `ca_bundle`, and the standard proxy variables (reqwest reads them; loopback is not exempt).
+/// `verify_ssl_certificate = false` accepts any certificate, and says so every time.
+pub fn http_client(settings: &Settings) -> Result<reqwest::Client, Error> {
+    // Read even when unused here, so a bad bundle fails before anything is sent.
+    let extra_roots = settings.ca_bundle.as_ref().map(|b| b.certificates()).transpose()?.unwrap_or_default();
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")));
+    if settings.verify_tls {
+        let certs =
+            extra_roots.iter().map(|c| reqwest::Certificate::from_der(c)).collect::<Result<Vec<_>, _>>();
+        let certs = certs.map_err(|e| Error::Unexpected(format!("cannot use ca_bundle: {e}")))?;
+        builder = builder.tls_certs_merge(certs);
+    } else {
         eprintln!(
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
         );
+        builder = builder.tls_danger_accept_invalid_certs(true);
     }
-    reqwest::Client::builder()
-        .danger_accept_invalid_certs(!verify_tls)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")))
+    builder
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS: {}", crate::sts::innermost(&e))))
 }
@@ -115,6 +125,7 @@ pub async fn exchange(
     req = req.timeout(duo_wait.unwrap_or(ANSWER_TIMEOUT));
     let network = |e: reqwest::Error| match duo_wait {
         Some(limit) if e.is_timeout() => Error::DuoTimeout { secs: limit.as_secs() },
+        _ if let Some(tls) = crate::sts::tls_certificate_error("the IdP", url, &e) => tls,
         _ => Error::Network {
             what: "the IdP",
             url: url.to_string(),

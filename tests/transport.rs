@@ -1,0 +1,398 @@
+//! Transport: TLS verification against an HTTPS test IdP whose certificate a throwaway CA signed,
+//! custom CA bundles (`ca_bundle`, `AWS_CA_BUNDLE`, `--ca-bundle`), `verify_ssl_certificate =
+//! false`, plain http off loopback, and the standard proxy variables through a logging proxy.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// A throwaway certificate authority and a server certificate it signed for 127.0.0.1, ::1
+/// and localhost, made with the openssl command.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(dir.path()).output().unwrap();
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        let ca = ["-subj", "/CN=aws-login test CA", "-addext", "basicConstraints=critical,CA:TRUE"];
+        let ca_use =
+            ["-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", "ca.key", "-out", "ca.pem"];
+        openssl(&[&["req", "-x509", "-days", "2"], &key[..], &ca[..], &ca_use[..]].concat());
+        let leaf = ["-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"];
+        openssl(&[&["req"], &key[..], &leaf[..]].concat());
+        std::fs::write(
+            dir.path().join("leaf.cnf"),
+            "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\n\
+             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.cnf",
+        ]);
+        Pki { dir }
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn cert(&self) -> PathBuf {
+        self.dir.path().join("server.pem")
+    }
+
+    fn key(&self) -> PathBuf {
+        self.dir.path().join("server.key")
+    }
+
+    fn ca_str(&self) -> String {
+        self.ca().to_str().unwrap().to_string()
+    }
+}
+
+/// The test IdP over HTTPS with the PKI's server certificate (STS stays plain http).
+fn tls_stack(pki: &Pki) -> Stack {
+    let (cert, key) = (pki.cert(), pki.key());
+    let stack = Stack::with_idp_args(
+        "{}",
+        "{}",
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    assert!(stack.ecp_url.starts_with("https://127.0.0.1:"), "{}", stack.ecp_url);
+    stack
+}
+
+/// tests/stack/proxy.py: a logging forward proxy, or a TLS front before a plain server.
+struct Proxy {
+    dir: tempfile::TempDir,
+    child: Child,
+    url: String,
+}
+
+impl Proxy {
+    fn forward() -> Proxy {
+        Proxy::spawn(&[])
+    }
+
+    fn tls_front(pki: &Pki, upstream: &str) -> Proxy {
+        let authority = upstream.trim_start_matches("http://").trim_end_matches('/');
+        let (cert, key) = (pki.cert(), pki.key());
+        Proxy::spawn(&[
+            "--tls-front",
+            authority,
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ])
+    }
+
+    fn spawn(args: &[&str]) -> Proxy {
+        let dir = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(dir.path().join("proxy.stderr")).unwrap();
+        let mut child = Command::new(repo().join(".stack/venv/bin/python"))
+            .arg(repo().join("tests/stack/proxy.py"))
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("--die-with-parent")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let ready = dir.path().join("proxy.json");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            if let Ok(text) = std::fs::read_to_string(&ready) {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                break v["url"].as_str().unwrap().to_string();
+            }
+            assert!(child.try_wait().unwrap().is_none(), "proxy.py exited: {}", Proxy::stderr_of(dir.path()));
+            assert!(Instant::now() < deadline, "proxy.py not ready: {}", Proxy::stderr_of(dir.path()));
+            std::thread::sleep(Duration::from_millis(25));
+        };
+        Proxy { dir, child, url }
+    }
+
+    fn stderr_of(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("proxy.stderr")).unwrap_or_default()
+    }
+
+    /// One entry per request (forward proxy) or connection (TLS front).
+    fn log(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.path().join("proxy.log.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// `host:port` of a URL, as a CONNECT line names it.
+    fn authority(url: &str) -> String {
+        url.split("://").nth(1).unwrap().split('/').next().unwrap().to_string()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn alice(stack: &Stack, extra: &str) -> Home {
+    let home = Home::new();
+    home.ecp_profile(stack, "dev", &format!("username = alice\npassword = {ALICE_PW}\n{extra}"));
+    home
+}
+
+/// Runs a failing login and checks what every failure shares: the exit code, one sentence,
+/// no secret, no file changed, and nothing reached the IdP's ECP handler or STS.
+fn fails_cleanly(home: &Home, stack: &Stack, args: &[&str], env: &[(&str, &str)], code: i32) -> String {
+    let before = home.snapshot();
+    let err = home.run_with_env(stack, args, env).fails(code);
+    assert_eq!(home.snapshot(), before, "a failure must not change any file");
+    assert!(!err.contains(ALICE_PW), "the password leaked: {err}");
+    assert!(stack.idp_log().is_empty(), "the IdP must not have handled a request: {:?}", stack.idp_log());
+    assert!(stack.sts_log().is_empty(), "STS must not have been called");
+    err
+}
+
+fn logs_in(home: &Home, stack: &Stack, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = home.run_with_env(stack, args, env).ok();
+    assert!(out.json()["AccessKeyId"].as_str().is_some_and(|k| !k.is_empty()), "{}", out.stdout());
+    out
+}
+
+const DEV: &[&str] = &["--profile", "dev"];
+
+#[test]
+fn ca_bundle_in_the_profile_makes_the_idp_trusted() {
+    let pki = Pki::new();
+    let stack = tls_stack(&pki);
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.ca_str()));
+    let out = logs_in(&home, &stack, DEV, &[]);
+    assert!(!out.stderr().contains("warning"), "{}", out.stderr());
+    assert_eq!(stack.idp_log().len(), 1);
+    assert_eq!(stack.idp_log()[0]["outcome"], "success");
+}
+
+#[test]
+fn aws_ca_bundle_beats_the_profile_and_the_flag_beats_both() {
+    let pki = Pki::new();
+    let other = Pki::new();
+    let stack = tls_stack(&pki);
+    // The profile names a CA that did not sign the IdP's certificate; AWS_CA_BUNDLE (the right
+    // one) wins, as in botocore.
+    let home = alice(&stack, &format!("ca_bundle = {}", other.ca_str()));
+    logs_in(&home, &stack, DEV, &[("AWS_CA_BUNDLE", &pki.ca_str())]);
+
+    // --ca-bundle beats AWS_CA_BUNDLE: the wrong CA on the command line fails.
+    let home = alice(&stack, "");
+    let args = ["--profile", "dev", "--ca-bundle", &other.ca_str()];
+    let before = home.snapshot();
+    let err = home.run_with_env(&stack, &args, &[("AWS_CA_BUNDLE", &pki.ca_str())]).fails(20);
+    assert!(err.contains("is not trusted"), "{err}");
+    assert_eq!(home.snapshot(), before);
+
+    // An empty AWS_CA_BUNDLE is ignored and the profile's ca_bundle is used.
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.ca_str()));
+    logs_in(&home, &stack, DEV, &[("AWS_CA_BUNDLE", "")]);
+}
+
+#[test]
+fn an_untrusted_idp_certificate_fails_clearly() {
+    let pki = Pki::new();
+    let other = Pki::new();
+    let stack = tls_stack(&pki);
+    for extra in [String::new(), format!("ca_bundle = {}", other.ca_str())] {
+        let home = alice(&stack, &extra);
+        let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+        assert!(
+            err.contains(&format!("the IdP's TLS certificate at {} is not trusted", stack.ecp_url)),
+            "{err}"
+        );
+        assert!(err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE)"), "{err}");
+    }
+}
+
+#[test]
+fn verify_ssl_certificate_false_logs_in_and_warns() {
+    let pki = Pki::new();
+    let stack = tls_stack(&pki);
+    let home = alice(&stack, "verify_ssl_certificate = false");
+    let out = logs_in(&home, &stack, DEV, &[]);
+    assert!(
+        out.stderr()
+            .contains("warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false)"),
+        "{}",
+        out.stderr()
+    );
+    // The flag does the same, and so warns too.
+    let home = alice(&stack, "");
+    let out = logs_in(&home, &stack, &["--profile", "dev", "--verify-ssl-certificate", "false"], &[]);
+    assert!(out.stderr().contains("is not checked"), "{}", out.stderr());
+}
+
+#[test]
+fn a_bad_bundle_is_a_bad_setting() {
+    let pki = Pki::new();
+    let stack = tls_stack(&pki);
+    let junk = pki.dir.path().join("junk.pem");
+    std::fs::write(&junk, "this is not a certificate\n").unwrap();
+    let broken = pki.dir.path().join("broken.pem");
+    std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n")
+        .unwrap();
+    let missing = pki.dir.path().join("missing.pem");
+    let cases = [
+        (missing.clone(), "cannot read it"),
+        (pki.dir.path().to_path_buf(), "cannot read it"),
+        (junk, "it holds no PEM certificate"),
+        (broken, "it is not a valid PEM file"),
+    ];
+    for (path, why) in cases {
+        let home = alice(&stack, &format!("ca_bundle = {}", path.display()));
+        let err = fails_cleanly(&home, &stack, DEV, &[], 5);
+        assert!(err.contains(&format!("ca_bundle = '{}' is not valid: {why}", path.display())), "{err}");
+        assert!(err.contains("point it at a PEM file"), "{err}");
+    }
+    // From the environment, the error names the variable.
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[("AWS_CA_BUNDLE", missing.to_str().unwrap())], 5);
+    assert!(err.contains(&format!("AWS_CA_BUNDLE = '{}' is not valid", missing.display())), "{err}");
+}
+
+#[test]
+fn sts_over_https_trusts_the_bundle_too() {
+    let pki = Pki::new();
+    let stack = tls_stack(&pki);
+    let front = Proxy::tls_front(&pki, &stack.sts_url);
+    let sts = [("AWS_ENDPOINT_URL_STS", front.url.as_str())];
+    assert!(front.url.starts_with("https://"));
+
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.ca_str()));
+    logs_in(&home, &stack, DEV, &sts);
+    assert_eq!(stack.sts_assumes().len(), 1);
+    assert_eq!(front.log().last().unwrap()["tls"], "ok");
+
+    // Trusting the IdP without checking (verify_ssl_certificate = false) does not extend to
+    // STS: with no bundle, STS's certificate is refused, clearly.
+    let home = alice(&stack, "verify_ssl_certificate = false");
+    let before = home.snapshot();
+    let run = home.run_with_env(&stack, DEV, &sts);
+    assert_eq!((run.code(), run.stdout().as_str()), (20, ""), "{}", run.stderr());
+    let err = run.stderr();
+    let last = err.trim_end().lines().last().unwrap_or_default().to_string();
+    assert!(last.contains(&format!("STS's TLS certificate at {} is not trusted", front.url)), "{err}");
+    assert!(last.contains("AWS_CA_BUNDLE"), "{err}");
+    assert_eq!(home.snapshot(), before);
+    assert_eq!(stack.sts_assumes().len(), 1, "the refused connection reached no STS handler");
+}
+
+#[test]
+fn the_proxy_variables_carry_the_idp_and_sts_requests() {
+    let pki = Pki::new();
+    let stack = tls_stack(&pki);
+    let proxy = Proxy::forward();
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.ca_str()));
+    // The IdP is https (a CONNECT tunnel), STS plain http (an absolute-URI request); both are
+    // on loopback, which the proxy variables do not exempt unless NO_PROXY says so.
+    let env = [("HTTPS_PROXY", proxy.url.as_str()), ("HTTP_PROXY", proxy.url.as_str())];
+    logs_in(&home, &stack, DEV, &env);
+    let log = proxy.log();
+    let idp = Proxy::authority(&stack.ecp_url);
+    let sts = Proxy::authority(&stack.sts_url);
+    assert!(log.iter().any(|e| e["method"] == "CONNECT" && e["target"] == idp.as_str()), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|e| e["method"] == "POST"
+                && e["target"].as_str().unwrap().starts_with(&format!("http://{sts}/"))),
+        "{log:?}"
+    );
+    assert_eq!(stack.idp_log().len(), 1);
+    assert_eq!(stack.sts_assumes().len(), 1);
+    // The log holds targets only: no header, no body, no secret.
+    let text = std::fs::read_to_string(proxy.dir.path().join("proxy.log.jsonl")).unwrap();
+    assert!(!text.contains("Authorization") && !text.contains("SAMLAssertion"), "{text}");
+
+    // NO_PROXY lets requests bypass it.
+    let seen = proxy.log().len();
+    let env =
+        [("https_proxy", proxy.url.as_str()), ("http_proxy", proxy.url.as_str()), ("NO_PROXY", "127.0.0.1")];
+    home.run_with_env(&stack, &["login", "--profile", "dev", "--force-refresh"], &env).ok();
+    assert_eq!(proxy.log().len(), seen, "{:?}", proxy.log());
+    assert_eq!(stack.idp_log().len(), 2);
+}
+
+#[test]
+fn a_plain_http_idp_on_loopback_goes_through_http_proxy() {
+    let stack = Stack::start();
+    let proxy = Proxy::forward();
+    let home = alice(&stack, "");
+    // ALL_PROXY covers every scheme.
+    logs_in(&home, &stack, DEV, &[("ALL_PROXY", proxy.url.as_str())]);
+    let log = proxy.log();
+    let path = stack.ecp_url.split_once("://").unwrap().1;
+    assert!(log.iter().any(|e| e["method"] == "POST" && e["target"] == format!("http://{path}")), "{log:?}");
+    // The lower-case spelling works too.
+    home.run_with_env(
+        &stack,
+        &["login", "--profile", "dev", "--force-refresh"],
+        &[("http_proxy", &proxy.url)],
+    )
+    .ok();
+    assert_eq!(
+        proxy.log().iter().filter(|e| e["target"] == format!("http://{path}")).count(),
+        2,
+        "{:?}",
+        proxy.log()
+    );
+}
+
+#[test]
+fn plain_http_off_loopback_is_refused_before_any_request() {
+    let stack = Stack::start();
+    let proxy = Proxy::forward();
+    let home = Home::new();
+    home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}"));
+    home.profile("far", &format!("ecp_endpoint_url = http://idp.example.edu/idp/profile/SAML2/SOAP/ECP\nusername = alice\npassword = {ALICE_PW}"));
+    // Any request would reach the proxy (it needs no DNS), so an empty proxy log proves none
+    // was sent.
+    let env = [("HTTP_PROXY", proxy.url.as_str()), ("HTTPS_PROXY", proxy.url.as_str())];
+    let err = fails_cleanly(&home, &stack, &["--profile", "far"], &env, 5);
+    assert!(
+        err.contains("ecp_endpoint_url = 'http://idp.example.edu/idp/profile/SAML2/SOAP/ECP' is not valid"),
+        "{err}"
+    );
+    assert!(err.contains("must start with https://"), "{err}");
+    // The flag is checked the same way.
+    let args = ["--profile", "dev", "--ecp-endpoint-url", "http://10.0.0.1/ecp"];
+    let err = fails_cleanly(&home, &stack, &args, &env, 5);
+    assert!(err.contains("must start with https://"), "{err}");
+    assert!(proxy.log().is_empty(), "{:?}", proxy.log());
+}
