@@ -2,6 +2,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::secret::Secret;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "aws-login",
@@ -88,16 +90,16 @@ pub struct ProfileArgs {
     pub username: Option<String>,
 
     /// IdP password (visible to other local users in the process list; prefer the config file).
-    #[arg(long, global = true, hide_env_values = true)]
-    pub password: Option<String>,
+    #[arg(long, global = true, hide_env_values = true, value_parser = secret_arg)]
+    pub password: Option<Secret>,
 
     /// Duo factor: auto, push, passcode, sms, phone, or off.
     #[arg(long, global = true)]
     pub factor: Option<String>,
 
     /// Duo passcode; implies --factor passcode.
-    #[arg(long, global = true)]
-    pub passcode: Option<String>,
+    #[arg(long, global = true, value_parser = secret_arg)]
+    pub passcode: Option<Secret>,
 
     /// Role to assume when the IdP grants several.
     #[arg(long, alias = "role_arn", global = true)]
@@ -139,4 +141,39 @@ pub struct ProfileArgs {
     /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
     #[arg(long, alias = "ask_password", global = true)]
     pub ask_password: bool,
+}
+
+/// `--password` and `--passcode` are held as [`Secret`]s from the start, so `Debug` of the parsed
+/// command line never shows them.
+fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Debug output (what a panic or a `{:?}` shows) of the command line and of the settings
+    /// made from it and from the config file never holds a password or passcode.
+    #[test]
+    fn debug_never_shows_a_password_or_passcode() {
+        let cli =
+            Cli::try_parse_from(["aws-login", "--password", "pw-on-flag-1", "--passcode", "987654", "login"])
+                .unwrap();
+        assert_eq!(cli.profile.password.as_ref().map(Secret::expose), Some("pw-on-flag-1"));
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("pw-on-flag-1") && !shown.contains("987654"), "{shown}");
+
+        let file = "[default]\necp_endpoint_url = https://idp.example.edu/ecp\npassword = pw-in-file-2\n";
+        let settings =
+            crate::config::load_from_str(file, std::path::Path::new("config"), &ProfileArgs::default())
+                .unwrap();
+        let shown = format!("{settings:?}");
+        assert!(shown.contains("(redacted)") && !shown.contains("pw-in-file-2"), "{shown}");
+        let settings =
+            crate::config::load_from_str(file, std::path::Path::new("config"), &cli.profile).unwrap();
+        assert_eq!(settings.password.as_ref().map(Secret::expose), Some("pw-on-flag-1"), "the flag wins");
+        assert!(!format!("{settings:?}").contains("pw-on-flag-1"));
+    }
 }

@@ -87,7 +87,8 @@ fn settings(file: Option<&Ini>, path: std::path::PathBuf, args: &ProfileArgs) ->
     validate_url(&ecp_endpoint_url)?;
 
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
-    let passcode = non_empty(get("passcode", &args.passcode)).map(Secret::new);
+    let passcode =
+        non_empty(get("passcode", &args.passcode.as_ref().map(|s| s.expose().to_string()))).map(Secret::new);
     let mut factor = FactorSetting::parse(&get("factor", &args.factor).unwrap_or_default())?;
     if args.passcode.is_some() {
         // `--passcode` on the command line means "use this passcode now" (awscli-login #117).
@@ -97,7 +98,8 @@ fn settings(file: Option<&Ini>, path: std::path::PathBuf, args: &ProfileArgs) ->
     Ok(Settings {
         ecp_endpoint_url,
         username: non_empty(get("username", &args.username)),
-        password: non_empty(get("password", &args.password)).map(Secret::new),
+        password: non_empty(get("password", &args.password.as_ref().map(|s| s.expose().to_string())))
+            .map(Secret::new),
         factor,
         passcode,
         role_arn: non_empty(get("role_arn", &args.role_arn)).map(|s| s.trim().to_string()),

@@ -9,17 +9,22 @@ pub fn set_verbosity(level: u8) {
     VERBOSITY.store(level, Ordering::Relaxed);
 }
 
+/// Marks the lines that only `-v` brings, so they are told apart from the one-sentence error.
+pub const DEBUG_PREFIX: &str = "aws-login: debug: ";
+
 /// Detail shown at `-v` (1) and above. Callers never pass secrets.
 pub fn debug(level: u8, message: &str) {
     if VERBOSITY.load(Ordering::Relaxed) >= level {
-        eprintln!("aws-login: {message}");
+        eprintln!("{DEBUG_PREFIX}{message}");
     }
 }
 
-/// Progress a person at a terminal wants to see ("Duo push sent"); silent when stderr is a
-/// file or pipe, unless verbose.
+/// Something a person at a terminal wants to know ("the stored password was rejected"); when
+/// stderr is a file or pipe (credential_process), only at `-v`.
 pub fn notice(message: &str) {
-    if std::io::stderr().is_terminal() || VERBOSITY.load(Ordering::Relaxed) > 0 {
+    if std::io::stderr().is_terminal() {
         eprintln!("{message}");
+    } else {
+        debug(1, message);
     }
 }

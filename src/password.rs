@@ -51,7 +51,7 @@ pub fn remember(settings: &Settings, account: &str, password: &Password) {
     }
     match keyring::set(account, &password.secret) {
         Ok(()) => log::debug(1, &format!("saved the password of {account} in the keyring")),
-        Err(e) => log::notice(&format!("aws-login: could not save the password in the keyring: {e}")),
+        Err(e) => log::notice(&format!("could not save the password in the keyring: {e}")),
     }
 }
 

@@ -124,10 +124,12 @@ fn verbose_output_never_shows_a_secret() {
     assert!(err.contains("IdP answered HTTP 200") && err.contains("granted"), "{err}");
     let cache: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(home.cache_file("b")).unwrap()).unwrap();
-    let jar = std::fs::read_to_string(
-        std::fs::read_dir(home.login_dir().join("cookies")).unwrap().next().unwrap().unwrap().path(),
-    )
-    .unwrap();
+    let jar_file = std::fs::read_dir(home.login_dir().join("cookies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let jar = std::fs::read_to_string(jar_file).unwrap();
     let cookie =
         jar.split("shib_idp_session=").nth(1).unwrap().split([';', '"', '\\']).next().unwrap().to_string();
     for secret in [

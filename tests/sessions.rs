@@ -46,11 +46,14 @@ fn refresh_uses_the_idp_session_and_keeps_rotated_cookies() {
     assert_eq!(stack.sts_assumes().len(), 3);
 
     let jar = home.login_dir().join("cookies");
-    let files: Vec<_> = std::fs::read_dir(&jar).unwrap().flatten().map(|e| e.file_name()).collect();
-    assert_eq!(files.len(), 1, "{files:?}");
+    let files: Vec<_> = std::fs::read_dir(&jar).unwrap().flatten().map(|e| e.path()).collect();
+    let jars = files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")).count();
+    assert_eq!(jars, 1, "{files:?}");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(jar.join(&files[0])).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
+    for file in &files {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
 }
 
 #[test]
@@ -93,7 +96,11 @@ fn awscli_login_cookie_jar_is_imported_without_a_new_duo_prompt() {
     // A live IdP session, as awscli-login would have left it after its own login.
     let first = bob(&stack);
     first.run(&stack, &["login", "--profile", "b"]).ok();
-    let ours = std::fs::read_dir(first.login_dir().join("cookies")).unwrap().next().unwrap().unwrap().path();
+    let ours = std::fs::read_dir(first.login_dir().join("cookies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
     let jar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ours).unwrap()).unwrap();
     let value = jar.to_string();
     let session =

@@ -5,6 +5,7 @@
 
 pub mod kill;
 pub mod pty;
+pub mod sweep;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -181,11 +182,12 @@ fn post_json(base: &str, path: &str, body: &str) {
 /// A throwaway home directory with aws-login's and the AWS CLI's files.
 pub struct Home {
     pub dir: tempfile::TempDir,
+    known: sweep::Known,
 }
 
 impl Home {
     pub fn new() -> Home {
-        Home { dir: tempfile::tempdir().unwrap() }
+        Home { dir: tempfile::tempdir().unwrap(), known: sweep::Known::default() }
     }
 
     pub fn path(&self) -> &Path {
@@ -284,21 +286,40 @@ impl Home {
 
     /// Runs aws-login with no terminal.
     pub fn run(&self, stack: &Stack, args: &[&str]) -> Run {
-        Run(self.command(stack, Path::new(BIN)).args(args).output().unwrap())
+        self.run_with_env(stack, args, &[])
     }
 
     /// Runs aws-login with extra environment variables.
     pub fn run_with_env(&self, stack: &Stack, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut c = self.command(stack, Path::new(BIN));
-        c.args(args).envs(env.iter().copied());
-        Run(c.output().unwrap())
+        c.envs(env.iter().copied());
+        self.swept(c, args)
     }
 
     /// Runs aws-login without `AWS_ENDPOINT_URL_STS`, so STS must be found another way.
     pub fn run_without_sts_env(&self, stack: &Stack, args: &[&str]) -> Run {
         let mut c = self.command(stack, Path::new(BIN));
-        c.args(args).env_remove("AWS_ENDPOINT_URL_STS");
-        Run(c.output().unwrap())
+        c.env_remove("AWS_ENDPOINT_URL_STS");
+        self.swept(c, args)
+    }
+
+    /// Runs `c` (aws-login, or a wrapper whose tail is aws-login) with `args`, under the
+    /// secrets sweep (see sweep.rs).
+    pub fn swept(&self, mut c: Command, args: &[&str]) -> Run {
+        self.known.learn(self.path(), args);
+        let mut out = c.args(sweep::extra_args(args)).args(args).output().unwrap();
+        self.known.learn(self.path(), args);
+        let what = format!("aws-login {}", args.join(" "));
+        self.known.check(
+            self.path(),
+            &what,
+            &String::from_utf8_lossy(&out.stdout),
+            &String::from_utf8_lossy(&out.stderr),
+        );
+        if !sweep::extra_args(args).is_empty() {
+            out.stderr = sweep::without_verbose(&out.stderr);
+        }
+        Run(out)
     }
 
     /// Appends raw text to ~/.aws/config.

@@ -15,6 +15,11 @@ pub struct Tty {
     session: expectrl::session::OsSession,
     stdout: PathBuf,
     _dir: tempfile::TempDir,
+    /// For the secrets sweep: everything shown so far, and what this home knows.
+    shown: String,
+    known: super::sweep::Known,
+    home: PathBuf,
+    what: String,
 }
 
 impl Home {
@@ -38,12 +43,22 @@ impl Home {
         // The pty starts without echo; a person's terminal echoes, so turn it on first.
         let script = r#"stty echo; trap 'true' INT; out="$1"; shift; "$@" >"$out"; rc=$?
 printf '\nECHO:%s\n' "$(stty -a | tr ' ;' '\n\n' | grep -x -- '-\{0,1\}echo')"; exit $rc"#;
-        c.arg("-c").arg(script).arg("sh").arg(&stdout).args(wrapper).arg(BIN).args(args);
+        c.arg("-c").arg(script).arg("sh").arg(&stdout).args(wrapper).arg(BIN);
+        c.args(super::sweep::extra_args(args)).args(args);
+        self.known().learn(self.path(), args);
         self.env(&mut c);
         c.env("AWS_ENDPOINT_URL_STS", &stack.sts_url).envs(env.iter().copied());
         let mut session = Session::spawn(c).unwrap();
         session.set_expect_timeout(Some(Duration::from_secs(30)));
-        Tty { session, stdout, _dir: dir }
+        Tty {
+            session,
+            stdout,
+            _dir: dir,
+            shown: String::new(),
+            known: self.known().clone(),
+            home: self.path().to_path_buf(),
+            what: format!("aws-login {} (at a terminal)", args.join(" ")),
+        }
     }
 }
 
@@ -51,7 +66,12 @@ impl Tty {
     /// Waits for `text` on the terminal; returns everything shown before it.
     pub fn expect(&mut self, text: &str) -> String {
         match self.session.expect(text) {
-            Ok(found) => String::from_utf8_lossy(found.before()).into_owned(),
+            Ok(found) => {
+                let before = String::from_utf8_lossy(found.before()).into_owned();
+                self.shown.push_str(&before);
+                self.shown.push_str(text);
+                before
+            }
             Err(e) => panic!("{e}: waiting for {text:?}"),
         }
     }
@@ -84,6 +104,8 @@ impl Tty {
         };
         let stdout = std::fs::read_to_string(&self.stdout).unwrap_or_default();
         let screen = String::from_utf8_lossy(&rest).into_owned();
+        self.known.learn(&self.home, &[]);
+        self.known.check(&self.home, &self.what, &stdout, &format!("{}{screen}", self.shown));
         let echo = match screen.rsplit_once("ECHO:") {
             Some((_, state)) => state.trim_start().starts_with("echo"),
             None => panic!("no echo report: {screen}"),
