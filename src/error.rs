@@ -119,6 +119,11 @@ pub enum Error {
     StsUnavailable { code: String, message: String },
 
     #[error(
+        "STS at {url} gave no STS answer ({found}); check AWS_ENDPOINT_URL_STS or the AWS profile's endpoint_url, and any proxy in between, then try again"
+    )]
+    NotSts { url: String, found: String },
+
+    #[error(
         "{what} is needed but there is no terminal to ask on; run `aws-login login --profile {profile}` in a terminal"
     )]
     NeedsTerminal { what: &'static str, profile: String },
@@ -176,7 +181,7 @@ impl Error {
             | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
             SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
-            Network { .. } | StsUnavailable { .. } => exit::NETWORK,
+            Network { .. } | StsUnavailable { .. } | NotSts { .. } => exit::NETWORK,
             RoleParse(_) | NoRoles => exit::ROLE_PARSE,
             RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,
             StsRejected { .. } => exit::STS_REJECTED,

@@ -71,6 +71,18 @@ pub async fn assume_role_with_saml(
         .ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
     let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.secs())
         .map_err(|_| Error::Unexpected("STS answered with an impossible expiration time".into()))?;
+    // The SDK fills the required fields a cut-short answer lacks with empty strings and the
+    // epoch: that is no credential, and must never be cached or printed.
+    if c.access_key_id.is_empty()
+        || c.secret_access_key.is_empty()
+        || c.session_token.is_empty()
+        || expiration <= OffsetDateTime::now_utc()
+    {
+        return Err(Error::NotSts {
+            url: shown_endpoint(&config),
+            found: "an answer without complete, unexpired credentials".into(),
+        });
+    }
     Ok(Credentials {
         access_key_id: c.access_key_id,
         secret_access_key: Secret::new(c.secret_access_key),
@@ -141,8 +153,13 @@ fn sts_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let url = config.endpoint_url().unwrap_or("the STS endpoint").to_string();
+    let url = shown_endpoint(config);
     match &e {
+        // No error code: not STS's error XML (a proxy's page, an empty or cut-short answer).
+        SdkError::ServiceError(se) if se.err().code().is_none() => Error::NotSts {
+            url,
+            found: format!("HTTP {} without an STS error code", se.raw().status().as_u16()),
+        },
         SdkError::ServiceError(se) => {
             let code = se.err().code().unwrap_or("unknown error").to_string();
             let message = se.err().message().unwrap_or("no message").trim_end_matches('.').to_string();
@@ -163,6 +180,16 @@ where
         }
         _ => Error::Unexpected(format!("the STS call failed: {}", DisplayErrorContext(&e))),
     }
+}
+
+/// The STS endpoint for messages: the usual overrides (the SDK's own resolution is not
+/// exposed), else the SDK's default for the region.
+fn shown_endpoint(config: &aws_config::SdkConfig) -> String {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .or_else(|| config.endpoint_url().map(str::to_string))
+        .unwrap_or_else(|| "its default endpoint".into())
 }
 
 /// The most specific cause in an error chain ("Connection refused (os error 111)").

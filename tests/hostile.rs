@@ -135,6 +135,8 @@ fn role_attribute_values() {
         (json!([]), "grants no AWS roles"),
         (json!([DEVELOPER]), &format!("not a role/provider ARN pair: '{DEVELOPER}'")),
         (json!([pair, "garbage"]), "not a role/provider ARN pair: 'garbage'"),
+        // Shown on one line, whatever the IdP put in it.
+        (json!(["bad\r\n\t value"]), "not a role/provider ARN pair: 'bad value'"),
         (json!([format!("{PROVIDER},arn:aws:iam::111122223333:role/Dev eloper")]), "role/Dev eloper"),
         (json!([format!("{DEVELOPER},{DEVELOPER}")]), "not a role/provider ARN pair"),
         (json!([format!("{PROVIDER};{DEVELOPER}")]), "not a role/provider ARN pair"),
@@ -374,4 +376,53 @@ fn config_files_with_bad_settings() {
     std::fs::write(home.login_dir().join("config"), latin1).unwrap();
     let err = fails_offline(&home, 5);
     assert!(err.contains("is not UTF-8 text; save it as UTF-8"), "{err}");
+}
+
+#[test]
+fn sts_answers_that_are_not_sts_xml() {
+    // A proxy's page, an empty answer, or one cut short: the SDK would fill a cut-short answer's
+    // missing credentials with empty strings and the epoch, which must never be cached or printed.
+    let stack = Stack::start();
+    for (broken, found) in [
+        ("html", "HTTP 200 without an STS error code"),
+        ("truncated", "an answer without complete, unexpired credentials"),
+        ("empty", "HTTP 200 without an STS error code"),
+        ("html_error", "HTTP 502 without an STS error code"),
+    ] {
+        stack.sts_control(&json!({ "broken": broken }).to_string());
+        let err = fails_cleanly(&alice(&stack), &stack, &["--profile", "dev"], 20);
+        assert!(
+            err.contains(&format!("STS at {} gave no STS answer ({found})", stack.sts_url)),
+            "{broken}: {err}"
+        );
+        assert!(err.contains("check AWS_ENDPOINT_URL_STS"), "{err}");
+    }
+}
+
+#[test]
+fn migrate_with_a_garbled_awscli_login_credentials_file() {
+    let stack = Stack::start();
+    let home = alice(&stack);
+    let creds = home.login_dir().join("credentials");
+
+    // Not UTF-8: named, nothing changed.
+    std::fs::write(&creds, b"[dev]\naws_role_arn = arn\xff\xfe\n").unwrap();
+    let err = fails_cleanly(&home, &stack, &["migrate", "--apply"], 5);
+    assert!(err.contains("credentials is not UTF-8 text"), "{err}");
+
+    // Garbage where base64 and a time belong: the role is imported, the credentials never
+    // served (an expiry that cannot be read counts as passed), so the next use logs in.
+    std::fs::write(
+        &creds,
+        format!(
+            "[dev]\naws_access_key_id = ASIA\u{0}??\naws_secret_access_key = ***\naws_session_token = !!not base64!!\n\
+             expiration = tomorrow\naws_role_arn = {DEVELOPER}\naws_principal_arn = {PROVIDER}\nusername = alice\n"
+        ),
+    )
+    .unwrap();
+    let out = home.run(&stack, &["migrate", "--apply"]).ok().stderr();
+    assert!(out.contains("credentials expired (the next use logs in again)"), "{out}");
+    let served = home.run(&stack, &["--profile", "dev"]).ok().json();
+    assert_ne!(served["SessionToken"], "!!not base64!!");
+    assert_eq!(stack.idp_log().len(), 1, "a login, not the imported garbage");
 }
