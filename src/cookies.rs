@@ -43,9 +43,16 @@ impl Jar {
     /// The jar of IdP account `account` (see [`crate::keyring::account`]), `username` at
     /// `endpoint`: ours if it exists, else awscli-login's imported, else empty. Expired cookies
     /// are dropped.
-    /// Holds the account's lock until dropped.
-    pub fn open(paths: &Paths, account: &str, username: &str, endpoint: &Url) -> Result<Jar, Error> {
-        let lock = ProfileLock::acquire(&paths.cookie_lock(account), &format!("IdP account '{account}'"))?;
+    /// Holds the account's lock, waited for up to `max_wait`, until dropped.
+    pub fn open(
+        paths: &Paths,
+        account: &str,
+        username: &str,
+        endpoint: &Url,
+        max_wait: std::time::Duration,
+    ) -> Result<Jar, Error> {
+        let holder = format!("IdP account '{account}'");
+        let lock = ProfileLock::acquire_within(&paths.cookie_lock(account), &holder, max_wait)?;
         let path = paths.cookie_jar(account);
         let store = match std::fs::read(&path) {
             Ok(bytes) => parse(&bytes).map_err(|detail| Error::Unreadable {
@@ -223,14 +230,15 @@ mod tests {
     fn round_trip_keeps_session_cookies_and_rotations() {
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::with_root(home.path().to_path_buf());
-        let mut jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
+        let mut jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap();
         assert!(jar.header().is_none());
         jar.absorb(["shib_idp_session=one; Path=/idp; HttpOnly", "other=x; Path=/elsewhere"].into_iter());
         jar.save().unwrap();
         assert!(jar.path().ends_with("cookies/bob@idp.example.edu.json"));
         drop(jar); // the account's lock
 
-        let mut again = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
+        let mut again =
+            Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap();
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=one");
         again.absorb(["shib_idp_session=two; Path=/idp"].into_iter());
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=two");
@@ -241,7 +249,7 @@ mod tests {
     fn one_login_at_a_time_uses_an_accounts_jar() {
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::with_root(home.path().to_path_buf());
-        let jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
+        let jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap();
         let lock = paths.cookie_lock("bob@idp.example.edu");
         let e = ProfileLock::acquire_within(&lock, "x", std::time::Duration::from_millis(50)).unwrap_err();
         assert!(matches!(e, Error::LockTimeout { .. }), "{e}");
@@ -265,7 +273,7 @@ mod tests {
              Set-Cookie3: foreign=f; path=\"/\"; domain=\"other.org\"; version=0\n"
         );
         std::fs::write(paths.awscli_login_cookie_jar("bob"), lwp).unwrap();
-        let jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap();
+        let jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap();
         let header = jar.header().unwrap();
         let mut got: Vec<&str> = header.expose().split("; ").collect();
         got.sort();
@@ -280,7 +288,8 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         for junk in ["{", "{\"version\":2,\"cookies\":[]}", "[]"] {
             std::fs::write(&path, junk).unwrap();
-            let e = Jar::open(&paths, "bob@idp.example.edu", "bob", &url()).unwrap_err();
+            let e =
+                Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap_err();
             assert_eq!(e.exit_code(), crate::error::exit::UNREADABLE, "{junk}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), junk);
         }

@@ -15,9 +15,14 @@ use std::time::{Duration, Instant};
 use crate::atomic_file;
 use crate::error::Error;
 
-/// Longer than the longest login a live holder may be in (a Duo push times out after about a
-/// minute, and the IdP answer timeout is two), so a waiter only gives up on a stuck holder.
+/// How long a waiter waits when no Duo wait is longer: past the IdP's answer and STS's
+/// timeouts, so a waiter only gives up on a stuck holder.
 pub const MAX_WAIT: Duration = Duration::from_secs(150);
+
+/// How long to wait for a holder that may be waiting up to `duo_timeout` for a Duo answer.
+pub fn max_wait(duo_timeout: Duration) -> Duration {
+    MAX_WAIT.max(duo_timeout + Duration::from_secs(90))
+}
 
 /// Held until dropped.
 #[derive(Debug)]
@@ -26,12 +31,8 @@ pub struct ProfileLock {
 }
 
 impl ProfileLock {
-    /// Takes the lock at `path`, waiting up to [`MAX_WAIT`]; `holder` names what it guards in
-    /// the error ("profile 'dev'").
-    pub fn acquire(path: &Path, holder: &str) -> Result<ProfileLock, Error> {
-        Self::acquire_within(path, holder, MAX_WAIT)
-    }
-
+    /// Takes the lock at `path`, waiting up to `max_wait`; `holder` names what it guards in the
+    /// error ("profile 'dev'").
     pub fn acquire_within(path: &Path, holder: &str, max_wait: Duration) -> Result<ProfileLock, Error> {
         if let Some(dir) = path.parent() {
             atomic_file::private_dir(dir).map_err(|e| Error::file("create", dir, e))?;
@@ -73,10 +74,16 @@ mod tests {
     fn second_holder_waits_and_times_out_then_gets_it_after_release() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache").join("p.lock");
-        let first = ProfileLock::acquire(&path, "p").unwrap();
+        let first = ProfileLock::acquire_within(&path, "p", MAX_WAIT).unwrap();
         let e = ProfileLock::acquire_within(&path, "p", Duration::from_millis(100)).unwrap_err();
         assert!(e.to_string().contains("another aws-login"), "{e}");
         drop(first);
         ProfileLock::acquire_within(&path, "p", Duration::from_millis(100)).unwrap();
+    }
+
+    #[test]
+    fn a_long_duo_timeout_is_waited_out() {
+        assert_eq!(max_wait(Duration::from_secs(30)), MAX_WAIT);
+        assert_eq!(max_wait(Duration::from_secs(600)), Duration::from_secs(690));
     }
 }

@@ -16,7 +16,7 @@ use crate::cli::ProfileArgs;
 use crate::config::{self, Settings};
 use crate::cookies::Jar;
 use crate::error::Error;
-use crate::lock::ProfileLock;
+use crate::lock::{self, ProfileLock};
 use crate::password::{self, Password};
 use crate::paths::Paths;
 use crate::source::ecp;
@@ -47,9 +47,10 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
     }
 
     prompt::restore_terminal_on_interrupt();
-    let _lock = ProfileLock::acquire(
+    let _lock = ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),
+        lock::max_wait(settings.duo_timeout),
     )?;
     let cached = cache.load()?;
     if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {

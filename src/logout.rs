@@ -9,7 +9,7 @@ use crate::cli::ProfileArgs;
 use crate::config;
 use crate::error::Error;
 use crate::keyring;
-use crate::lock::ProfileLock;
+use crate::lock::{self, ProfileLock};
 use crate::paths::Paths;
 
 /// What a logout did, for the message to the user.
@@ -33,7 +33,11 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
     };
     let mut report = Report::default();
     for profile in &profiles {
-        let _lock = ProfileLock::acquire(&paths.lock_file(profile), &format!("profile '{profile}'"))?;
+        let _lock = ProfileLock::acquire_within(
+            &paths.lock_file(profile),
+            &format!("profile '{profile}'"),
+            lock::MAX_WAIT,
+        )?;
         let cache = Cache::new(paths, profile);
         let entry = cache.load().ok().flatten();
         if remove(cache.path())? {

@@ -225,7 +225,7 @@ fn plan_cookie_jars(paths: &Paths, awscli_credentials: &IniFile, plan: &mut Plan
         let endpoint = Url::parse(&settings.ecp_endpoint_url)
             .map_err(|e| Error::Unexpected(format!("ecp_endpoint_url of profile '{profile}': {e}")))?;
         // With no jar of ours yet, opening one imports awscli-login's.
-        let jar = Jar::open(paths, &account, &username, &endpoint)?;
+        let jar = Jar::open(paths, &account, &username, &endpoint, crate::lock::MAX_WAIT)?;
         if jar.header().is_none() {
             plan.notes.push(format!(
                 "{} holds no live IdP session for {account}; its next login asks for the password",

@@ -40,7 +40,8 @@ pub async fn login(
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
     };
     let account = keyring::account(&username, &settings.ecp_endpoint_url);
-    let mut jar = Jar::open(paths, &account, &username, &endpoint)?;
+    let mut jar =
+        Jar::open(paths, &account, &username, &endpoint, crate::lock::max_wait(settings.duo_timeout))?;
     let http = super::http_client(settings)?;
     let sp = settings.sp.clone();
 
