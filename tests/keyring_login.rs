@@ -6,16 +6,29 @@ mod common;
 use common::*;
 
 /// Runs `script` (bash) inside tests/stack/keyring-session.sh, without a terminal. `$BIN` is
-/// aws-login, `$PY` the venv's Python, `$ACCOUNT` the IdP account of user `user`.
+/// aws-login, `$PY` the venv's Python, `$ACCOUNT` the IdP account of user `user`. Under the
+/// secrets sweep (tests/common/sweep.rs) aws-login runs at `-vvv` and its stderr is checked;
+/// stdout is not, as the scripts print what the keyring holds on purpose.
 fn in_keyring(home: &Home, stack: &Stack, user: &str, script: &str) -> Run {
     let authority = stack.ecp_url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let verbose = sweep::extra_args(&[]).join(" ");
+    let script = script.replace(r#""$BIN""#, &format!(r#""$BIN" {verbose}"#));
     let mut c = home.command_for(stack, repo().join("tests/stack/keyring-session.sh"));
-    c.args(["bash", "-c", script])
+    c.args(["bash", "-c", &script])
         .env("AWSCLI_LOGIN_ROOT", home.path())
         .env("BIN", BIN)
         .env("PY", repo().join(".stack/venv/bin/python"))
         .env("ACCOUNT", format!("{user}@{authority}"));
-    Run(c.output().unwrap())
+    let mut out = c.output().unwrap();
+    home.known().learn(home.path(), &[]);
+    home.known().check(
+        home.path(),
+        &format!("in a keyring session: {script}"),
+        "",
+        &String::from_utf8_lossy(&out.stderr),
+    );
+    out.stderr = sweep::without_verbose(&out.stderr);
+    Run(out)
 }
 
 const SET: &str =
