@@ -43,7 +43,7 @@ pub struct Settings {
     /// Check the IdP's TLS certificate (`verify_ssl_certificate`).
     pub verify_tls: bool,
     /// Certificate authorities to trust besides the system's, for the IdP and STS.
-    pub ca_bundle: Option<CaBundle>,
+    pub ca_bundle: Option<crate::tls::CaBundle>,
     /// `--ask-password`: bypass the keyring and the configured password for this run.
     pub ask_password: bool,
     /// AWS's sign-in service the assertion is requested for (`partition`, `acs_url`, `sp_entity_id`).
@@ -118,9 +118,11 @@ fn settings(file: Option<&Ini>, path: std::path::PathBuf, args: &ProfileArgs) ->
             get("verify_ssl_certificate", &args.verify_ssl_certificate).as_deref(),
         )?
         .unwrap_or(true),
-        ca_bundle: CaBundle::pick(args.ca_bundle.clone(), std::env::var("AWS_CA_BUNDLE").ok(), || {
-            get("ca_bundle", &None)
-        }),
+        ca_bundle: crate::tls::CaBundle::pick(
+            args.ca_bundle.clone(),
+            std::env::var("AWS_CA_BUNDLE").ok(),
+            || get("ca_bundle", &None),
+        ),
         ask_password: args.ask_password,
         sp: service_provider(&get)?,
         profile,
@@ -251,69 +253,6 @@ pub fn validate_url(url: &str) -> Result<(), Error> {
         "http" if loopback => Ok(()),
         "http" => Err(bad("it must start with https:// (plain http would send your password unencrypted)")),
         _ => Err(bad("it must start with https://")),
-    }
-}
-
-/// A PEM file of certificate authorities to trust besides the system's (`ca_bundle`), and
-/// which setting named it, so that an error points at the right one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaBundle {
-    pub path: std::path::PathBuf,
-    pub key: &'static str,
-}
-
-impl CaBundle {
-    /// botocore's order: `--ca-bundle`, then `AWS_CA_BUNDLE`, then the profile's `ca_bundle`.
-    /// An empty flag means "none"; an empty variable is ignored.
-    fn pick(
-        flag: Option<String>,
-        env: Option<String>,
-        file: impl FnOnce() -> Option<String>,
-    ) -> Option<CaBundle> {
-        let (value, key) = match (flag, env.filter(|v| !v.trim().is_empty())) {
-            (Some(v), _) => (v, "ca_bundle"),
-            (None, Some(v)) => (v, "AWS_CA_BUNDLE"),
-            (None, None) => (file()?, "ca_bundle"),
-        };
-        let value = value.trim();
-        if value.is_empty() {
-            return None;
-        }
-        let path = match (value.strip_prefix("~/"), std::env::var_os("HOME")) {
-            (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-            _ => std::path::PathBuf::from(value),
-        };
-        Some(CaBundle { path, key })
-    }
-
-    /// The bundle's certificates. Read only when a network client is built, so a cache hit
-    /// never touches it. A certificate rustls cannot use as a root is skipped (a copy of a
-    /// system bundle with the organisation's CA appended may hold one); a file with none is an
-    /// error.
-    pub fn certificates(&self) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Error> {
-        use rustls::pki_types::{CertificateDer, pem::PemObject};
-        let bad = |why: String| Error::BadSetting {
-            key: self.key,
-            value: self.path.display().to_string(),
-            why: format!("{why}; point it at a PEM file of the certificate authorities to trust"),
-        };
-        let bytes = std::fs::read(&self.path).map_err(|e| bad(format!("cannot read it ({e})")))?;
-        let certs = CertificateDer::pem_slice_iter(&bytes)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(format!("it is not a valid PEM file ({e})")))?;
-        if certs.is_empty() {
-            return Err(bad("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()));
-        }
-        let usable: Vec<_> =
-            certs.into_iter().filter(|c| rustls::RootCertStore::empty().add(c.clone()).is_ok()).collect();
-        if usable.is_empty() {
-            return Err(bad("none of its certificates can be read".into()));
-        }
-        crate::log::debug(
-            1,
-            &format!("trusting {} certificate(s) from {} too", usable.len(), self.path.display()),
-        );
-        Ok(usable)
     }
 }
 
@@ -451,21 +390,6 @@ mod tests {
         assert!(e.to_string().contains("is not UTF-8 text"), "{e}");
         let e = validate_url("idp.example.edu/ecp").unwrap_err();
         assert!(e.to_string().contains("https://"), "{e}");
-    }
-
-    #[test]
-    fn ca_bundle_is_the_flag_then_aws_ca_bundle_then_the_profile() {
-        let pick = |flag: Option<&str>, env: Option<&str>| {
-            CaBundle::pick(flag.map(Into::into), env.map(Into::into), || Some("/file.pem".into()))
-        };
-        let bundle = |path: &str, key| Some(CaBundle { path: path.into(), key });
-        assert_eq!(pick(Some("/flag.pem"), Some("/env.pem")), bundle("/flag.pem", "ca_bundle"));
-        assert_eq!(pick(None, Some("/env.pem")), bundle("/env.pem", "AWS_CA_BUNDLE"));
-        assert_eq!(pick(None, Some(" ")), bundle("/file.pem", "ca_bundle"));
-        assert_eq!(pick(None, None), bundle("/file.pem", "ca_bundle"));
-        // An empty flag turns the bundle off for one run.
-        assert_eq!(pick(Some(""), Some("/env.pem")), None);
-        assert_eq!(CaBundle::pick(None, None, || None), None);
     }
 
     #[test]

@@ -27,4 +27,5 @@ pub mod secret;
 pub mod sink;
 pub mod source;
 pub mod sts;
+pub mod tls;
 pub mod xml;

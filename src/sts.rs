@@ -9,11 +9,11 @@ use aws_sdk_sts::config::Region;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use time::OffsetDateTime;
 
-use crate::config::CaBundle;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::saml::Role;
 use crate::secret::Secret;
+use crate::tls::{self, CaBundle};
 
 /// The region STS is called in when neither the environment nor the AWS profile names one.
 pub fn default_region(partition: &str) -> &'static str {
@@ -64,7 +64,7 @@ pub async fn assume_role_with_saml(
             // The SdkConfig knows only the global endpoint, not the STS-specific variable.
             let url = std::env::var("AWS_ENDPOINT_URL_STS").ok().filter(|u| !u.is_empty());
             let url = url.as_deref().or(config.endpoint_url()).unwrap_or("the STS endpoint");
-            tls_certificate_error("STS", url, &e).unwrap_or_else(|| sts_error(e, &config, req))
+            tls::certificate_error("STS", url, &e).unwrap_or_else(|| sts_error(e, &config, req))
         })?;
     let c = out
         .credentials
@@ -210,7 +210,7 @@ fn http_client(ca_bundle: Option<&CaBundle>) -> Result<aws_sdk_sts::config::Shar
 
     let mut roots = TrustStore::default();
     for cert in ca_bundle.map(CaBundle::certificates).transpose()?.unwrap_or_default() {
-        roots.add_pem_certificate(pem(&cert));
+        roots.add_pem_certificate(crate::tls::pem(&cert));
     }
     let context = TlsContext::builder()
         .with_trust_store(roots)
@@ -226,52 +226,6 @@ fn http_client(ca_bundle: Option<&CaBundle>) -> Result<aws_sdk_sts::config::Shar
             .build();
         SharedHttpConnector::new(connector)
     }))
-}
-
-/// One certificate as PEM, the form the SDK's trust store takes.
-fn pem(cert: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(cert);
-    let lines: Vec<&str> =
-        b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
-    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
-}
-
-/// The rustls error somewhere in a chain. It arrives as io::Errors wrapped in io::Errors,
-/// whose source() skips the wrapped error, so each one is opened by hand.
-fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    if let Some(found) = e.downcast_ref::<rustls::Error>() {
-        return Some(found);
-    }
-    let wrapped = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
-    wrapped.and_then(|inner| find_rustls_error(inner)).or_else(|| e.source().and_then(find_rustls_error))
-}
-
-/// A failed connection whose cause is the server's TLS certificate, as one sentence saying
-/// why it was refused and what to do; `None` for any other failure.
-pub fn tls_certificate_error(
-    what: &'static str,
-    url: &str,
-    e: &(dyn std::error::Error + 'static),
-) -> Option<Error> {
-    use rustls::CertificateError as C;
-    let rustls::Error::InvalidCertificate(cert) = find_rustls_error(e)? else { return None };
-    let untrusted = "is not trusted: no certificate authority this computer trusts issued it; if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
-    let problem = match cert {
-        C::UnknownIssuer | C::BadSignature => untrusted.to_string(),
-        C::NotValidForName | C::NotValidForNameContext { .. } => {
-            "is for another host name; check the host in the URL".to_string()
-        }
-        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
-            "has expired or is not valid yet; check this computer's clock, or tell the server's administrators"
-                .to_string()
-        }
-        C::Revoked => "has been revoked; tell the server's administrators".to_string(),
-        other => format!(
-            "was refused ({other}); if your organisation uses its own certificate authority, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)"
-        ),
-    };
-    Some(Error::TlsCertificate { what, url: url.to_string(), problem })
 }
 
 #[cfg(test)]

@@ -125,7 +125,7 @@ pub async fn exchange(
     req = req.timeout(duo_wait.unwrap_or(ANSWER_TIMEOUT));
     let network = |e: reqwest::Error| match duo_wait {
         Some(limit) if e.is_timeout() => Error::DuoTimeout { secs: limit.as_secs() },
-        _ if let Some(tls) = crate::sts::tls_certificate_error("the IdP", url, &e) => tls,
+        _ if let Some(tls) = crate::tls::certificate_error("the IdP", url, &e) => tls,
         _ => Error::Network {
             what: "the IdP",
             url: url.to_string(),

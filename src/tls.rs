@@ -1,0 +1,134 @@
+//! Trust for the connections to the IdP and STS: the certificate authorities of `ca_bundle` /
+//! `AWS_CA_BUNDLE` added to the system's, and what a refused server certificate means for the
+//! user, as one sentence with what to do.
+
+use crate::error::Error;
+
+/// A PEM file of certificate authorities to trust besides the system's (`ca_bundle`), and
+/// which setting named it, so that an error points at the right one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaBundle {
+    pub path: std::path::PathBuf,
+    pub key: &'static str,
+}
+
+impl CaBundle {
+    /// botocore's order: `--ca-bundle`, then `AWS_CA_BUNDLE`, then the profile's `ca_bundle`.
+    /// An empty flag means "none"; an empty variable is ignored.
+    pub fn pick(
+        flag: Option<String>,
+        env: Option<String>,
+        file: impl FnOnce() -> Option<String>,
+    ) -> Option<CaBundle> {
+        let (value, key) = match (flag, env.filter(|v| !v.trim().is_empty())) {
+            (Some(v), _) => (v, "ca_bundle"),
+            (None, Some(v)) => (v, "AWS_CA_BUNDLE"),
+            (None, None) => (file()?, "ca_bundle"),
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let path = match (value.strip_prefix("~/"), std::env::var_os("HOME")) {
+            (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+            _ => std::path::PathBuf::from(value),
+        };
+        Some(CaBundle { path, key })
+    }
+
+    /// The bundle's certificates. Read only when a network client is built, so a cache hit
+    /// never touches it. A certificate rustls cannot use as a root is skipped (a copy of a
+    /// system bundle with the organisation's CA appended may hold one); a file with none is an
+    /// error.
+    pub fn certificates(&self) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Error> {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let bad = |why: String| Error::BadSetting {
+            key: self.key,
+            value: self.path.display().to_string(),
+            why: format!("{why}; point it at a PEM file of the certificate authorities to trust"),
+        };
+        let bytes = std::fs::read(&self.path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+        let certs = CertificateDer::pem_slice_iter(&bytes)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("it is not a valid PEM file ({e})")))?;
+        if certs.is_empty() {
+            return Err(bad("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()));
+        }
+        let usable: Vec<_> =
+            certs.into_iter().filter(|c| rustls::RootCertStore::empty().add(c.clone()).is_ok()).collect();
+        if usable.is_empty() {
+            return Err(bad("none of its certificates can be read".into()));
+        }
+        crate::log::debug(
+            1,
+            &format!("trusting {} certificate(s) from {} too", usable.len(), self.path.display()),
+        );
+        Ok(usable)
+    }
+}
+
+/// One certificate as PEM, the form the SDK's trust store takes.
+pub fn pem(cert: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(cert);
+    let lines: Vec<&str> =
+        b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
+    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+}
+
+/// The rustls error somewhere in a chain. It arrives as io::Errors wrapped in io::Errors,
+/// whose source() skips the wrapped error, so each one is opened by hand.
+fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(found) = e.downcast_ref::<rustls::Error>() {
+        return Some(found);
+    }
+    let wrapped = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+    wrapped.and_then(|inner| find_rustls_error(inner)).or_else(|| e.source().and_then(find_rustls_error))
+}
+
+/// A failed connection whose cause is the server's TLS certificate, as one sentence saying
+/// why it was refused and what to do; `None` for any other failure.
+pub fn certificate_error(
+    what: &'static str,
+    url: &str,
+    e: &(dyn std::error::Error + 'static),
+) -> Option<Error> {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(cert) = find_rustls_error(e)? else { return None };
+    let untrusted = "is not trusted: no certificate authority this computer trusts issued it; if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
+    let problem = match cert {
+        C::UnknownIssuer | C::BadSignature => untrusted.to_string(),
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "is for another host name; check the host in the URL".to_string()
+        }
+        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+            "has expired or is not valid yet; check this computer's clock, or tell the server's administrators"
+                .to_string()
+        }
+        C::Revoked => "has been revoked; tell the server's administrators".to_string(),
+        other => format!(
+            "was refused ({other}); if your organisation uses its own certificate authority, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)"
+        ),
+    };
+    Some(Error::TlsCertificate { what, url: url.to_string(), problem })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_bundle_is_the_flag_then_aws_ca_bundle_then_the_profile() {
+        let pick = |flag: Option<&str>, env: Option<&str>| {
+            CaBundle::pick(flag.map(Into::into), env.map(Into::into), || Some("/file.pem".into()))
+        };
+        let bundle = |path: &str, key| Some(CaBundle { path: path.into(), key });
+        assert_eq!(pick(Some("/flag.pem"), Some("/env.pem")), bundle("/flag.pem", "ca_bundle"));
+        assert_eq!(pick(None, Some("/env.pem")), bundle("/env.pem", "AWS_CA_BUNDLE"));
+        assert_eq!(pick(None, Some(" ")), bundle("/file.pem", "ca_bundle"));
+        assert_eq!(pick(None, None), bundle("/file.pem", "ca_bundle"));
+        // An empty flag turns the bundle off for one run.
+        assert_eq!(pick(Some(""), Some("/env.pem")), None);
+        assert_eq!(CaBundle::pick(None, None, || None), None);
+    }
+}
