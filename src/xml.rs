@@ -45,7 +45,8 @@ pub struct Element {
     pub ns: Option<String>,
     pub name: String,
     pub attrs: Vec<Attr>,
-    /// Namespace declarations written on this element: prefix (`""` for the default) → URI.
+    /// Namespace declarations written on this element: prefix (`""` for the default) → URI as
+    /// written, references unexpanded, which is how quick-xml resolves names against it.
     pub decls: Vec<(String, String)>,
     pub children: Vec<Element>,
     /// Character data directly inside this element, entities resolved.
@@ -91,12 +92,12 @@ impl Element {
         let mut out = Vec::with_capacity(self.span.len() + 64 * inherited.len());
         out.extend_from_slice(&doc[self.span.start..name_end]);
         for (prefix, uri) in inherited {
-            let uri = quick_xml::escape::escape(uri);
-            if prefix.is_empty() {
-                out.extend_from_slice(format!(" xmlns=\"{uri}\"").as_bytes());
-            } else {
-                out.extend_from_slice(format!(" xmlns:{prefix}=\"{uri}\"").as_bytes());
-            }
+            // The value as written, so that it resolves to the same namespace (re-escaping it
+            // would turn `'` into `&apos;`, another URI to quick-xml). It cannot hold the quote
+            // it was written in, so a `"` in it means it was in single quotes.
+            let q = if uri.contains('"') { '\'' } else { '"' };
+            let colon = if prefix.is_empty() { "" } else { ":" };
+            out.extend_from_slice(format!(" xmlns{colon}{prefix}={q}{uri}{q}").as_bytes());
         }
         out.extend_from_slice(&doc[name_end..self.span.end]);
         out
@@ -106,12 +107,16 @@ impl Element {
 /// Parses a whole document and returns its root element.
 pub fn parse(doc: &[u8]) -> Result<Element, XmlError> {
     let mut reader = NsReader::from_reader(doc);
+    // quick-xml skips a UTF-8 byte-order mark at the start without counting it in its
+    // positions; adding it back keeps every span an offset into `doc`.
+    let bom = if doc.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let position = |reader: &NsReader<&[u8]>| bom + reader.buffer_position() as usize;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let malformed = |e: &dyn std::fmt::Display| XmlError::Malformed(e.to_string());
 
     loop {
-        let start = reader.buffer_position() as usize;
+        let start = position(&reader);
         let (ns, event) = reader.read_resolved_event().map_err(|e| malformed(&e))?;
         let ns = namespace(&ns)?;
         match event {
@@ -126,10 +131,10 @@ pub fn parse(doc: &[u8]) -> Result<Element, XmlError> {
                 let empty = matches!(event, Event::Empty(_));
                 stack.push(el);
                 if empty {
-                    close(&mut stack, &mut root, reader.buffer_position() as usize);
+                    close(&mut stack, &mut root, position(&reader));
                 }
             }
-            Event::End(_) => close(&mut stack, &mut root, reader.buffer_position() as usize),
+            Event::End(_) => close(&mut stack, &mut root, position(&reader)),
             Event::Text(t) => {
                 let text = t.xml_content().map_err(|e| malformed(&e))?;
                 push_text(&mut stack, &text)?;
@@ -182,10 +187,11 @@ fn element(
         let attr = attr.map_err(|e| malformed(&e))?;
         let key = attr.key.as_ref();
         let value = attr.unescape_value().map_err(|e| malformed(&e))?.into_owned();
+        let raw = || String::from_utf8_lossy(&attr.value).into_owned();
         if key == b"xmlns" {
-            el.decls.push((String::new(), value));
+            el.decls.push((String::new(), raw()));
         } else if let Some(prefix) = key.strip_prefix(b"xmlns:") {
-            el.decls.push((String::from_utf8_lossy(prefix).into_owned(), value));
+            el.decls.push((String::from_utf8_lossy(prefix).into_owned(), raw()));
         } else {
             let (ans, local) = reader.resolve_attribute(attr.key);
             el.attrs.push(Attr {
@@ -259,6 +265,37 @@ mod tests {
         // And it parses on its own with the same meaning.
         let alone = parse(&out).unwrap();
         assert!(alone.is("urn:p", "R") && alone.child("urn:s", "x").is_some());
+    }
+
+    #[test]
+    fn inherited_declarations_are_copied_as_written() {
+        // Found by fuzzing: a declaration holding `'` or `&amp;` was re-escaped when copied onto
+        // the standalone element, and quick-xml (which resolves the raw value) then read another
+        // namespace there.
+        let doc = br#"<s:E xmlns:s="urn:a'b&amp;c" xmlns:t='urn:"q"'><s:B><t:C/></s:B></s:E>"#;
+        let env = parse(doc).unwrap();
+        let b = env.child("urn:a'b&amp;c", "B").unwrap();
+        let out = b.standalone(doc, &[&env]);
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            r#"<s:B xmlns:s="urn:a'b&amp;c" xmlns:t='urn:"q"'><t:C/></s:B>"#
+        );
+        let alone = parse(&out).unwrap();
+        assert!(alone.is("urn:a'b&amp;c", "B") && alone.child(r#"urn:"q""#, "C").is_some());
+    }
+
+    #[test]
+    fn spans_count_a_byte_order_mark() {
+        // Found by fuzzing: quick-xml skips a UTF-8 BOM without counting it, so every span was
+        // three bytes early and an element cut out of such a document began and ended mid-tag.
+        let doc = "\u{feff}<?xml version=\"1.0\"?><s:E xmlns:s=\"urn:s\"><s:B ID=\"1\"/></s:E>".as_bytes();
+        let root = parse(doc).unwrap();
+        assert_eq!(&doc[root.span.clone()], &doc[3 + 21..]);
+        let b = root.child("urn:s", "B").unwrap();
+        assert_eq!(&doc[b.span.clone()], b"<s:B ID=\"1\"/>");
+        assert_eq!(b.standalone(doc, &[&root]), b"<s:B xmlns:s=\"urn:s\" ID=\"1\"/>");
+        // Only one BOM is skipped; a second one is text before the root.
+        assert!(matches!(parse(&[b"\xEF\xBB\xBF".as_slice(), doc].concat()), Err(XmlError::Malformed(_))));
     }
 
     #[test]

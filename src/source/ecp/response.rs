@@ -141,6 +141,16 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_does_not_shift_the_extracted_response() {
+        // Found by fuzzing (xml_tree): with a UTF-8 BOM in front of the envelope, the Response
+        // handed to STS was cut three bytes early.
+        let doc = fixture("ecp_success.xml");
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), &doc].concat();
+        let (plain, bom) = (parse(&doc, URL).unwrap(), parse(&with_bom, URL).unwrap());
+        assert_eq!(bom.saml_response.expose(), plain.saml_response.expose());
+    }
+
+    #[test]
     fn failures_say_what_happened() {
         let e = parse(&fixture("ecp_duo_denied.xml"), URL).unwrap_err();
         assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
