@@ -244,18 +244,28 @@ impl Document {
         let ranges = self.entry_ranges(matches, key);
         if ranges.is_empty() {
             let newline = self.newline();
-            let line = Line {
-                text: format!("{key} = {value}"),
+            let entry = |indent: &str| Line {
+                text: format!("{indent}{key} = {value}"),
                 eol: newline,
-                kind: Kind::Entry { key: key.to_lowercase(), value_at: key.len() + 3 },
+                kind: Kind::Entry { key: key.to_lowercase(), value_at: indent.len() + key.len() + 3 },
             };
             match self.section_ranges(matches).last() {
                 Some(&(start, end)) => {
+                    // After the section's last line that is not blank or a comment, even one
+                    // that means nothing: an indented line after the new key would read as
+                    // part of its value.
                     let at = (start + 1..end)
                         .rev()
-                        .find(|&i| matches!(self.lines[i].kind, Kind::Entry { .. } | Kind::Continuation))
+                        .find(|&i| !matches!(self.lines[i].kind, Kind::Blank | Kind::Comment))
                         .map_or(start + 1, |i| i + 1);
-                    self.insert(at, line);
+                    // Indented as deep as the next line that means something (an indented
+                    // header): deeper than the new key, it would read as part of its value.
+                    let indent = self.lines[at..]
+                        .iter()
+                        .find(|l| !matches!(l.kind, Kind::Blank | Kind::Comment))
+                        .map_or("", |l| &l.text[..l.text.len() - l.text.trim_start().len()])
+                        .to_string();
+                    self.insert(at, entry(&indent));
                 }
                 None => {
                     let needs_gap = self.lines.last().is_some_and(|l| l.kind != Kind::Blank);
@@ -271,7 +281,7 @@ impl Document {
                         kind: Kind::Header(new_header.to_string()),
                     };
                     self.insert(self.lines.len(), header);
-                    self.insert(self.lines.len(), line);
+                    self.insert(self.lines.len(), entry(""));
                 }
             }
         } else {
@@ -647,6 +657,27 @@ mod tests {
         let mut doc = Document::parse("");
         doc.set(&plain("default"), "default", "k", "v");
         assert_eq!(doc.text(), "[default]\nk = v\n");
+    }
+
+    #[test]
+    fn a_new_key_never_takes_in_the_lines_after_it() {
+        // Found by fuzzing: an indented line that means nothing, put after the new key, read
+        // back as part of its value (`credential_process = aws-login …\njunk`).
+        for text in ["[a]\n  junk\n", "[a]\n    k = 1\n  junk\n", "[a]\nno separator\n  junk\n# c\n"] {
+            let mut doc = Document::parse(text);
+            doc.set(&plain("a"), "a", "n", "v");
+            let reread = Document::parse(&doc.text());
+            assert_eq!(reread.get(&plain("a"), "n").as_deref(), Some("v"), "{text:?}");
+            assert_eq!(reread.entries(), doc.entries(), "{text:?}");
+            assert!(doc.text().starts_with(text.trim_end_matches("# c\n")), "{:?}", doc.text());
+        }
+        // Nor the indented header after it, which would then be no header.
+        let mut doc = Document::parse("[a]\n\n  [b]\nk = 1\n");
+        doc.set(&plain("a"), "a", "n", "v");
+        assert_eq!(doc.text(), "[a]\n  n = v\n\n  [b]\nk = 1\n");
+        let reread = Document::parse(&doc.text());
+        assert_eq!(reread.sections(), ["a", "b"]);
+        assert_eq!(reread.get(&plain("a"), "n").as_deref(), Some("v"));
     }
 
     #[test]
