@@ -46,9 +46,11 @@ fn storm(home: &Home, stack: &Stack) -> BTreeMap<String, Vec<serde_json::Value>>
         })
         .collect();
     let mut by_profile: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    for (profile, child) in children {
-        let out = child.wait_with_output().unwrap();
+    let outputs: Vec<_> = children.into_iter().map(|(p, c)| (p, c.wait_with_output().unwrap())).collect();
+    home.known().learn(home.path(), &[]);
+    for (profile, out) in outputs {
         let stderr = String::from_utf8_lossy(&out.stderr);
+        home.known().check(home.path(), &profile, &String::from_utf8_lossy(&out.stdout), &stderr);
         assert!(out.status.success(), "{profile}: {stderr}");
         let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{profile}: {e}: {stderr}"));
         by_profile.entry(profile).or_default().push(json);

@@ -139,8 +139,11 @@ fn sixty_four_callers_cause_one_login() {
         .collect();
     let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
     eprintln!("64 callers took {:?}", started.elapsed());
+    home.known().learn(home.path(), &[]);
     for o in &outputs {
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{stderr}");
+        home.known().check(home.path(), "one of 64 callers", &String::from_utf8_lossy(&o.stdout), &stderr);
     }
     let first = &outputs[0].stdout;
     assert!(outputs.iter().all(|o| &o.stdout == first), "every caller prints the same credentials");
