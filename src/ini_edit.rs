@@ -324,12 +324,14 @@ impl Document {
     }
 
     /// Removes matching sections that hold nothing but blank lines (a section holding a comment
-    /// is kept: the comment is the user's). Returns whether anything was removed.
+    /// is kept: the comment is the user's), unless the next header is indented: it would then
+    /// read as part of the value before. Returns whether anything was removed.
     pub fn remove_empty_sections(&mut self, matches: &dyn Fn(&str) -> bool) -> bool {
         let ranges = self.section_ranges(matches);
         let mut removed = false;
         for &(start, end) in ranges.iter().rev() {
-            if self.lines[start + 1..end].iter().all(|l| l.kind == Kind::Blank) {
+            let next_indented = self.lines.get(end).is_some_and(|l| l.text.starts_with(char::is_whitespace));
+            if !next_indented && self.lines[start + 1..end].iter().all(|l| l.kind == Kind::Blank) {
                 self.lines.drain(start..end);
                 removed = true;
             }
@@ -748,6 +750,14 @@ mod tests {
         doc.remove(&plain("plugins"), "login");
         assert!(!doc.remove_empty_sections(&plain("plugins")));
         assert_eq!(doc.text(), "[plugins]\n# cli_legacy_plugin_path = /x\n\n[default]\nregion = x\n");
+
+        // Found by fuzzing: a section before an indented header stays, or the header would read
+        // as part of the value before it.
+        let text = "[a]\nk = v\n[plugins]\n  [b]\nj = 1\n";
+        let mut doc = Document::parse(text);
+        assert!(!doc.remove_empty_sections(&plain("plugins")));
+        assert_eq!(doc.text(), text);
+        assert_eq!(doc.sections(), ["a", "plugins", "b"]);
 
         // The blank lines of an emptied section go with it.
         let text = "[a]\nk = v\n\n[plugins]\nlogin = awscli_login\n\n[default]\nregion = x";
