@@ -18,11 +18,13 @@ use url::Url;
 
 const ACCOUNT: &str = "bob@idp.example.edu";
 
-/// One scratch home for the whole run, in memory where possible, as `AWSCLI_LOGIN_ROOT`.
+/// One scratch home for the whole run, as `AWSCLI_LOGIN_ROOT`: under `FUZZ_SCRATCH` (which
+/// scripts/fuzz.sh sets in memory and removes afterwards: libFuzzer exits without cleaning up),
+/// else under the system's temporary directory.
 fn paths() -> Paths {
     static HOME: OnceLock<tempfile::TempDir> = OnceLock::new();
     HOME.get_or_init(|| {
-        let base = if std::path::Path::new("/dev/shm").is_dir() { "/dev/shm" } else { "/tmp" };
+        let base = std::env::var_os("FUZZ_SCRATCH").map_or_else(std::env::temp_dir, Into::into);
         let dir = tempfile::Builder::new().prefix("aws-login-fuzz-").tempdir_in(base).unwrap();
         std::fs::create_dir_all(dir.path().join(".aws-login/cache")).unwrap();
         std::fs::create_dir_all(dir.path().join(".aws-login/cookies")).unwrap();
