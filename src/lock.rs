@@ -10,7 +10,8 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use crate::atomic_file;
 use crate::error::Error;
@@ -44,24 +45,26 @@ impl ProfileLock {
             .mode(0o600)
             .open(path)
             .map_err(|e| Error::file("open", path, e))?;
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(2);
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(ProfileLock { _file: file }),
-                Err(TryLockError::WouldBlock) if started.elapsed() < max_wait => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    return Err(Error::LockTimeout {
-                        holder: holder.to_string(),
-                        waited: max_wait.as_secs(),
-                        path: PathBuf::from(path),
-                    });
-                }
-                Err(TryLockError::Error(e)) => return Err(Error::file("lock", path, e)),
-            }
+        match file.try_lock() {
+            Ok(()) => return Ok(ProfileLock { _file: file }),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(Error::file("lock", path, e)),
+        }
+        // Wait in the kernel, so the lock is taken the moment its holder lets go (polling would
+        // add its interval to every waiter of a busy profile), on a thread so that the wait stays
+        // bounded. After a timeout the thread gives the lock straight back if it ever gets it.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(file.lock().map(|()| file));
+        });
+        match rx.recv_timeout(max_wait) {
+            Ok(Ok(file)) => Ok(ProfileLock { _file: file }),
+            Ok(Err(e)) => Err(Error::file("lock", path, e)),
+            Err(_) => Err(Error::LockTimeout {
+                holder: holder.to_string(),
+                waited: max_wait.as_secs(),
+                path: PathBuf::from(path),
+            }),
         }
     }
 }
