@@ -47,11 +47,17 @@ pub async fn assume_role_with_saml(
         .timeout_config(timeouts)
         .profile_name(aws_profile)
         .region(region)
-        .http_client(http_client(ca_bundle)?)
         .no_credentials()
         .load()
         .await;
-    let client = aws_sdk_sts::Client::new(&config);
+    // A plain-http endpoint (a local emulator) needs none of the system's certificate
+    // authorities; loading them costs every login a few milliseconds.
+    let system_roots = !shown_endpoint(&config).starts_with("http://");
+    let client = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config)
+            .http_client(http_client(ca_bundle, system_roots)?)
+            .build(),
+    );
     let out = client
         .assume_role_with_saml()
         .role_arn(&role.role_arn)
@@ -201,14 +207,18 @@ pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-/// The SDK's default HTTPS client (rustls, the system's roots) plus the `ca_bundle` roots and
-/// the standard proxy variables, which the SDK's default leaves off but the AWS CLI honours.
-fn http_client(ca_bundle: Option<&CaBundle>) -> Result<aws_sdk_sts::config::SharedHttpClient, Error> {
+/// The SDK's default HTTPS client (rustls, the system's roots unless `system_roots` is false)
+/// plus the `ca_bundle` roots and the standard proxy variables, which the SDK's default leaves
+/// off but the AWS CLI honours.
+fn http_client(
+    ca_bundle: Option<&CaBundle>,
+    system_roots: bool,
+) -> Result<aws_sdk_sts::config::SharedHttpClient, Error> {
     use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
     use aws_smithy_http_client::{Connector, proxy::ProxyConfig};
     use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
 
-    let mut roots = TrustStore::default();
+    let mut roots = TrustStore::default().with_native_roots(system_roots);
     for cert in ca_bundle.map(CaBundle::certificates).transpose()?.unwrap_or_default() {
         roots.add_pem_certificate(crate::tls::pem(&cert));
     }

@@ -65,7 +65,13 @@ pub fn http_client(settings: &Settings) -> Result<reqwest::Client, Error> {
         let certs =
             extra_roots.iter().map(|c| reqwest::Certificate::from_der(c)).collect::<Result<Vec<_>, _>>();
         let certs = certs.map_err(|e| Error::Unexpected(format!("cannot use ca_bundle: {e}")))?;
-        builder = builder.tls_certs_merge(certs);
+        // A plain-http IdP (allowed on loopback only) needs no TLS: loading the system's
+        // certificate authorities would cost every login a few milliseconds for nothing.
+        builder = if settings.ecp_endpoint_url.starts_with("http://") {
+            builder.tls_certs_only(certs)
+        } else {
+            builder.tls_certs_merge(certs)
+        };
     } else {
         eprintln!(
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
