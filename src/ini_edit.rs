@@ -52,7 +52,7 @@ enum Kind {
     /// A deeper-indented line that continues the entry above it.
     Continuation,
     /// Anything else (text before the first section, a line with no separator): kept, never
-    /// interpreted.
+    /// interpreted; it ends the entry above it.
     Other,
 }
 
@@ -97,7 +97,13 @@ impl Document {
                                 in_entry = true;
                                 Kind::Entry { key, value_at }
                             }
-                            None => Kind::Other,
+                            // configparser refuses a file with such a line; going on as if it
+                            // ended the entry above keeps the lines after it from changing
+                            // meaning when that entry is edited or removed.
+                            None => {
+                                in_entry = false;
+                                Kind::Other
+                            }
                         }
                     }
                 }
@@ -750,6 +756,17 @@ mod tests {
         doc.remove(&plain("plugins"), "login");
         assert!(!doc.remove_empty_sections(&plain("plugins")));
         assert_eq!(doc.text(), "[plugins]\n# cli_legacy_plugin_path = /x\n\n[default]\nregion = x\n");
+
+        // Found by fuzzing: a line without a separator ends the entry above it, so an indented
+        // header after it is a header whether or not that entry is still there.
+        let text = "[a]\nk = 1\njunk\n  [b]\nj = 2\n";
+        let mut doc = Document::parse(text);
+        assert_eq!(doc.sections(), ["a", "b"]);
+        assert_eq!(doc.get(&plain("a"), "k").as_deref(), Some("1"));
+        assert!(doc.remove(&plain("a"), "k"));
+        let reread = Document::parse(&doc.text());
+        assert_eq!((reread.sections(), reread.entries()), (doc.sections(), doc.entries()));
+        assert_eq!(reread.get(&plain("b"), "j").as_deref(), Some("2"));
 
         // Found by fuzzing: a section before an indented header stays, or the header would read
         // as part of the value before it.
