@@ -163,7 +163,9 @@ fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
 
 fn parse_ini(text: &str, path: &Path) -> Result<Ini, Error> {
     let opt = ParseOption { enabled_quote: false, enabled_escape: false, ..ParseOption::default() };
-    Ini::load_from_str_opt(text, opt)
+    // rust-ini joins a line ending in `\` with the next one even without escapes; configparser
+    // does not. A space after the `\` keeps the lines apart and is trimmed off the value.
+    Ini::load_from_str_opt(&text.replace("\\\n", "\\ \n"), opt)
         .map_err(|e| Error::ConfigSyntax { path: path.to_path_buf(), detail: e.to_string() })
 }
 
@@ -390,6 +392,20 @@ mod tests {
         assert!(e.to_string().contains("is not UTF-8 text"), "{e}");
         let e = validate_url("idp.example.edu/ecp").unwrap_err();
         assert!(e.to_string().contains("https://"), "{e}");
+    }
+
+    #[test]
+    fn a_trailing_backslash_joins_no_lines() {
+        // Found by fuzzing: a password ending in `\` took in the setting after it, and a URL
+        // ending in `\` took in the password after it and showed it in its error.
+        let text = "[default]\necp_endpoint_url = https://idp/ecp\\\npassword = se\\cret\\\nfactor = push\n";
+        let s = load_with(text, ProfileArgs::default()).unwrap();
+        assert_eq!(s.ecp_endpoint_url, "https://idp/ecp\\");
+        assert_eq!(s.password.unwrap().expose(), "se\\cret\\");
+        assert_eq!(s.factor, FactorSetting::Factor(Factor::Push));
+        let e =
+            load_with("[default]\necp_endpoint_url = idp\\\npassword = hunter2\n", ProfileArgs::default());
+        assert!(!e.unwrap_err().to_string().contains("hunter2"));
     }
 
     #[test]
