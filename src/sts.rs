@@ -67,10 +67,8 @@ pub async fn assume_role_with_saml(
         .send()
         .await
         .map_err(|e| {
-            // The SdkConfig knows only the global endpoint, not the STS-specific variable.
-            let url = std::env::var("AWS_ENDPOINT_URL_STS").ok().filter(|u| !u.is_empty());
-            let url = url.as_deref().or(config.endpoint_url()).unwrap_or("the STS endpoint");
-            tls::certificate_error("STS", url, &e).unwrap_or_else(|| sts_error(e, &config, req))
+            tls::certificate_error("STS", &shown_endpoint(&config), &e)
+                .unwrap_or_else(|| sts_error(e, &config, req))
         })?;
     let c = out
         .credentials
