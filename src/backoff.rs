@@ -11,6 +11,8 @@ use crate::paths::Paths;
 /// How long a failed unattended push holds back the next one.
 pub const HOLD: Duration = Duration::from_secs(10 * 60);
 
+const DENIED: &[u8] = b"denied";
+
 pub struct PushBackoff {
     path: PathBuf,
     profile: String,
@@ -24,10 +26,16 @@ impl PushBackoff {
     /// Fails if an unattended push failed less than [`HOLD`] ago.
     pub fn check(&self) -> Result<(), Error> {
         let Ok(modified) = std::fs::metadata(&self.path).and_then(|m| m.modified()) else { return Ok(()) };
+        // The file says how the push ended; it is tiny and ours, but read no more than a line.
+        let mut said = Vec::new();
+        let _ = std::fs::File::open(&self.path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 16), &mut said));
+        let outcome = if said.starts_with(DENIED) { "was denied" } else { "went unanswered" };
         let age = SystemTime::now().duration_since(modified).unwrap_or(Duration::ZERO);
         if age < HOLD {
             return Err(Error::PushHeldBack {
                 profile: self.profile.clone(),
+                outcome,
                 ago_min: age.as_secs() / 60,
                 left_min: (HOLD - age).as_secs().div_ceil(60),
             });
@@ -35,10 +43,10 @@ impl PushBackoff {
         Ok(())
     }
 
-    /// Remembers that an unattended push failed just now. Best effort: failing to write this
-    /// must not hide the login error the user needs to see.
-    pub fn record(&self) {
-        let _ = crate::atomic_file::write_private(&self.path, b"");
+    /// Remembers that an unattended push failed just now, denied or unanswered. Best effort:
+    /// failing to write this must not hide the login error the user needs to see.
+    pub fn record(&self, denied: bool) {
+        let _ = crate::atomic_file::write_private(&self.path, if denied { DENIED } else { b"" });
     }
 
     pub fn clear(&self) {
@@ -55,8 +63,12 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let b = PushBackoff::new(&Paths::with_root(home.path().to_path_buf()), "p");
         b.check().unwrap();
-        b.record();
+        b.record(true);
         let e = b.check().unwrap_err();
+        assert!(e.to_string().contains("was denied"), "{e}");
+        b.record(false);
+        let e = b.check().unwrap_err();
+        assert!(e.to_string().contains("went unanswered"), "{e}");
         assert_eq!(e.exit_code(), crate::error::exit::NEEDS_TERMINAL);
         assert!(e.to_string().contains("aws-login login --profile p"), "{e}");
         b.clear();

@@ -51,7 +51,7 @@ const QUESTIONS: [Question; 6] = [
     },
     Question {
         key: "factor",
-        label: "Duo factor (auto, push, passcode, sms, phone, off)",
+        label: "Duo factor: push, passcode, sms, phone, auto, or off if you have no Duo (none: asked at each login)",
         unset: UNSET,
         required: false,
         check: check_factor,
@@ -99,6 +99,8 @@ pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
     if !prompt::terminal_available() {
         return Err(Error::ConfigureNeedsTerminal { profile: profile.to_string() });
     }
+    // Ctrl-C at a question says so and changes nothing: files are written after the last one.
+    prompt::restore_terminal_on_interrupt();
     let own = |h: &str| h.trim() == profile;
     let mut settings = IniFile::open(&paths.config())?;
     eprintln!(
@@ -122,6 +124,14 @@ pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
     let in_profile = |h: &str| ini_edit::is_aws_config_profile(h, profile);
     let mut aws_config = IniFile::open(&paths::aws_config_file()?)?;
     aws_config.doc.set(&in_profile, &ini_edit::aws_config_header(profile), "credential_process", &command);
+    // The AWS CLI and SDKs need a region before anything else; STS's partition suggests one.
+    let current_region = aws_config.doc.get(&in_profile, "region").filter(|r| !r.trim().is_empty());
+    let partition = settings.doc.get(&own, "partition").filter(|p| !p.trim().is_empty());
+    let suggested = crate::sts::default_region(partition.as_deref().unwrap_or("aws"));
+    let region = ask_region(current_region.as_deref(), suggested, profile)?;
+    if current_region.as_deref() != Some(region.as_str()) {
+        aws_config.doc.set(&in_profile, &ini_edit::aws_config_header(profile), "region", &region);
+    }
 
     // The credentials file names profiles bare, and botocore lets its values win over the config's.
     let in_credentials = |h: &str| h == profile;
@@ -167,7 +177,8 @@ pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
         }
     }
 
-    // Only now, with every answer in, touch the files.
+    // Only now, with every answer in, touch the files (each whole or not at all).
+    prompt::note_saving();
     match settings.save(NewDir::Private)? {
         true => eprintln!("Saved profile '{profile}' in {}.", settings.path.display()),
         false => eprintln!("Profile '{profile}' in {} is unchanged.", settings.path.display()),
@@ -230,6 +241,36 @@ fn decide(q: &Question, current: Option<&str>, shown: &str, answer: &str) -> Res
     }
     let value = (q.check)(answer)?;
     Ok(if current == Some(value.as_str()) { Change::Keep } else { Change::Set(value) })
+}
+
+/// The AWS profile's region: Enter keeps the current one, else takes the partition's default.
+fn ask_region(current: Option<&str>, suggested: &str, profile: &str) -> Result<String, Error> {
+    let shown = current.unwrap_or(suggested);
+    let mut last = String::new();
+    for _ in 0..ATTEMPTS {
+        let answer = prompt::line("AWS region for the AWS CLI and SDKs", Some(shown), "an answer", profile)?;
+        match check_region(answer.trim()) {
+            Ok(region) => return Ok(region),
+            Err(why) => eprintln!("{why}"),
+        }
+        last = answer;
+    }
+    Err(Error::BadSetting {
+        key: "region",
+        value: last,
+        why: format!("{ATTEMPTS} answers in a row were not valid; run `aws-login configure` again"),
+    })
+}
+
+/// A region name as AWS spells them: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eusc-de-east-1`.
+fn check_region(v: &str) -> Result<String, String> {
+    let parts: Vec<&str> = v.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if ok { Ok(v.to_string()) } else { Err(format!("'{v}' is not an AWS region like us-east-1.")) }
 }
 
 /// The same rules as the config file's (`config::validate_url`): https, or http on loopback.
@@ -377,6 +418,12 @@ mod tests {
             assert!(check_role_arn(bad).is_err(), "{bad}");
         }
         assert!(check_partition("aws-cn").is_ok() && check_partition("aws-mars").is_err());
+        for ok in ["us-east-1", "us-gov-west-1", "cn-north-1", "eu-central-2", "eusc-de-east-1"] {
+            assert_eq!(check_region(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["", "us-east", "US-EAST-1", "us_east_1", "east-1", "us-east-1a", "us--1"] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -75,8 +75,14 @@ pub enum Error {
     )]
     DuoTimeout { secs: u64 },
 
-    #[error("the IdP refused the login: {message}")]
+    #[error(
+        "the IdP refused the login ({message}); check the username and Duo settings of the profile and try again, or ask your IdP's administrators"
+    )]
     AuthnFailed { message: String },
+
+    /// The IdP accepted the password but Duo said no (denied, timed out, a wrong passcode).
+    #[error("Duo did not let the login through ({message}); {advice}")]
+    DuoRefused { message: String, advice: &'static str, denied: bool },
 
     #[error(
         "{url} did not answer with SOAP XML ({found}); check that ecp_endpoint_url points at the IdP's SAML2/SOAP/ECP endpoint"
@@ -132,9 +138,9 @@ pub enum Error {
     Unreadable { what: &'static str, path: PathBuf, detail: String },
 
     #[error(
-        "a Duo push for profile '{profile}' went unanswered {ago_min} min ago, so none is sent without a terminal for {left_min} more min; run `aws-login login --profile {profile}` in a terminal"
+        "a Duo push for profile '{profile}' {outcome} {ago_min} min ago, so none is sent without a terminal for {left_min} more min; run `aws-login login --profile {profile}` in a terminal"
     )]
-    PushHeldBack { profile: String, ago_min: u64, left_min: u64 },
+    PushHeldBack { profile: String, outcome: &'static str, ago_min: u64, left_min: u64 },
 
     #[error(
         "another aws-login has been logging in for {holder} for over {waited} s; stop it, or delete {} if none is running",
@@ -150,6 +156,16 @@ pub enum Error {
 
     #[error("interrupted; nothing was changed")]
     Interrupted,
+
+    /// Interrupted after the IdP accepted the login, whose new session was kept.
+    #[error(
+        "interrupted; the IdP session was kept, so the next login needs no password or Duo, and no credentials were changed"
+    )]
+    InterruptedSessionKept,
+
+    /// Cancelled after the IdP accepted the login, whose new session was kept.
+    #[error("cancelled: {what}; the IdP session was kept, so running it again asks for no password or Duo")]
+    CancelledSessionKept { what: &'static str },
 
     #[error("cannot {action} {}: {source}", path.display())]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
@@ -177,6 +193,7 @@ impl Error {
             | StalePassword { .. }
             | SmsSent { .. }
             | AuthnFailed { .. }
+            | DuoRefused { .. }
             | SessionRefused
             | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
@@ -189,13 +206,23 @@ impl Error {
             Unreadable { .. } => exit::UNREADABLE,
             LockTimeout { .. } => exit::LOCKED,
             AlreadyLoggedOut { .. } => exit::ALREADY_LOGGED_OUT,
-            Cancelled { .. } => exit::CANCELLED,
-            Interrupted => exit::INTERRUPTED,
+            Cancelled { .. } | CancelledSessionKept { .. } => exit::CANCELLED,
+            Interrupted | InterruptedSessionKept => exit::INTERRUPTED,
             NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
             NotUtf8 { .. } => exit::BAD_SETTING,
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
             ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,
+        }
+    }
+
+    /// The same failure, told truly once the IdP's session state has been kept: "nothing was
+    /// changed" no longer holds.
+    pub fn after_session_kept(self) -> Self {
+        match self {
+            Error::Interrupted => Error::InterruptedSessionKept,
+            Error::Cancelled { what } => Error::CancelledSessionKept { what },
+            other => other,
         }
     }
 

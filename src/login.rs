@@ -1,6 +1,9 @@
 //! The one trip every command makes: settings → cached credentials still good? → otherwise an
-//! identity source → role choice → STS → cache. Sinks decide what to do with the result. The
-//! identity source (today: SAML ECP, `source::ecp::flow`) knows nothing of caches or locks.
+//! identity source → commit its session state → role choice → STS → cache. Sinks decide what
+//! to do with the result. The identity source (today: SAML ECP, `source::ecp::flow`) knows
+//! nothing of caches or profile locks. Its session state is kept as soon as the IdP accepted
+//! the login, even if the role choice or STS then fails; the credentials cache changes only
+//! after STS answered.
 //!
 //! Refresh order when the cache cannot serve:
 //! 1. under the profile's lock, read the cache again (another caller may have refreshed it);
@@ -10,14 +13,11 @@
 
 use time::OffsetDateTime;
 
-use crate::backoff::PushBackoff;
 use crate::cache::{Cache, Entry};
 use crate::cli::ProfileArgs;
 use crate::config::{self, Settings};
-use crate::cookies::Jar;
 use crate::error::Error;
 use crate::lock::{self, ProfileLock};
-use crate::password::{self, Password};
 use crate::paths::Paths;
 use crate::source::ecp;
 use crate::{log, prompt, role_choice, role_picker, sts};
@@ -61,15 +61,10 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
         .enable_all()
         .build()
         .map_err(|e| Error::Unexpected(format!("cannot start the network runtime: {e}")))?;
-    let done = runtime.block_on(login(paths, &settings, cached.as_ref()))?;
-    // The login succeeded as a whole: only now change files and the keyring.
-    done.jar.save()?;
-    cache.store(&done.entry)?;
-    if let Some(password) = &done.password {
-        password::remember(&settings, &done.account, password);
-    }
-    PushBackoff::new(paths, &settings.profile).clear();
-    Ok(Served::Login(done.entry))
+    let entry = runtime.block_on(login(paths, &settings, cached.as_ref()))?;
+    // Credentials change only once STS has answered.
+    cache.store(&entry)?;
+    Ok(Served::Login(entry))
 }
 
 fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
@@ -78,18 +73,23 @@ fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
     (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
 }
 
-/// A login that succeeded, with what to keep from it.
-struct Done {
-    entry: Entry,
-    jar: Jar,
-    account: String,
-    /// The password a password login used (none after a session login).
-    password: Option<Password>,
+async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<Entry, Error> {
+    let mut ecp = ecp::flow::login(paths, settings, cached.and_then(|c| c.username.as_deref())).await?;
+    // The IdP accepted the login: keep its session state now, whatever the role choice or STS
+    // then say, so that trying again needs no password and no Duo push.
+    ecp.commit(paths, settings)?;
+    prompt::note_session_kept();
+    assume(paths, settings, cached, &ecp).await.map_err(Error::after_session_kept)
 }
 
-async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<Done, Error> {
+/// The role choice and STS, after the IdP accepted the login.
+async fn assume(
+    paths: &Paths,
+    settings: &Settings,
+    cached: Option<&Entry>,
+    ecp: &ecp::flow::EcpLogin,
+) -> Result<Entry, Error> {
     let profile = settings.profile.as_str();
-    let ecp = ecp::flow::login(paths, settings, cached.and_then(|c| c.username.as_deref())).await?;
     let saml = &ecp.saml;
     log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
     for r in &saml.grants.roles {
@@ -119,6 +119,5 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    let entry = Entry::new(credentials, role, Some(ecp.username.clone()));
-    Ok(Done { entry, jar: ecp.jar, account: ecp.account, password: ecp.password })
+    Ok(Entry::new(credentials, role, Some(ecp.username.clone())))
 }

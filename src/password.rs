@@ -6,6 +6,7 @@
 use crate::config::Settings;
 use crate::error::Error;
 use crate::keyring::{self, KeyringError};
+use crate::paths::Paths;
 use crate::secret::Secret;
 use crate::{log, prompt};
 
@@ -44,14 +45,26 @@ pub fn obtain(settings: &Settings, account: &str, skip_keyring: bool) -> Result<
     Ok(Password { secret, source: Source::Terminal })
 }
 
-/// After a successful login: store a password the keyring did not already hold.
-pub fn remember(settings: &Settings, account: &str, password: &Password) {
+/// Once the IdP accepted it: store a password the keyring did not already hold. A keyring that
+/// cannot be reached is said once, as a warning, then only at `-v` (a machine without D-Bus
+/// would otherwise repeat it at every login); the marker goes when the keyring works again.
+pub fn remember(paths: &Paths, settings: &Settings, account: &str, password: &Password) {
     if !keyring_on(settings) || password.source == Source::Keyring {
         return;
     }
+    let warned = paths.keyring_warned();
     match keyring::set(account, &password.secret) {
-        Ok(()) => log::debug(1, &format!("saved the password of {account} in the keyring")),
-        Err(e) => log::notice(&format!("could not save the password in the keyring: {e}")),
+        Ok(()) => {
+            log::debug(1, &format!("saved the password of {account} in the keyring"));
+            let _ = std::fs::remove_file(&warned);
+        }
+        Err(e) if warned.exists() => log::debug(1, &format!("the password was not saved: {e}")),
+        Err(e) => {
+            eprintln!(
+                "aws-login: warning: the password was not saved ({e}), so it is asked for again when the IdP session ends; set enable_keyring = false to stop trying (said once; -v shows it every time)"
+            );
+            let _ = crate::atomic_file::write_private(&warned, b"");
+        }
     }
 }
 

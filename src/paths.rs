@@ -50,6 +50,12 @@ impl Paths {
         self.root.join("alias")
     }
 
+    /// Present once the user was warned that the keyring cannot be reached, so the warning is
+    /// not repeated at every login.
+    pub fn keyring_warned(&self) -> PathBuf {
+        self.root.join("keyring-unavailable")
+    }
+
     /// The per-profile lock that makes logins single-flight.
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.cache_dir().join(format!("{}.lock", file_stem(profile)))

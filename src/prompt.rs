@@ -4,6 +4,7 @@
 
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::{Error, exit};
 use crate::secret::Secret;
@@ -71,38 +72,72 @@ pub fn line(label: &str, default: Option<&str>, what: &'static str, profile: &st
     }
 }
 
-/// Shown while the IdP waits for the user to approve a Duo push or call: the message, then a
-/// spinner with the elapsed time, on the terminal only. Cleared when dropped.
-pub struct Waiting(indicatif::ProgressBar);
+/// Shown while the IdP checks the password and waits for a Duo answer: the message, then a
+/// spinner with the elapsed time, on the terminal only. Both are cleared when dropped, so that
+/// nothing on the screen speaks of a push the IdP never sent (a rejected password).
+pub struct Waiting {
+    bar: indicatif::ProgressBar,
+    term: console::Term,
+}
 
 pub fn waiting(message: &str) -> Option<Waiting> {
     let term = terminal()?;
     let _ = term.write_line(message);
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::term(term, 10));
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} waiting for approval… {elapsed}")
-    {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::term(term.clone(), 10));
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} waiting for the IdP… {elapsed}") {
         bar.set_style(style);
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    Some(Waiting(bar))
+    Some(Waiting { bar, term })
 }
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
+        let _ = self.term.clear_last_lines(1);
     }
 }
 
+/// A line for the person at the terminal (nothing without one).
+pub fn say(message: &str) {
+    if let Some(term) = terminal() {
+        let _ = term.write_line(message);
+    }
+}
+
+/// What a Ctrl-C now would leave behind, so that its message is true.
+static STAGE: AtomicU8 = AtomicU8::new(NOTHING_CHANGED);
+const NOTHING_CHANGED: u8 = 0;
+const SESSION_KEPT: u8 = 1;
+const SAVING: u8 = 2;
+
+/// The IdP accepted the login and its session state was kept.
+pub fn note_session_kept() {
+    STAGE.store(SESSION_KEPT, Ordering::SeqCst);
+}
+
+/// Files are being written, each whole or not at all.
+pub fn note_saving() {
+    STAGE.store(SAVING, Ordering::SeqCst);
+}
+
 /// Makes Ctrl-C leave the terminal as it was found (echo on, cursor shown) before exiting with
-/// [`exit::INTERRUPTED`]. Files need no cleanup: they are only written, atomically, once a
-/// login has succeeded.
+/// [`exit::INTERRUPTED`]. Files need no cleanup: each is written whole, atomically, and the
+/// IdP session state is the only one written before STS answers.
 pub fn restore_terminal_on_interrupt() {
     let Ok(tty) = OpenOptions::new().read(true).write(true).open("/dev/tty") else { return };
     let Ok(saved) = rustix::termios::tcgetattr(&tty) else { return };
     let _ = ctrlc::set_handler(move || {
         let _ = rustix::termios::tcsetattr(&tty, rustix::termios::OptionalActions::Now, &saved);
         let _ = (&tty).write_all(b"\x1b[?25h\n");
-        eprintln!("aws-login: {}", Error::Interrupted);
+        match STAGE.load(Ordering::SeqCst) {
+            NOTHING_CHANGED => eprintln!("aws-login: {}", Error::Interrupted),
+            SESSION_KEPT => eprintln!("aws-login: {}", Error::InterruptedSessionKept),
+            _ => eprintln!(
+                "aws-login: interrupted while saving; each file is either as it was or fully saved: run the command again to finish"
+            ),
+        }
         std::process::exit(exit::INTERRUPTED);
     });
 }
@@ -111,7 +146,7 @@ pub fn restore_terminal_on_interrupt() {
 pub fn factor(profile: &str) -> Result<FactorSetting, Error> {
     loop {
         let answer = line(
-            "Duo factor (auto, push, passcode, sms, phone; Enter for the IdP's default)",
+            "Duo factor: push, passcode, sms, phone, auto, or off if you have no Duo (Enter: the IdP's default)",
             Some(""),
             "a Duo factor",
             profile,

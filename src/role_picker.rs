@@ -78,14 +78,22 @@ impl<'a> Menu<'a> {
     fn render(&self, filter: &str) -> Vec<String> {
         let mut lines = Vec::new();
         let mut account = None;
-        for e in self.visible(filter) {
+        let mut visible = self.visible(filter);
+        // `q` is on its way to quitting, not a filter that hides every role.
+        let quitting = visible.is_empty() && filter.trim().eq_ignore_ascii_case("q");
+        if quitting {
+            visible = self.visible("");
+        }
+        for e in visible {
             if account != Some(&e.account) {
                 lines.push(format!("  Account {}", e.account));
                 account = Some(&e.account);
             }
             lines.push(format!("    [{}] {}", e.number, name_of(e.role)));
         }
-        if lines.is_empty() {
+        if quitting {
+            lines.push("  (Enter quits)".into());
+        } else if lines.is_empty() {
             lines.push("  (no role matches)".into());
         }
         lines
@@ -134,7 +142,10 @@ pub fn pick<'a>(term: &Term, menu: &Menu<'a>) -> Result<&'a Role, Error> {
                     }
                     Choice::Again(message) => {
                         note = Some(message);
-                        input.clear();
+                        // Several matches: keep the filter so that more can be typed.
+                        if menu.visible(&input).len() <= 1 || input.trim().parse::<usize>().is_ok() {
+                            input.clear();
+                        }
                     }
                 }
                 continue;
@@ -203,6 +214,9 @@ mod tests {
         assert_eq!(menu.render("ADM"), ["  Account prod (444455556666)", "    [4] team/Admin"]);
         assert_eq!(menu.render("prod").len(), 3, "the alias filters too");
         assert_eq!(menu.render("zzz"), ["  (no role matches)"]);
+        let quitting = menu.render("q");
+        assert_eq!(quitting.len(), 7, "every role, and what Enter does: {quitting:?}");
+        assert_eq!(quitting[6], "  (Enter quits)");
     }
 
     #[test]

@@ -17,8 +17,8 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
-/// Answers the six questions in order; `None` is Enter.
-fn answer(tty: &mut Tty, answers: [Option<&str>; 6]) {
+/// Answers the seven questions in order; `None` is Enter.
+fn answer(tty: &mut Tty, answers: [Option<&str>; 7]) {
     let labels = [
         "ECP endpoint URL [",
         "Username [",
@@ -26,6 +26,7 @@ fn answer(tty: &mut Tty, answers: [Option<&str>; 6]) {
         "Duo factor",
         "Role ARN [",
         "partition",
+        "AWS region for the AWS CLI and SDKs [",
     ];
     for (label, a) in labels.iter().zip(answers) {
         tty.expect(label);
@@ -58,6 +59,12 @@ fn a_fresh_home_gets_both_files_and_then_logs_in() {
     tty.send_line(DEVELOPER);
     tty.expect("[aws]: ");
     tty.send_line("");
+    // No region yet: the partition's default is offered, and a bad one asked again.
+    tty.expect("AWS region for the AWS CLI and SDKs [us-east-1]: ");
+    tty.send_line("Frankfurt");
+    tty.expect("not an AWS region like us-east-1");
+    tty.expect("[us-east-1]: ");
+    tty.send_line("");
     let (code, stdout, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");
     assert_eq!(stdout, "", "nothing on stdout");
@@ -73,14 +80,17 @@ fn a_fresh_home_gets_both_files_and_then_logs_in() {
     assert_eq!((mode(&login_config), mode(&home.login_dir())), (0o600, 0o700));
     let aws_config = home.path().join(".aws/config");
     // PATH in the tests finds awscli-login's Python `aws-login` first, so the path is absolute.
-    assert_eq!(read(&aws_config), format!("[profile p]\ncredential_process = {BIN} --profile p\n"));
+    assert_eq!(
+        read(&aws_config),
+        format!("[profile p]\ncredential_process = {BIN} --profile p\nregion = us-east-1\n")
+    );
     assert_eq!((mode(&aws_config), mode(aws_config.parent().unwrap())), (0o600, 0o700));
     assert!(!home.path().join(".aws/credentials").exists());
 
     // configure never asks for the password; this test keeps it in the profile.
     std::fs::write(&login_config, format!("{}password = {ALICE_PW}\n", read(&login_config))).unwrap();
-    let who =
-        home.aws(&stack, &["sts", "get-caller-identity", "--profile", "p", "--region", "us-east-1"]).ok();
+    // The AWS CLI needs nothing more than what configure wrote: no --region.
+    let who = home.aws(&stack, &["sts", "get-caller-identity", "--profile", "p"]).ok();
     assert_eq!(who.json()["Arn"], "arn:aws:sts::111122223333:assumed-role/Developer/alice");
 }
 
@@ -138,6 +148,8 @@ fn existing_files_change_only_in_the_lines_configure_owns() {
     tty.send_line("");
     tty.expect("[aws]: ");
     tty.send_line("");
+    tty.expect("AWS region for the AWS CLI and SDKs [eu-west-1]: ");
+    tty.send_line("");
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(!screen.contains("not-shown-anywhere"), "{screen}");
@@ -158,7 +170,7 @@ fn existing_files_change_only_in_the_lines_configure_owns() {
     // Run again, changing nothing: nothing is written.
     let before = home.snapshot();
     let mut tty = home.tty(&stack, &["configure", "--profile", "p"]);
-    answer(&mut tty, [None; 6]);
+    answer(&mut tty, [None; 7]);
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("is unchanged") && screen.contains("already runs aws-login"), "{screen}");
@@ -179,7 +191,7 @@ fn a_symlinked_aws_config_is_updated_through_the_link() {
     std::os::unix::fs::symlink("../dotfiles/aws-config", &link).unwrap();
 
     let mut tty = home.tty(&stack, &["configure"]);
-    answer(&mut tty, [Some(&stack.ecp_url), Some("alice"), None, None, None, None]);
+    answer(&mut tty, [Some(&stack.ecp_url), Some("alice"), None, None, None, None, None]);
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");
 
@@ -208,7 +220,7 @@ fn with_static_keys(stack: &Stack, remove: &str) -> (Home, String) {
     std::fs::write(home.path().join(".aws/credentials"), CREDENTIALS).unwrap();
     home.aws_config("[profile p]\nregion = us-east-1\nsource_profile = other\nrole_arn = arn:aws:iam::111122223333:role/X\nsso_start_url = https://corp.awsapps.com/start");
     let mut tty = home.tty(stack, &["configure", "--profile", "p"]);
-    answer(&mut tty, [Some(&stack.ecp_url), Some("alice"), None, None, None, None]);
+    answer(&mut tty, [Some(&stack.ecp_url), Some("alice"), None, None, None, None, None]);
     tty.expect("aws_access_key_id, aws_secret_access_key, aws_session_token for profile 'p'");
     tty.expect("source_profile, role_arn, sso_start_url for profile 'p'");
     tty.expect("Remove these settings? (y/N) [N]: ");
@@ -262,12 +274,12 @@ fn an_aws_login_on_path_that_is_this_binary_is_named_plainly() {
     std::os::unix::fs::symlink(BIN, bin.join("aws-login")).unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.display());
     let mut tty = home.tty_with_env(&stack, &["configure", "--profile", "my p"], &[("PATH", &path)]);
-    answer(&mut tty, [Some(&stack.ecp_url), None, None, None, None, None]);
+    answer(&mut tty, [Some(&stack.ecp_url), None, None, None, None, None, None]);
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");
     assert_eq!(
         read(&home.path().join(".aws/config")),
-        "[profile 'my p']\ncredential_process = aws-login --profile 'my p'\n"
+        "[profile 'my p']\ncredential_process = aws-login --profile 'my p'\nregion = us-east-1\n"
     );
     assert!(read(&home.login_dir().join("config")).starts_with("[my p]\n"));
 }

@@ -51,7 +51,9 @@ fn denied_push_fails_clearly_and_stores_nothing() {
     let home = bob(&stack, "factor = push");
     let before = home.snapshot();
     let err = home.run(&stack, &["--profile", "b"]).fails(7);
-    assert!(err.contains("denied"), "{err}");
+    assert!(err.contains("(Duo push denied)") && err.contains("approve the request on your device"), "{err}");
+    let held = home.run(&stack, &["--profile", "b"]).fails(23);
+    assert!(held.contains("was denied") && !held.contains("unanswered"), "{held}");
     let backoff = home.login_dir().join("cache/b.backoff");
     assert!(backoff.exists(), "an unattended push that failed holds back the next");
     std::fs::remove_file(backoff).unwrap();
@@ -92,5 +94,6 @@ fn wrong_passcode_fails_clearly() {
     let home = bob(&stack, "factor = passcode\npasscode = 000000");
     let err = home.run(&stack, &["--profile", "b"]).fails(7);
     assert!(!err.contains("000000"), "{err}");
+    assert!(err.contains("Incorrect Duo passcode") && err.contains("current passcode"), "{err}");
     assert_eq!(stack.idp_log()[0]["outcome"], "bad_passcode");
 }

@@ -18,6 +18,24 @@ fn fails_cleanly(home: &Home, stack: &Stack, code: i32) -> String {
     err
 }
 
+/// A login that fails after the IdP accepted it: the IdP session (its cookie jar) is kept, so
+/// the next run needs no password; nothing else changes.
+fn fails_after_the_idp(home: &Home, stack: &Stack, code: i32, env: &[(&str, &str)]) -> String {
+    let before = home.snapshot_outside_session();
+    let err = home.run_with_env(stack, &["--profile", "dev"], env).fails(code);
+    assert_eq!(home.snapshot_outside_session(), before, "only the IdP session may change");
+    assert!(home.has_jar(), "the IdP session is kept");
+    err
+}
+
+/// After [`fails_after_the_idp`], the next login rides on the kept IdP session.
+fn next_login_needs_no_password(home: &Home, stack: &Stack, extra: &[&str]) {
+    let args = [&["--profile", "dev", "--password", "not-needed-Pw-1"], extra].concat();
+    home.run(stack, &args).ok();
+    let auths: Vec<_> = stack.idp_log().iter().map(|e| e["auth"].as_str().unwrap().to_string()).collect();
+    assert_eq!(auths, ["basic", "cookie"], "the second login used the kept session");
+}
+
 #[test]
 fn wrong_password() {
     let stack = Stack::start();
@@ -47,9 +65,12 @@ fn html_instead_of_soap() {
 #[test]
 fn sts_rejection() {
     let stack = Stack::with_knobs("{}", r#"{"reject": "AccessDenied"}"#);
-    let err = fails_cleanly(&alice(&stack, ALICE_PW), &stack, 22);
+    let home = alice(&stack, ALICE_PW);
+    let err = fails_after_the_idp(&home, &stack, 22, &[]);
     assert!(err.contains("STS refused") && err.contains("AccessDenied"), "{err}");
     assert!(err.contains("choose another role") && err.contains(DEVELOPER), "{err}");
+    stack.sts_control(r#"{"reject": null}"#);
+    next_login_needs_no_password(&home, &stack, &[]);
 }
 
 #[test]
@@ -57,7 +78,7 @@ fn duration_above_the_role_maximum_is_refused_by_sts() {
     let stack = Stack::start();
     let home = Home::new();
     home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}\nduration = 7200"));
-    let err = fails_cleanly(&home, &stack, 22);
+    let err = fails_after_the_idp(&home, &stack, 22, &[]);
     assert!(err.contains("ValidationError") && err.contains("lower `duration` for profile 'dev'"), "{err}");
 }
 
@@ -78,11 +99,9 @@ fn unreachable_sts() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let before = home.snapshot();
-    let out = home.run_with_env(&stack, &["--profile", "dev"], &[("AWS_ENDPOINT_URL_STS", &url)]);
-    let err = out.fails(20);
+    let err = fails_after_the_idp(&home, &stack, 20, &[("AWS_ENDPOINT_URL_STS", &url)]);
     assert!(err.contains("cannot reach STS"), "{err}");
-    assert_eq!(home.snapshot(), before);
+    next_login_needs_no_password(&home, &stack, &[]);
 }
 
 #[test]
@@ -141,4 +160,15 @@ fn verbose_output_never_shows_a_secret() {
     ] {
         assert!(!err.contains(&secret) && !out.stdout().contains(&secret), "a secret leaked at -vvv: {err}");
     }
+}
+
+#[test]
+fn a_role_arn_not_granted_keeps_the_idp_session() {
+    let stack = Stack::start();
+    let home = Home::new();
+    let other = "arn:aws:iam::111122223333:role/NotGranted";
+    home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}\nrole_arn = {other}"));
+    let err = fails_after_the_idp(&home, &stack, 11, &[]);
+    assert!(err.contains("is not among the roles the IdP granted"), "{err}");
+    next_login_needs_no_password(&home, &stack, &["--role-arn", ""]);
 }

@@ -52,7 +52,11 @@ fn broken_idp_answers() {
         ("garbage", 8, &["did not answer with SOAP XML", "not well-formed XML"]),
         ("cut_off", 20, &["cannot reach the IdP", "check the URL and your network"]),
         // A signed assertion is there, but only a top-level Success counts.
-        ("not_success", 7, &["the IdP refused the login: SAML status Requester"]),
+        (
+            "not_success",
+            7,
+            &["the IdP refused the login (SAML status Requester)", "ask your IdP's administrators"],
+        ),
         ("no_status", 7, &["the SAML Response has no status"]),
     ];
     for (body, code, needles) in cases {

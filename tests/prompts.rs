@@ -93,16 +93,25 @@ fn q_and_esc_quit_the_picker_cleanly() {
     for keys in ["q\r", "\x1b"] {
         let stack = Stack::start();
         let home = bob(&stack);
-        let before = home.snapshot();
+        let before = home.snapshot_outside_session();
         let mut tty = home.tty(&stack, &["--profile", "b"]);
         tty.expect("Role: ");
         tty.send(keys);
         let (code, stdout, screen) = tty.finish();
         assert_eq!(code, 19, "{keys:?}: {screen}");
         assert_eq!(stdout, "");
-        assert!(screen.contains("no role was chosen"), "{screen}");
-        assert_eq!(home.snapshot(), before, "nothing stored");
+        assert!(screen.contains("no role was chosen; the IdP session was kept"), "{screen}");
+        assert_eq!(home.snapshot_outside_session(), before, "no credentials stored");
+        assert!(home.has_jar(), "the IdP session is kept for the next try");
         assert!(stack.sts_log().is_empty());
+        // Running again asks only for the role: the IdP session carries the login.
+        let mut tty = home.tty(&stack, &["--profile", "b"]);
+        tty.expect("Role: ");
+        tty.send("1\r");
+        let (code, _, screen) = tty.finish();
+        assert_eq!(code, 0, "{screen}");
+        let auths: Vec<_> = stack.idp_log().iter().map(|e| e["auth"].as_str().unwrap().to_string()).collect();
+        assert_eq!(auths, ["basic", "cookie"]);
     }
 }
 
@@ -132,8 +141,8 @@ fn a_push_shows_what_to_do_and_a_spinner_on_the_terminal_only() {
         &format!("username = bob\npassword = {BOB_PW}\nfactor = push\nrole_arn = {DEVELOPER}"),
     );
     let mut tty = home.tty(&stack, &["--profile", "b"]);
-    tty.expect("Duo push sent — approve it on your device");
-    tty.expect("waiting for approval");
+    tty.expect("once the IdP accepts it, Duo sends a push: approve it on your device");
+    tty.expect("waiting for the IdP");
     let (code, stdout, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");
     assert!(stdout.starts_with("{\"Version\":1"), "{stdout}");
@@ -200,7 +209,7 @@ fn ctrl_c_while_waiting_for_duo_changes_nothing() {
     );
     let before = home.snapshot();
     let mut tty = home.tty(&stack, &["--profile", "b"]);
-    tty.expect("waiting for approval");
+    tty.expect("waiting for the IdP");
     tty.send("\x03");
     let (code, stdout, screen, echo) = tty.finish_with_echo();
     assert_eq!(code, 130, "{screen}");
@@ -208,4 +217,62 @@ fn ctrl_c_while_waiting_for_duo_changes_nothing() {
     assert!(echo);
     assert_eq!(home.snapshot(), before);
     assert!(stack.sts_log().is_empty());
+}
+
+#[test]
+fn a_mistyped_password_is_asked_again_up_to_three_times() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(&stack, "dev", "username = alice\nfactor = off");
+    let mut tty = home.tty(&stack, &["login", "--profile", "dev"]);
+    tty.expect("Password for alice@");
+    tty.send_line("wrong-one-Pw-1");
+    tty.expect("The IdP rejected that password; try again.");
+    tty.expect("Password for alice@");
+    tty.send_line(ALICE_PW);
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+
+    let home = Home::new();
+    home.ecp_profile(&stack, "dev", "username = alice\nfactor = off");
+    let mut tty = home.tty(&stack, &["login", "--profile", "dev"]);
+    for _ in 0..3 {
+        tty.expect("Password for alice@");
+        tty.send_line("wrong-again-Pw-2");
+    }
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 7, "three tries, then the error: {screen}");
+    assert!(screen.contains("rejected the username or password"), "{screen}");
+    assert!(!home.has_jar());
+}
+
+#[test]
+fn a_wrong_password_never_claims_a_push() {
+    let stack = Stack::start();
+    let home = Home::new();
+    home.ecp_profile(&stack, "b", &format!("username = bob\nfactor = push\nrole_arn = {DEVELOPER}"));
+    let mut tty = home.tty(&stack, &["login", "--profile", "b"]);
+    tty.expect("Password for bob@");
+    tty.send_line("not-bobs-Pw-3");
+    tty.expect("The IdP rejected that password; try again.");
+    tty.send("\x03");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 130, "{screen}");
+    assert!(!screen.contains("push sent"), "{screen}");
+    assert_eq!(stack.idp_log()[0]["outcome"], "bad_password");
+}
+
+#[test]
+fn ctrl_c_in_configure_says_nothing_was_changed() {
+    let home = Home::new();
+    let before = home.snapshot();
+    let stack = Stack::start();
+    let mut tty = home.tty(&stack, &["configure", "--profile", "new"]);
+    tty.expect("ECP endpoint URL");
+    tty.send("\x03");
+    let (code, _, screen, echo) = tty.finish_with_echo();
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("interrupted; nothing was changed"), "{screen}");
+    assert!(echo);
+    assert_eq!(home.snapshot(), before);
 }

@@ -243,6 +243,23 @@ impl Home {
         out
     }
 
+    /// [`Home::snapshot`] without the IdP session cookie jars, which a failure after the IdP
+    /// accepted the login keeps (the session state follows the IdP).
+    pub fn snapshot_outside_session(&self) -> Vec<(PathBuf, String)> {
+        let jars = self.login_dir().join("cookies");
+        self.snapshot()
+            .into_iter()
+            .filter(|(p, _)| !(p.starts_with(&jars) && p.extension().is_some_and(|x| x == "json")))
+            .collect()
+    }
+
+    /// True when the IdP session cookie jar of `account` (`user@host:port`) exists.
+    pub fn has_jar(&self) -> bool {
+        std::fs::read_dir(self.login_dir().join("cookies"))
+            .map(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "json")))
+            .unwrap_or(false)
+    }
+
     /// A command for `program` with this home's environment and no terminal.
     pub fn command_for(&self, stack: &Stack, program: impl AsRef<Path>) -> Command {
         self.command(stack, program.as_ref())

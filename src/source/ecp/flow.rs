@@ -14,16 +14,34 @@ use crate::password::{self, Password, Source};
 use crate::paths::Paths;
 use crate::{keyring, log, prompt};
 
-/// A successful ECP login and what to keep once the whole login has succeeded.
+/// An ECP login the IdP accepted, and the session state to keep from it.
 pub struct EcpLogin {
     pub saml: SamlLogin,
     pub username: String,
     /// The IdP account (`user@host[:port]`): the keyring entry and the cookie jar.
     pub account: String,
-    /// The cookie jar with the IdP's new cookies, to be saved by the caller.
-    pub jar: Jar,
+    /// The cookie jar with the IdP's new cookies; it holds the account's lock until committed.
+    jar: Option<Jar>,
     /// The password a password login used (none after a session login).
-    pub password: Option<Password>,
+    password: Option<Password>,
+}
+
+impl EcpLogin {
+    /// Keeps what the IdP's acceptance gave: its (possibly rotated) session cookies, the
+    /// password that worked (in the keyring, if the profile keeps it there), and the end of any
+    /// Duo hold. Called as soon as the IdP accepted, before the role choice and STS, which may
+    /// still fail: throwing the new cookie away would cost the user a password and a Duo push.
+    /// Releases the IdP account's lock.
+    pub fn commit(&mut self, paths: &Paths, settings: &Settings) -> Result<(), Error> {
+        if let Some(jar) = self.jar.take() {
+            jar.save()?;
+        }
+        if let Some(password) = self.password.take() {
+            password::remember(paths, settings, &self.account, &password);
+        }
+        PushBackoff::new(paths, &settings.profile).clear();
+        Ok(())
+    }
 }
 
 /// Logs in as the profile's user (else the user of the last login, else asked for).
@@ -55,7 +73,7 @@ pub async fn login(
         }
         Err(e) => return Err(e),
     };
-    Ok(EcpLogin { saml, username, account, jar, password })
+    Ok(EcpLogin { saml, username, account, jar: Some(jar), password })
 }
 
 /// The IdP being logged in to.
@@ -92,6 +110,8 @@ async fn password_login(
     }
 
     let mut password = password::obtain(settings, idp.account, false)?;
+    // Passwords typed at the terminal so far: three tries, as sudo gives.
+    let mut typed = u8::from(password.source == Source::Terminal);
     let mut factor = match setting {
         FactorSetting::Factor(f) => Some(f),
         FactorSetting::Unset | FactorSetting::Off => None,
@@ -110,9 +130,18 @@ async fn password_login(
             duo_headers: settings.duo_headers.clone(),
             duo_timeout: settings.duo_timeout,
         };
-        let waiting = match factor {
-            Some(Factor::Phone) => prompt::waiting("Duo call placed — answer it and approve"),
-            Some(f) if f.waits_for_device() => prompt::waiting("Duo push sent — approve it on your device"),
+        // The password and the factor travel in one request: until the IdP answers, nobody
+        // knows whether a push went out, so say what will happen, not what has.
+        let waiting = match (factor, setting) {
+            (Some(Factor::Phone), _) => prompt::waiting(
+                "Checking your password; once the IdP accepts it, Duo calls you: answer and approve",
+            ),
+            (Some(f), _) if f.waits_for_device() => prompt::waiting(
+                "Checking your password; once the IdP accepts it, Duo sends a push: approve it on your device",
+            ),
+            (None, FactorSetting::Unset) => prompt::waiting(
+                "Checking your password; if the IdP then asks Duo, approve the request on your device",
+            ),
             _ => None,
         };
         let result = super::exchange(idp.http, idp.endpoint, idp.sp, Auth::Password(&login), jar).await;
@@ -131,6 +160,15 @@ async fn password_login(
                 }
                 log::notice(&format!("The password stored for {} was rejected and removed.", idp.account));
                 password = password::obtain(settings, idp.account, true)?;
+                typed += 1;
+            }
+            // A mistyped password is asked for again, as sudo does.
+            Err(Error::WrongPassword { .. })
+                if password.source == Source::Terminal && typed < PASSWORD_TRIES =>
+            {
+                prompt::say("The IdP rejected that password; try again.");
+                password = password::obtain(settings, idp.account, true)?;
+                typed += 1;
             }
             // `sms` is a two-step factor: this answer means the codes were sent; use one now.
             Err(Error::AuthnFailed { .. }) if factor == Some(Factor::Sms) => {
@@ -140,14 +178,44 @@ async fn password_login(
                 passcode = Some(prompt::secret("Duo passcode (sent by SMS): ", "a Duo passcode", profile)?);
                 factor = Some(Factor::Passcode);
             }
-            Err(e @ (Error::AuthnFailed { .. } | Error::DuoTimeout { .. })) if may_push && !terminal => {
-                // A push nobody approved: hold the next one back rather than send a storm.
-                backoff.record();
+            Err(e) => {
+                let e = with_duo_advice(e, factor, setting);
+                if may_push && !terminal {
+                    // A push nobody approved: hold the next one back rather than send a storm.
+                    match &e {
+                        Error::DuoRefused { denied, .. } => backoff.record(*denied),
+                        Error::DuoTimeout { .. } => backoff.record(false),
+                        _ => {}
+                    }
+                }
                 return Err(e);
             }
-            Err(e) => return Err(e),
         }
     }
+}
+
+/// How many passwords a person may type before the login gives up.
+const PASSWORD_TRIES: u8 = 3;
+
+/// An IdP refusal after the password was accepted is Duo's: say what to do about it.
+fn with_duo_advice(e: Error, factor: Option<Factor>, setting: FactorSetting) -> Error {
+    let Error::AuthnFailed { message } = e else { return e };
+    let m = message.to_ascii_lowercase();
+    // Without a factor sent, the refusal is Duo's only when the IdP says so.
+    if setting == FactorSetting::Off || (factor.is_none() && !m.contains("duo")) {
+        return Error::AuthnFailed { message };
+    }
+    let denied = m.contains("denied") || m.contains("declined") || m.contains("fraud");
+    let advice = if denied {
+        "run the command again and approve the request on your device (if you did not start this login, tell your IT security team)"
+    } else if m.contains("timed out") || m.contains("timeout") {
+        "run the command again and approve the request sooner"
+    } else if factor == Some(Factor::Passcode) {
+        "run the command again with a current passcode (--passcode CODE), or use another factor"
+    } else {
+        "check the profile's Duo factor (factor = push, passcode, sms or phone) and try again, or ask your IdP's administrators"
+    };
+    Error::DuoRefused { message, advice, denied }
 }
 
 fn os_user() -> Option<String> {
