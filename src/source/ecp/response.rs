@@ -185,7 +185,7 @@ mod tests {
             1,
         );
         let e = parse(multi.as_bytes(), URL).unwrap_err().to_string();
-        assert!(e.ends_with("the IdP refused the login: Duo push denied. Try again."), "{e}");
+        assert!(e.contains("the IdP refused the login (Duo push denied. Try again.)"), "{e}");
 
         for junk in [&b"{\"json\":true}"[..], b"<a><b></a>", b"", b"<r/>"] {
             assert_eq!(parse(junk, URL).unwrap_err().exit_code(), exit::NOT_ECP);
