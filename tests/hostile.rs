@@ -29,6 +29,18 @@ fn fails_cleanly(home: &Home, stack: &Stack, args: &[&str], code: i32) -> String
     err
 }
 
+/// [`fails_cleanly`] for failures after the IdP accepted the login (STS's): the IdP session is
+/// kept (it follows the IdP), every other file is unchanged.
+fn fails_after_the_idp(home: &Home, stack: &Stack, args: &[&str], code: i32) -> String {
+    let before = home.snapshot_outside_session();
+    let err = home.run(stack, args).fails(code);
+    assert_eq!(home.snapshot_outside_session(), before, "only the IdP session may change");
+    assert!(home.has_jar(), "the IdP session is kept");
+    assert!(err.starts_with("aws-login: "), "{err}");
+    eprintln!("{}", err.trim_end());
+    err
+}
+
 /// The same without test servers, for settings refused before any network use.
 fn fails_offline(home: &Home, code: i32) -> String {
     let before = home.snapshot();
@@ -184,7 +196,7 @@ fn garbage_in_place_of_base64_in_the_assertion_is_refused_by_sts() {
     // STS's refusal is reported with what to do.
     let stack = Stack::with_knobs(r#"{"body": "bad_signature_base64"}"#, "{}");
     let home = alice(&stack);
-    let err = fails_cleanly(&home, &stack, &["--profile", "dev"], 22);
+    let err = fails_after_the_idp(&home, &stack, &["--profile", "dev"], 22);
     assert!(err.contains("STS refused the credentials (InvalidIdentityToken"), "{err}");
     assert!(err.contains("ask your AWS administrators to check that the metadata of"), "{err}");
 }
@@ -208,7 +220,7 @@ fn every_sts_error_class() {
     ];
     for (code, exit, advice) in cases {
         stack.sts_control(&json!({ "reject": code }).to_string());
-        let err = fails_cleanly(&alice(&stack), &stack, &["--profile", "dev"], exit);
+        let err = fails_after_the_idp(&alice(&stack), &stack, &["--profile", "dev"], exit);
         assert!(err.contains(&format!("({code}: ")) && err.contains(advice), "{code}: {err}");
     }
 }
@@ -394,7 +406,7 @@ fn sts_answers_that_are_not_sts_xml() {
         ("html_error", "HTTP 502 without an STS error code"),
     ] {
         stack.sts_control(&json!({ "broken": broken }).to_string());
-        let err = fails_cleanly(&alice(&stack), &stack, &["--profile", "dev"], 20);
+        let err = fails_after_the_idp(&alice(&stack), &stack, &["--profile", "dev"], 20);
         assert!(
             err.contains(&format!("STS at {} gave no STS answer ({found})", stack.sts_url)),
             "{broken}: {err}"

@@ -98,7 +98,7 @@ fn configure_killed_anywhere_leaves_each_config_old_or_whole() {
     home.ecp_profile(&stack, "other", "username = carol");
     let template = tempfile::tempdir().unwrap();
     kill::save(&home, template.path());
-    let answers = [stack.ecp_url.as_str(), "alice", "", "off", DEVELOPER, ""];
+    let answers = [stack.ecp_url.as_str(), "alice", "", "off", DEVELOPER, "", ""];
     let scratch = tempfile::tempdir().unwrap();
     let trace = scratch.path().join("trace");
     // Typed ahead: the terminal keeps the lines until the prompts read them.

@@ -303,14 +303,14 @@ fn sts_over_https_trusts_the_bundle_too() {
     // Trusting the IdP without checking (verify_ssl_certificate = false) does not extend to
     // STS: with no bundle, STS's certificate is refused, clearly.
     let home = alice(&stack, "verify_ssl_certificate = false");
-    let before = home.snapshot();
+    let before = home.snapshot_outside_session();
     let run = home.run_with_env(&stack, DEV, &sts);
     assert_eq!((run.code(), run.stdout().as_str()), (20, ""), "{}", run.stderr());
     let err = run.stderr();
     let last = err.trim_end().lines().last().unwrap_or_default().to_string();
     assert!(last.contains(&format!("STS's TLS certificate at {} is not trusted", front.url)), "{err}");
     assert!(last.contains("AWS_CA_BUNDLE"), "{err}");
-    assert_eq!(home.snapshot(), before);
+    assert_eq!(home.snapshot_outside_session(), before, "the IdP accepted: only its session is kept");
     assert_eq!(stack.sts_assumes().len(), 1, "the refused connection reached no STS handler");
 }
 

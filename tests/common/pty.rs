@@ -95,8 +95,19 @@ impl Tty {
     /// [`Tty::finish`], plus whether the terminal echoes input after the exit (a program that
     /// turned echo off for a password must turn it back on, even when interrupted).
     pub fn finish_with_echo(mut self) -> (i32, String, String, bool) {
+        // A run that waits for an answer nobody sends must fail the test, not hang it: after
+        // two minutes the whole session (the shell and aws-login) is killed.
+        let pid = self.session.get_process().pid();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let waited = finished.recv_timeout(Duration::from_secs(120));
+            if waited == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                let _ = Command::new("pkill").args(["-KILL", "-s", &pid.to_string()]).status();
+            }
+        });
         let mut rest = Vec::new();
         let _ = std::io::Read::read_to_end(&mut self.session, &mut rest);
+        drop(done);
         let code = match self.session.get_process().wait().unwrap() {
             WaitStatus::Exited(_, code) => code,
             WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,

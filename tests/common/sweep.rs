@@ -46,44 +46,99 @@ pub enum Kind {
     Aws,
 }
 
-/// Every secret seen in one home, kept across runs (a rotated cookie stays a secret).
+/// Every secret seen in one home, kept across runs (a rotated cookie stays a secret): its
+/// kind, what it is (for the message), and its value.
 #[derive(Clone, Default)]
-pub struct Known(Rc<RefCell<BTreeSet<(Kind, String)>>>);
+pub struct Known(Rc<RefCell<BTreeSet<Found>>>);
+
+/// A secret's kind, what it is, and its value.
+type Found = (Kind, &'static str, String);
 
 impl Known {
     /// Learns the secrets now in `home` (its files) and in `args`.
     pub fn learn(&self, home: &Path, args: &[&str]) {
         let mut set = self.0.borrow_mut();
-        for (kind, s) in users().into_iter().chain(in_files(home)).chain(in_args(args)) {
+        for (kind, label, s) in users().into_iter().chain(in_files(home)).chain(in_args(args)) {
             // Short values ("x") would match by chance; no test secret is that short.
             if s.len() >= 6 {
-                set.insert((kind, s));
+                set.insert((kind, label, s));
             }
         }
     }
 
     /// Panics if a secret is where it must not be: `stdout` may carry AWS credentials only,
-    /// `stderr` nothing, files only what they are for.
+    /// `stderr` nothing, files only what they are for. The message names the kind of secret,
+    /// what it is, and where it was found, with the secret itself masked.
     pub fn check(&self, home: &Path, what: &str, stdout: &str, stderr: &str) {
         let set = self.0.borrow();
-        for (kind, secret) in set.iter() {
-            assert!(!stderr.contains(secret.as_str()), "{what}: a {kind:?} secret is on stderr:\n{stderr}");
-            assert!(
-                *kind == Kind::Aws || !stdout.contains(secret.as_str()),
-                "{what}: a {kind:?} secret is on stdout:\n{stdout}"
-            );
+        let fail = |kind: &Kind, label: &str, place: String, text: &str, at: usize, len: usize| -> ! {
+            panic!(
+                "{what}: a {kind:?} secret ({label}, {len} characters) is in {place} at byte {at}: {}\n{}",
+                masked(text, at, len),
+                rerun_hint()
+            )
+        };
+        for (kind, label, secret) in set.iter() {
+            if let Some(at) = find(stderr, secret) {
+                fail(kind, label, "stderr".into(), stderr, at, secret.len());
+            }
+            if *kind != Kind::Aws
+                && let Some(at) = find(stdout, secret)
+            {
+                fail(kind, label, "stdout".into(), stdout, at, secret.len());
+            }
         }
         for (path, text) in files(home) {
             let allowed = allowed_in(home, &path);
-            for (kind, secret) in set.iter() {
-                assert!(
-                    allowed.contains(kind) || !text.contains(secret.as_str()),
-                    "{what}: a {kind:?} secret was written to {}",
-                    path.display()
-                );
+            for (kind, label, secret) in set.iter() {
+                if !allowed.contains(kind)
+                    && let Some(at) = find(&text, secret)
+                {
+                    fail(kind, label, path.display().to_string(), &text, at, secret.len());
+                }
             }
         }
     }
+}
+
+/// Where `secret` occurs in `text`. A secret of digits only (a Duo passcode) counts only as a
+/// whole number: six digits also turn up by chance inside longer ones — the nanoseconds of a
+/// timestamp in the credentials cache once held a test user's passcode, and failed a run.
+fn find(text: &str, secret: &str) -> Option<usize> {
+    let digits = |c: char| c.is_ascii_digit();
+    if !secret.chars().all(digits) {
+        return text.find(secret);
+    }
+    text.match_indices(secret).map(|(at, _)| at).find(|&at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + secret.len()..].chars().next();
+        !before.is_some_and(digits) && !after.is_some_and(digits)
+    })
+}
+
+/// A few characters either side of a found secret, the secret itself starred out.
+fn masked(text: &str, at: usize, len: usize) -> String {
+    let mut start = at.saturating_sub(24);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (at + len + 24).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    format!("…{}{}{}…", &text[start..at], "*".repeat(len), &text[at + len..end]).escape_debug().to_string()
+}
+
+/// How to run the failing test again exactly as it ran: in the sweep pass, with the variable.
+fn rerun_hint() -> String {
+    let test = std::thread::current().name().unwrap_or("TEST").to_string();
+    let file = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .and_then(|s| s.rsplit_once('-').map(|(name, _)| name.to_string()))
+        .unwrap_or_else(|| "FILE".into());
+    let sweep = if on() { "AWS_LOGIN_SWEEP=1 " } else { "" };
+    format!("rerun: {sweep}cargo test --test {file} {test} -- --exact")
 }
 
 /// Which secrets a file of the home is there to hold.
@@ -124,15 +179,17 @@ fn files(home: &Path) -> Vec<(std::path::PathBuf, String)> {
 }
 
 /// The test IdP's users: passwords and Duo passcodes (tests/idp/users.json).
-fn users() -> Vec<(Kind, String)> {
+fn users() -> Vec<Found> {
     let text = std::fs::read_to_string(repo().join("tests/idp/users.json")).unwrap();
     let users: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut out = Vec::new();
     for user in users.as_object().unwrap().values() {
-        for key in ["password", "passcode"] {
+        for (key, label) in
+            [("password", "a test user's password"), ("passcode", "a test user's Duo passcode")]
+        {
             match &user[key] {
-                serde_json::Value::String(s) => out.push((Kind::Login, s.clone())),
-                serde_json::Value::Number(n) => out.push((Kind::Login, n.to_string())),
+                serde_json::Value::String(s) => out.push((Kind::Login, label, s.clone())),
+                serde_json::Value::Number(n) => out.push((Kind::Login, label, n.to_string())),
                 _ => {}
             }
         }
@@ -141,15 +198,15 @@ fn users() -> Vec<(Kind, String)> {
 }
 
 /// `--password X`, `--passcode X`.
-fn in_args(args: &[&str]) -> Vec<(Kind, String)> {
+fn in_args(args: &[&str]) -> Vec<Found> {
     args.windows(2)
         .filter(|w| w[0] == "--password" || w[0] == "--passcode")
-        .map(|w| (Kind::Login, w[1].to_string()))
+        .map(|w| (Kind::Login, "a --password or --passcode argument", w[1].to_string()))
         .collect()
 }
 
 /// Passwords in the config, credentials in the cache, cookies in the jars.
-fn in_files(home: &Path) -> Vec<(Kind, String)> {
+fn in_files(home: &Path) -> Vec<Found> {
     let mut out = Vec::new();
     let login = home.join(".aws-login");
     if let Ok(config) = std::fs::read_to_string(login.join("config")) {
@@ -157,7 +214,7 @@ fn in_files(home: &Path) -> Vec<(Kind, String)> {
             if let Some((key, value)) = line.split_once(['=', ':'])
                 && ["password", "passcode"].contains(&key.trim())
             {
-                out.push((Kind::Login, value.trim().to_string()));
+                out.push((Kind::Login, "a password or passcode in the config", value.trim().to_string()));
             }
         }
     }
@@ -165,9 +222,11 @@ fn in_files(home: &Path) -> Vec<(Kind, String)> {
         if path.extension().is_some_and(|e| e == "json")
             && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
         {
-            for key in ["secret_access_key", "session_token"] {
+            for (key, label) in
+                [("secret_access_key", "an AWS secret key"), ("session_token", "an AWS session token")]
+            {
                 if let Some(s) = v["credentials"][key].as_str() {
-                    out.push((Kind::Aws, s.to_string()));
+                    out.push((Kind::Aws, label, s.to_string()));
                 }
             }
         }
@@ -180,7 +239,7 @@ fn in_files(home: &Path) -> Vec<(Kind, String)> {
             if let Some((name, value)) = part.split_once('=')
                 && name == "shib_idp_session"
             {
-                out.push((Kind::Login, value.to_string()));
+                out.push((Kind::Login, "an IdP session cookie", value.to_string()));
             }
         }
     }
@@ -191,5 +250,19 @@ impl Home {
     /// The secrets this home has seen.
     pub fn known(&self) -> &Known {
         &self.known
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passcodes_match_as_whole_numbers_only() {
+        assert_eq!(find("issued 2026-12-01T21:49:39.123456789Z", "123456"), None);
+        assert_eq!(find("code 123456 sent", "123456"), Some(5));
+        assert_eq!(find("X-Duo-Passcode: 123456", "123456"), Some(16));
+        assert_eq!(find("pw=alice-pw-Q7x", "alice-pw-Q7"), Some(3), "other secrets match anywhere");
+        assert_eq!(masked("before 123456 after", 7, 6), "…before ****** after…");
     }
 }
