@@ -27,5 +27,6 @@ pub mod secret;
 pub mod sink;
 pub mod source;
 pub mod sts;
+pub mod text;
 pub mod tls;
 pub mod xml;
