@@ -89,6 +89,12 @@ pub enum Error {
     #[error("the IdP answered HTTP {status} for {url}; check ecp_endpoint_url")]
     IdpStatus { status: u16, url: String },
 
+    /// A 3xx: never followed (see `http.rs`).
+    #[error(
+        "the IdP at {url} answered with a redirect (HTTP {status}) to {location}, which was not followed; ECP endpoints do not redirect: set ecp_endpoint_url to the IdP's SAML2/SOAP/ECP endpoint"
+    )]
+    IdpRedirect { url: String, status: u16, location: String },
+
     #[error("cannot reach {what} at {url}: {detail}; check the URL and your network")]
     Network { what: &'static str, url: String, detail: String },
 
@@ -180,7 +186,7 @@ impl Error {
             | SessionRefused
             | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
-            SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
+            SoapFault(_) | IdpStatus { .. } | IdpRedirect { .. } => exit::IDP_ERROR,
             Network { .. } | StsUnavailable { .. } | NotSts { .. } => exit::NETWORK,
             RoleParse(_) | NoRoles => exit::ROLE_PARSE,
             RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,

@@ -10,6 +10,7 @@ pub mod configure;
 pub mod cookies;
 pub mod credentials;
 pub mod error;
+pub mod http;
 pub mod ini_edit;
 pub mod keyring;
 pub mod lock;

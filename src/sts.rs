@@ -39,7 +39,7 @@ pub async fn assume_role_with_saml(
             .or_else(Region::from_static(default_region(role.partition())));
     // Bounded, so a silent STS endpoint fails with a clear error instead of hanging the caller.
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
+        .connect_timeout(crate::http::CONNECT_TIMEOUT)
         .operation_attempt_timeout(std::time::Duration::from_secs(30))
         .operation_timeout(std::time::Duration::from_secs(60))
         .build();
@@ -50,6 +50,12 @@ pub async fn assume_role_with_saml(
         .no_credentials()
         .load()
         .await;
+    // The same rules as for the IdP (see crate::http), before anything is sent: https, or
+    // plain http on loopback only; no user name or password in the URL. The connector checks
+    // every request again, for endpoints set where these variables do not look.
+    if let Some(url) = configured_endpoint(&config) {
+        crate::http::check_url(endpoint_setting(), &url, CARRIES)?;
+    }
     // A plain-http endpoint (a local emulator) needs none of the system's certificate
     // authorities; loading them costs every login a few milliseconds.
     let system_roots = !shown_endpoint(&config).starts_with("http://");
@@ -158,7 +164,22 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let url = shown_endpoint(config);
+    let network = |detail: String| Error::Network { what: "STS", url: url.clone(), detail };
     match &e {
+        // Never followed (the SDK's client does not follow redirects): the assertion was meant
+        // for this endpoint only.
+        SdkError::ServiceError(se) if (300..400).contains(&se.raw().status().as_u16()) => {
+            let location = se.raw().headers().get("location").map(str::as_bytes);
+            let base = reqwest::Url::parse(&url).ok();
+            let target = crate::http::redirect_target(base.as_ref(), location);
+            Error::NotSts {
+                url,
+                found: format!(
+                    "a redirect (HTTP {}) to {target}, which was not followed",
+                    se.raw().status().as_u16()
+                ),
+            }
+        }
         // No error code: not STS's error XML (a proxy's page, an empty or cut-short answer).
         SdkError::ServiceError(se) if se.err().code().is_none() => Error::NotSts {
             url,
@@ -176,33 +197,88 @@ where
             let hint = hint(&code, &message, ctx, region);
             Error::StsRejected { code, message, hint }
         }
-        SdkError::TimeoutError(_) => Error::Network { what: "STS", url, detail: "timed out".into() },
-        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
-            let detail =
-                d.as_connector_error().map(|c| innermost(c)).unwrap_or_else(|| "no connection".into());
-            Error::Network { what: "STS", url, detail }
+        SdkError::TimeoutError(_) => network("timed out".into()),
+        SdkError::DispatchFailure(d) if let Some(refused) = refused_endpoint(d) => {
+            // Shown as configured if that is what was refused, else as requested.
+            let setting = endpoint_setting();
+            crate::http::check_url(setting, &url, CARRIES)
+                .and_then(|_| crate::http::check_url(setting, &refused, CARRIES))
+                .err()
+                .unwrap_or_else(|| network("its URL was refused".into()))
         }
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => network(
+            d.as_connector_error()
+                .map(|c| crate::http::innermost(c))
+                .unwrap_or_else(|| "no connection".into()),
+        ),
         _ => Error::Unexpected(format!("the STS call failed: {}", DisplayErrorContext(&e))),
+    }
+}
+
+/// The URL of a request the connector refused (see [`Guarded`]).
+fn refused_endpoint(d: &aws_smithy_runtime_api::client::result::DispatchFailure) -> Option<String> {
+    let cause = d.as_connector_error().and_then(|c| std::error::Error::source(c))?;
+    cause.downcast_ref::<RefusedEndpoint>().map(|r| r.0.clone())
+}
+
+/// What plain http to STS would expose.
+const CARRIES: &str = "your SAML assertion and the credentials STS returns";
+
+/// The setting an endpoint override comes from, to name it in a refusal.
+fn endpoint_setting() -> &'static str {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find(|v| std::env::var(v).is_ok_and(|u| !u.trim().is_empty()))
+        .unwrap_or("endpoint_url")
+}
+
+/// The endpoint override, if any: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, or the AWS
+/// profile's `endpoint_url`.
+fn configured_endpoint(config: &aws_config::SdkConfig) -> Option<String> {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .or_else(|| config.endpoint_url().map(str::to_string))
+}
+
+/// A request the connector refused to send (its URL breaks the rules of crate::http).
+#[derive(Debug)]
+struct RefusedEndpoint(String);
+
+impl std::fmt::Display for RefusedEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the STS endpoint was refused")
+    }
+}
+
+impl std::error::Error for RefusedEndpoint {}
+
+/// The SDK's connector with crate::http's URL rule in front: nothing is sent to an endpoint
+/// that rule refuses, wherever the SDK found it.
+#[derive(Debug)]
+struct Guarded(aws_smithy_runtime_api::client::http::SharedHttpConnector);
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for Guarded {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        if crate::http::check_url(endpoint_setting(), request.uri(), CARRIES).is_err() {
+            let refused = RefusedEndpoint(request.uri().to_string());
+            return HttpConnectorFuture::ready(Err(ConnectorError::user(Box::new(refused))));
+        }
+        self.0.call(request)
     }
 }
 
 /// The STS endpoint for messages: the usual overrides (the SDK's own resolution is not
 /// exposed), else the SDK's default for the region.
 fn shown_endpoint(config: &aws_config::SdkConfig) -> String {
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
-        .or_else(|| config.endpoint_url().map(str::to_string))
+    configured_endpoint(config)
+        .map(|u| crate::http::shown_url(&u))
         .unwrap_or_else(|| "its default endpoint".into())
-}
-
-/// The most specific cause in an error chain ("Connection refused (os error 111)").
-pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 /// The SDK's default HTTPS client (rustls, the system's roots unless `system_roots` is false)
@@ -232,7 +308,7 @@ fn http_client(
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context.clone())
             .build();
-        SharedHttpConnector::new(connector)
+        SharedHttpConnector::new(Guarded(SharedHttpConnector::new(connector)))
     }))
 }
 

@@ -8,7 +8,7 @@ pub mod response;
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, LOCATION, SET_COOKIE};
 
 use crate::config::Settings;
 use crate::cookies::Jar;
@@ -19,10 +19,6 @@ pub use authn_request::ServiceProvider;
 use duo::{Factor, HeaderNames};
 pub use response::SamlLogin;
 
-/// Connecting should be quick, and so should an answer that waits for nobody; an answer that
-/// waits for a Duo push or call is bounded by the profile's `duo_timeout` instead.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Real ECP answers are a few tens of kilobytes.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -52,42 +48,31 @@ pub enum Auth<'a> {
     Password(&'a PasswordLogin),
 }
 
-/// The HTTP client for the IdP: the system's certificate authorities plus the profile's
-/// `ca_bundle`, and the standard proxy variables (reqwest reads them; loopback is not exempt).
+/// The HTTP client for the IdP (see [`crate::http`]: no redirects, bounded, the system's
+/// certificate authorities plus the profile's `ca_bundle`, the standard proxy variables, which
+/// do not exempt loopback).
 /// `verify_ssl_certificate = false` accepts any certificate, and says so every time.
-pub fn http_client(settings: &Settings) -> Result<reqwest::Client, Error> {
-    // Read even when unused here, so a bad bundle fails before anything is sent.
-    let extra_roots = settings.ca_bundle.as_ref().map(|b| b.certificates()).transpose()?.unwrap_or_default();
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")));
-    if settings.verify_tls {
-        let certs =
-            extra_roots.iter().map(|c| reqwest::Certificate::from_der(c)).collect::<Result<Vec<_>, _>>();
-        let certs = certs.map_err(|e| Error::Unexpected(format!("cannot use ca_bundle: {e}")))?;
-        // A plain-http IdP (allowed on loopback only) needs no TLS: loading the system's
-        // certificate authorities would cost every login a few milliseconds for nothing.
-        builder = if settings.ecp_endpoint_url.starts_with("http://") {
-            builder.tls_certs_only(certs)
-        } else {
-            builder.tls_certs_merge(certs)
-        };
-    } else {
+pub struct IdpClient {
+    http: reqwest::Client,
+}
+
+pub fn http_client(settings: &Settings) -> Result<IdpClient, Error> {
+    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
+    let trust = crate::http::Trust { ca_bundle: settings.ca_bundle.as_ref(), verify: settings.verify_tls };
+    let http = crate::http::client(&endpoint, trust, crate::http::CONNECT_TIMEOUT)?;
+    if !settings.verify_tls {
         eprintln!(
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
         );
-        builder = builder.tls_danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS: {}", crate::sts::innermost(&e))))
+    Ok(IdpClient { http })
 }
 
 /// One ECP exchange with the IdP at `endpoint`. On success the IdP's cookies are taken into
 /// `jar` (the caller saves it once the whole login has succeeded). With [`Auth::Session`], an IdP
 /// that no longer honours the session answers [`Error::SessionRefused`].
 pub async fn exchange(
-    http: &reqwest::Client,
+    idp: &IdpClient,
     endpoint: &reqwest::Url,
     sp: &ServiceProvider,
     auth: Auth<'_>,
@@ -96,7 +81,8 @@ pub async fn exchange(
     let url = endpoint.as_str();
     let request = AuthnRequest::new(sp.clone())
         .map_err(|e| Error::Unexpected(format!("no randomness for the request ID: {e}")))?;
-    let mut req = http
+    let mut req = idp
+        .http
         .post(endpoint.clone())
         .header(CONTENT_TYPE, "text/xml; charset=utf-8")
         .body(request.to_envelope());
@@ -112,7 +98,7 @@ pub async fn exchange(
                 for (name, value) in duo::headers(factor, login.passcode.as_ref(), &login.duo_headers) {
                     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::BadSetting {
                         key: "http_header_factor",
-                        value: name.clone(),
+                        value: crate::text::shown(&name, 100),
                         why: "it is not a valid HTTP header name".into(),
                     })?;
                     req = req.header(name, sensitive(value.expose())?);
@@ -128,14 +114,14 @@ pub async fn exchange(
         Auth::Password(login) => login.waits_for_duo(),
         Auth::Session => None,
     };
-    req = req.timeout(duo_wait.unwrap_or(ANSWER_TIMEOUT));
+    req = req.timeout(duo_wait.unwrap_or(crate::http::ANSWER_TIMEOUT));
     let network = |e: reqwest::Error| match duo_wait {
         Some(limit) if e.is_timeout() => Error::DuoTimeout { secs: limit.as_secs() },
         _ if let Some(tls) = crate::tls::certificate_error("the IdP", url, &e) => tls,
         _ => Error::Network {
             what: "the IdP",
             url: url.to_string(),
-            detail: if e.is_timeout() { "timed out".into() } else { crate::sts::innermost(&e) },
+            detail: if e.is_timeout() { "timed out".into() } else { crate::http::innermost(&e) },
         },
     };
     let started = std::time::Instant::now();
@@ -149,6 +135,16 @@ pub async fn exchange(
                 username: login.username.clone(),
                 host: endpoint.host_str().unwrap_or_default().to_string(),
             },
+        });
+    }
+    // Never followed (see crate::http): the password, passcode or cookies were meant for this
+    // URL only.
+    if status.is_redirection() {
+        let location = resp.headers().get(LOCATION).map(|v| v.as_bytes());
+        return Err(Error::IdpRedirect {
+            url: url.to_string(),
+            status: status.as_u16(),
+            location: crate::http::redirect_target(Some(endpoint), location),
         });
     }
     let set_cookies: Vec<String> = resp
