@@ -95,6 +95,12 @@ pub enum Error {
     )]
     IdpRedirect { url: String, status: u16, location: String },
 
+    /// The `ecp:Response` header names another assertion consumer than the request did.
+    #[error(
+        "the IdP at {url} addressed its answer to {found}, not to {expected} as asked, so it was not used; check acs_url and partition for this profile, or ask your IdP's administrators to check its settings for AWS"
+    )]
+    AcsMismatch { url: String, expected: String, found: String },
+
     #[error("cannot reach {what} at {url}: {detail}; check the URL and your network")]
     Network { what: &'static str, url: String, detail: String },
 
@@ -186,7 +192,7 @@ impl Error {
             | SessionRefused
             | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
-            SoapFault(_) | IdpStatus { .. } | IdpRedirect { .. } => exit::IDP_ERROR,
+            SoapFault(_) | IdpStatus { .. } | IdpRedirect { .. } | AcsMismatch { .. } => exit::IDP_ERROR,
             Network { .. } | StsUnavailable { .. } | NotSts { .. } => exit::NETWORK,
             RoleParse(_) | NoRoles => exit::ROLE_PARSE,
             RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,

@@ -69,8 +69,9 @@ pub fn http_client(settings: &Settings) -> Result<IdpClient, Error> {
 }
 
 /// One ECP exchange with the IdP at `endpoint`. On success the IdP's cookies are taken into
-/// `jar` (the caller saves it once the whole login has succeeded). With [`Auth::Session`], an IdP
-/// that no longer honours the session answers [`Error::SessionRefused`].
+/// `jar` (the caller saves it once the whole login has succeeded); on any failure they are not.
+/// With [`Auth::Session`], an IdP that no longer honours the session answers
+/// [`Error::SessionRefused`].
 pub async fn exchange(
     idp: &IdpClient,
     endpoint: &reqwest::Url,
@@ -163,7 +164,9 @@ pub async fn exchange(
         }
         body.extend_from_slice(&chunk);
     }
-    let parsed = match response::parse(&body, url) {
+    // The answer must be addressed to the ACS the request named (checked in parse): else it is
+    // refused before its cookies are taken.
+    let parsed = match response::parse(&body, url, &sp.acs_url) {
         Ok(ok) if status.is_success() => Ok(ok),
         // A SOAP fault explains itself whatever the status; other non-2xx answers are plain HTTP errors.
         Err(e @ Error::SoapFault(_)) => Err(e),
