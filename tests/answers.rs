@@ -1,5 +1,5 @@
 //! What the IdP and STS answer, and what aws-login makes of it: an answer addressed to another
-//! service is not used.
+//! service is not used, cookies the IdP finds too large lead to the password.
 
 mod common;
 
@@ -44,4 +44,26 @@ fn an_answer_addressed_to_another_service_is_not_used() {
     assert_eq!(home.snapshot(), before, "the cookie jar must not change");
     assert_eq!(stack.idp_log().last().unwrap()["auth"], "cookie");
     assert_eq!(stack.sts_assumes().len(), 1, "only the good login reached STS");
+}
+
+#[test]
+fn cookies_the_idp_will_not_take_lead_to_the_password() {
+    let stack = Stack::start();
+    let home = alice(&stack);
+    home.run(&stack, &["login", "--profile", "dev"]).ok();
+    for status in [431, 400] {
+        stack.idp_control(&json!({ "cookie_status": status }).to_string());
+        let seen = stack.idp_log().len();
+        home.run(&stack, &["login", "--profile", "dev", "--force-refresh"]).ok();
+        let log = stack.idp_log();
+        assert_eq!(log.len(), seen + 2, "{log:?}");
+        assert_eq!(
+            (log[seen]["outcome"].as_str(), log[seen]["status"].as_u64()),
+            (Some("cookie_status"), Some(status))
+        );
+        assert_eq!(
+            (log[seen + 1]["auth"].as_str(), log[seen + 1]["outcome"].as_str()),
+            (Some("basic"), Some("success"))
+        );
+    }
 }

@@ -129,6 +129,7 @@ pub async fn exchange(
     let mut resp = req.send().await.map_err(network)?;
     let status = resp.status();
     crate::log::debug(1, &format!("IdP answered HTTP {} in {:?}", status.as_u16(), started.elapsed()));
+    let session = matches!(auth, Auth::Session);
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(match auth {
             Auth::Session => Error::SessionRefused,
@@ -137,6 +138,12 @@ pub async fn exchange(
                 host: endpoint.host_str().unwrap_or_default().to_string(),
             },
         });
+    }
+    // Cookies the IdP no longer takes can make the request too large for it: a session it will
+    // not honour, so the password is next.
+    if session && status == reqwest::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
+        crate::log::debug(1, "the IdP found the session cookies too large; logging in with a password");
+        return Err(Error::SessionRefused);
     }
     // Never followed (see crate::http): the password, passcode or cookies were meant for this
     // URL only.
@@ -171,6 +178,15 @@ pub async fn exchange(
         // A SOAP fault explains itself whatever the status; other non-2xx answers are plain HTTP errors.
         Err(e @ Error::SoapFault(_)) => Err(e),
         Err(e) if status.is_success() => Err(e),
+        // A 400 without SOAP to a cookie-only request: the cookies, not the URL, are what the
+        // IdP did not take (as with 431 above).
+        Err(_) if session && status == reqwest::StatusCode::BAD_REQUEST => {
+            crate::log::debug(
+                1,
+                "the IdP refused the session cookies (HTTP 400); logging in with a password",
+            );
+            Err(Error::SessionRefused)
+        }
         _ => Err(Error::IdpStatus { status: status.as_u16(), url: url.to_string() }),
     };
     match (parsed, auth) {
