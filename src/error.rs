@@ -70,10 +70,12 @@ pub enum Error {
     )]
     SmsSent { profile: String },
 
+    /// Connected and sent, then no answer while a Duo push or call was pending: Duo unanswered
+    /// or the IdP stuck, which cannot be told apart from here.
     #[error(
-        "no answer to the Duo request within {secs} s; approve it sooner, or raise duo_timeout (up to 600 s), and try again"
+        "the IdP at {host} did not answer within {secs} s while a Duo push or call was pending: either nobody approved it in time or the IdP is slow, and aws-login cannot tell which; approve sooner or raise duo_timeout (up to 600 s) and try again, and if nothing reached your device, ask your IdP's administrators"
     )]
-    DuoTimeout { secs: u64 },
+    DuoTimeout { secs: u64, host: String },
 
     #[error("the IdP refused the login: {message}")]
     AuthnFailed { message: String },

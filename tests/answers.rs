@@ -1,7 +1,11 @@
 //! What the IdP and STS answer, and what aws-login makes of it: an answer addressed to another
-//! service is not used, cookies the IdP finds too large lead to the password.
+//! service is not used, cookies the IdP finds too large lead to the password, a silent IdP is
+//! not blamed on Duo when it never took the connection.
 
 mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 
 use common::*;
 use serde_json::json;
@@ -66,4 +70,76 @@ fn cookies_the_idp_will_not_take_lead_to_the_password() {
             (Some("basic"), Some("success"))
         );
     }
+}
+
+/// A loopback port whose listen queue is full: a connection to it is never taken (the kernel
+/// drops the SYN), as with a dead host or a firewall that drops packets.
+struct Unanswered {
+    child: Child,
+    port: u16,
+}
+
+impl Unanswered {
+    fn start() -> Unanswered {
+        let python = repo().join(".stack/venv/bin/python");
+        let code = "import socket, sys\n\
+            s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)\n\
+            held = socket.create_connection(s.getsockname())  # fills the queue of length 0\n\
+            print(s.getsockname()[1], flush=True)\n\
+            sys.stdin.read()\n";
+        let mut child = Command::new(python)
+            .args(["-c", code])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        Unanswered { port: line.trim().parse().expect("the port"), child }
+    }
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_idp_that_never_takes_the_connection_is_not_a_duo_timeout() {
+    let stack = Stack::start();
+    let dead = Unanswered::start();
+    let url = format!("http://127.0.0.1:{}/idp/profile/SAML2/SOAP/ECP", dead.port);
+    let home = Home::new();
+    home.profile(
+        "b",
+        &format!(
+            "ecp_endpoint_url = {url}\nusername = bob\npassword = {BOB_PW}\nfactor = push\nduo_timeout = 5\nrole_arn = {DEVELOPER}"
+        ),
+    );
+    let before = home.snapshot();
+    let err = home.run(&stack, &["--profile", "b"]).fails(20);
+    assert!(err.contains(&format!("cannot reach the IdP at {url}: no connection within 2 s")), "{err}");
+    assert!(!err.contains("Duo"), "{err}");
+    assert_eq!(home.snapshot(), before, "no push was sent, so none is held back");
+
+    // Connected and sent, then silence: Duo or the IdP, which cannot be told apart. A push may
+    // be pending, so the next unattended one is held back.
+    let stack = Stack::with_knobs(r#"{"duo_delay": 60}"#, "{}");
+    let home = Home::new();
+    home.ecp_profile(
+        &stack,
+        "b",
+        &format!(
+            "username = bob\npassword = {BOB_PW}\nfactor = push\nduo_timeout = 5\nrole_arn = {DEVELOPER}"
+        ),
+    );
+    let err = home.run(&stack, &["--profile", "b"]).fails(7);
+    assert!(
+        err.contains("the IdP at 127.0.0.1 did not answer within 5 s while a Duo push or call was pending: either nobody approved it in time or the IdP is slow, and aws-login cannot tell which"),
+        "{err}"
+    );
+    assert!(err.contains("raise duo_timeout"), "{err}");
+    assert!(home.login_dir().join("cache/b.backoff").exists());
 }

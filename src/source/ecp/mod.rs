@@ -54,18 +54,57 @@ pub enum Auth<'a> {
 /// `verify_ssl_certificate = false` accepts any certificate, and says so every time.
 pub struct IdpClient {
     http: reqwest::Client,
+    /// The bound on connecting.
+    connect: Duration,
 }
 
 pub fn http_client(settings: &Settings) -> Result<IdpClient, Error> {
     let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
     let trust = crate::http::Trust { ca_bundle: settings.ca_bundle.as_ref(), verify: settings.verify_tls };
-    let http = crate::http::client(&endpoint, trust, crate::http::CONNECT_TIMEOUT)?;
+    // Shorter than every bound on a whole request (duo_timeout is at least 5 s), so that a
+    // server that never takes the connection is told from one that takes the request and
+    // keeps it waiting: only the latter can have sent a Duo push.
+    let connect = crate::http::CONNECT_TIMEOUT.min(Duration::from_secs(settings.duo_timeout.as_secs() / 2));
+    let http = crate::http::client(&endpoint, trust, connect)?;
     if !settings.verify_tls {
         eprintln!(
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
         );
     }
-    Ok(IdpClient { http })
+    Ok(IdpClient { http, connect })
+}
+
+impl IdpClient {
+    /// What a failed request to `url` means. `answered`: the IdP's status line had arrived.
+    fn failure(&self, url: &str, e: &reqwest::Error, duo_wait: Option<Duration>, answered: bool) -> Error {
+        if let Some(tls) = crate::tls::certificate_error("the IdP", url, e) {
+            return tls;
+        }
+        let network = |detail: String| Error::Network { what: "the IdP", url: url.to_string(), detail };
+        match duo_wait {
+            // Never connected (the connect bound is shorter than the request's): nothing was
+            // sent, so no Duo push is pending either; a plain network failure.
+            _ if e.is_connect() && e.is_timeout() => {
+                network(format!("no connection within {} s", self.connect.as_secs()))
+            }
+            _ if e.is_connect() => network(crate::http::innermost(e)),
+            // Connected and sent, then silence while the IdP should be waiting for Duo: which
+            // side is slow cannot be known here, and the message says so.
+            Some(limit) if e.is_timeout() && !answered => {
+                let host = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string));
+                Error::DuoTimeout { secs: limit.as_secs(), host: host.unwrap_or_default() }
+            }
+            limit if e.is_timeout() => {
+                let secs = limit.unwrap_or(crate::http::ANSWER_TIMEOUT).as_secs();
+                network(if answered {
+                    format!("its answer was not complete within {secs} s")
+                } else {
+                    format!("it did not answer within {secs} s")
+                })
+            }
+            _ => network(crate::http::innermost(e)),
+        }
+    }
 }
 
 /// One ECP exchange with the IdP at `endpoint`. On success the IdP's cookies are taken into
@@ -116,17 +155,8 @@ pub async fn exchange(
         Auth::Session => None,
     };
     req = req.timeout(duo_wait.unwrap_or(crate::http::ANSWER_TIMEOUT));
-    let network = |e: reqwest::Error| match duo_wait {
-        Some(limit) if e.is_timeout() => Error::DuoTimeout { secs: limit.as_secs() },
-        _ if let Some(tls) = crate::tls::certificate_error("the IdP", url, &e) => tls,
-        _ => Error::Network {
-            what: "the IdP",
-            url: url.to_string(),
-            detail: if e.is_timeout() { "timed out".into() } else { crate::http::innermost(&e) },
-        },
-    };
     let started = std::time::Instant::now();
-    let mut resp = req.send().await.map_err(network)?;
+    let mut resp = req.send().await.map_err(|e| idp.failure(url, &e, duo_wait, false))?;
     let status = resp.status();
     crate::log::debug(1, &format!("IdP answered HTTP {} in {:?}", status.as_u16(), started.elapsed()));
     let session = matches!(auth, Auth::Session);
@@ -162,7 +192,7 @@ pub async fn exchange(
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(network)? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| idp.failure(url, &e, duo_wait, true))? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(Error::NotEcp {
                 url: url.to_string(),
