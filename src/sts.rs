@@ -180,14 +180,20 @@ where
                 ),
             }
         }
-        // No error code: not STS's error XML (a proxy's page, an empty or cut-short answer).
-        SdkError::ServiceError(se) if se.err().code().is_none() => Error::NotSts {
-            url,
-            found: format!("HTTP {} without an STS error code", se.raw().status().as_u16()),
-        },
+        // No error code the SDK could read: not STS's error XML (a proxy's page, an empty or
+        // cut-short answer, an error in another envelope), but show what it says if it names one.
+        SdkError::ServiceError(se) if se.err().code().is_none() => {
+            let status = se.raw().status().as_u16();
+            let found = match se.raw().body().bytes().and_then(error_in_body) {
+                Some(said) => format!("HTTP {status} saying {said}, not in STS's error format"),
+                None => format!("HTTP {status} without an STS error code"),
+            };
+            Error::NotSts { url, found }
+        }
         SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("unknown error").to_string();
-            let message = se.err().message().unwrap_or("no message").trim_end_matches('.').to_string();
+            let code = crate::text::shown(se.err().code().unwrap_or("unknown error"), 100);
+            let message =
+                crate::text::shown(se.err().message().unwrap_or("no message").trim_end_matches('.'), 300);
             // A 5xx is STS failing, not refusing (the SDK has already retried): a network-class
             // error, to be retried later, not a reason to change anything.
             if se.raw().status().is_server_error() {
@@ -219,6 +225,59 @@ where
 fn refused_endpoint(d: &aws_smithy_runtime_api::client::result::DispatchFailure) -> Option<String> {
     let cause = d.as_connector_error().and_then(|c| std::error::Error::source(c))?;
     cause.downcast_ref::<RefusedEndpoint>().map(|r| r.0.clone())
+}
+
+/// The error code and message an error answer the SDK could not read holds anyway — a
+/// `<Code>`/`<Message>` pair in another XML envelope, or a JSON error — shown escaped and cut.
+fn error_in_body(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let code = xml_element(&text, "Code").or_else(|| json_field(&text, &["__type", "code", "Code"]))?;
+    // JSON's __type may be "prefix#Code".
+    let code = code.rsplit('#').next().unwrap_or(&code).trim().to_string();
+    if code.is_empty() {
+        return None;
+    }
+    let message = xml_element(&text, "Message").or_else(|| json_field(&text, &["message", "Message"]));
+    Some(match message.filter(|m| !m.trim().is_empty()) {
+        Some(m) => format!(
+            "{}: {}",
+            crate::text::shown(&code, 100),
+            crate::text::shown(crate::saml::one_line(&m).trim_end_matches('.'), 300)
+        ),
+        None => crate::text::shown(&code, 100),
+    })
+}
+
+/// The text of the first element named `name` (any prefix), without markup; entities are
+/// left as written.
+fn xml_element(text: &str, name: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let tag_end = rest.find('>')?;
+        let tag = &rest[..tag_end];
+        let local = tag.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+        if local.rsplit(':').next() == Some(name) && !tag.ends_with('/') {
+            let body = &rest[tag_end + 1..];
+            return Some(body[..body.find('<').unwrap_or(body.len())].to_string());
+        }
+    }
+    None
+}
+
+/// A string field of a JSON object, searched for at any depth under the given names.
+fn json_field(text: &str, names: &[&str]) -> Option<String> {
+    fn find(v: &serde_json::Value, names: &[&str]) -> Option<String> {
+        match v {
+            serde_json::Value::Object(map) => names
+                .iter()
+                .find_map(|n| map.get(*n).and_then(|v| v.as_str()).map(str::to_string))
+                .or_else(|| map.values().find_map(|v| find(v, names))),
+            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, names)),
+            _ => None,
+        }
+    }
+    find(&serde_json::from_str(text.trim()).ok()?, names)
 }
 
 /// What plain http to STS would expose.
@@ -315,6 +374,25 @@ fn http_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_in_other_formats_are_read_for_their_code_and_message() {
+        let ec2 = b"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not\n authorized.</Message></Error></Errors></Response>";
+        assert_eq!(error_in_body(ec2).as_deref(), Some("UnauthorizedOperation: You are not authorized"));
+        let prefixed = b"<e:Fault xmlns:e='x'><e:Code>Throttled</e:Code></e:Fault>";
+        assert_eq!(error_in_body(prefixed).as_deref(), Some("Throttled"));
+        let json = br#"{"__type": "com.amazon.coral.service#AccessDeniedException", "Message": "no"}"#;
+        assert_eq!(error_in_body(json).as_deref(), Some("AccessDeniedException: no"));
+        let nested = br#"{"error": {"code": "Bad\u001b[2J", "message": "x"}}"#;
+        assert_eq!(error_in_body(nested).as_deref(), Some("Bad\\u{1b}[2J: x"));
+        let long = format!("<Code>{}</Code>", "A".repeat(5000));
+        assert_eq!(error_in_body(long.as_bytes()).unwrap().chars().count(), 100);
+        for nothing in
+            [&b""[..], b"<html><body>Bad Gateway</body></html>", b"{\"ok\": 1}", b"<Code/>", b"<Code></Code>"]
+        {
+            assert_eq!(error_in_body(nothing), None, "{}", String::from_utf8_lossy(nothing));
+        }
+    }
 
     #[test]
     fn every_refusal_says_what_to_do() {

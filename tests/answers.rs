@@ -1,6 +1,7 @@
 //! What the IdP and STS answer, and what aws-login makes of it: an answer addressed to another
 //! service is not used, cookies the IdP finds too large lead to the password, a silent IdP is
-//! not blamed on Duo when it never took the connection.
+//! not blamed on Duo when it never took the connection, and an STS error in a foreign format
+//! still shows its code and message.
 
 mod common;
 
@@ -142,4 +143,30 @@ fn an_idp_that_never_takes_the_connection_is_not_a_duo_timeout() {
     );
     assert!(err.contains("raise duo_timeout"), "{err}");
     assert!(home.login_dir().join("cache/b.backoff").exists());
+}
+
+#[test]
+fn sts_errors_in_a_foreign_format_still_show_their_code_and_message() {
+    let stack = Stack::start();
+    for (broken, found) in [
+        (
+            "foreign_xml",
+            "HTTP 403 saying UnauthorizedOperation: You are not authorized\\u{1b}[31m to perform this operation, not in STS's error format",
+        ),
+        (
+            "json_error",
+            "HTTP 400 saying ThrottlingException: Rate exceeded by the gateway, not in STS's error format",
+        ),
+    ] {
+        stack.sts_control(&json!({ "broken": broken }).to_string());
+        let home = alice(&stack);
+        let before = home.snapshot();
+        let err = home.run(&stack, DEV).fails(20);
+        assert_eq!(home.snapshot(), before);
+        assert!(
+            err.contains(&format!("STS at {} gave no STS answer ({found})", stack.sts_url)),
+            "{broken}: {err}"
+        );
+        assert!(!err.contains('\x1b'), "{err}");
+    }
 }
