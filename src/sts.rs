@@ -73,7 +73,7 @@ pub async fn assume_role_with_saml(
         .send()
         .await
         .map_err(|e| {
-            tls::certificate_error("STS", &shown_endpoint(&config), &e)
+            tls::failure("STS", &shown_endpoint(&config), ca_bundle, &e)
                 .unwrap_or_else(|| sts_error(e, &config, req))
         })?;
     let c = out

@@ -86,18 +86,32 @@ fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a
     wrapped.and_then(|inner| find_rustls_error(inner)).or_else(|| e.source().and_then(find_rustls_error))
 }
 
-/// A failed connection whose cause is the server's TLS certificate, as one sentence saying
-/// why it was refused and what to do; `None` for any other failure.
-pub fn certificate_error(
+const SET_BUNDLE: &str = "if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
+
+/// A failed connection whose cause is the server's TLS certificate, as one sentence saying why
+/// it was refused and what to do; `None` for any other failure. `ca_bundle` is the bundle that
+/// was trusted besides the system's, if any.
+pub fn failure(
     what: &'static str,
     url: &str,
+    ca_bundle: Option<&CaBundle>,
     e: &(dyn std::error::Error + 'static),
 ) -> Option<Error> {
     use rustls::CertificateError as C;
     let rustls::Error::InvalidCertificate(cert) = find_rustls_error(e)? else { return None };
-    let untrusted = "is not trusted: no certificate authority this computer trusts issued it; if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
+    crate::log::debug(1, &format!("the TLS certificate was refused: {cert}"));
+    // Never advise setting ca_bundle when it is set: say what it did not do.
+    let named =
+        |b: &CaBundle| format!("{} {}", b.key, crate::text::shown(&b.path.display().to_string(), 200));
     let problem = match cert {
-        C::UnknownIssuer | C::BadSignature => untrusted.to_string(),
+        C::UnknownIssuer | C::BadSignature => match ca_bundle {
+            None => format!("is not trusted: no certificate authority this computer trusts issued it; {SET_BUNDLE}"),
+            Some(b) => format!(
+                "is not trusted: the certificate authorities in {} did not issue it, nor did the system's; point {} at the CA certificate that did (PEM)",
+                named(b),
+                b.key
+            ),
+        },
         C::NotValidForName | C::NotValidForNameContext { .. } => {
             "is for another host name; check the host in the URL".to_string()
         }
@@ -106,9 +120,28 @@ pub fn certificate_error(
                 .to_string()
         }
         C::Revoked => "has been revoked; tell the server's administrators".to_string(),
-        other => format!(
-            "was refused ({other}); if your organisation uses its own certificate authority, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)"
+        // rustls-webpki's CaUsedAsEndEntity, which rustls passes on only as an opaque error.
+        C::Other(other) if other.to_string() == "CaUsedAsEndEntity" => format!(
+            "is its own certificate authority (self-signed, marked CA:TRUE), and rustls only trusts a server certificate that a CA issued{}; {}, or have the server's administrators give it one a CA issued (or a self-signed one marked CA:FALSE)",
+            match ca_bundle {
+                Some(b) => format!(", so it cannot be trusted through {}", named(b)),
+                None => String::new(),
+            },
+            match ca_bundle {
+                Some(b) => format!("give {} the CA that issued it instead", b.key),
+                None => "set ca_bundle in the profile (or AWS_CA_BUNDLE) to the CA that issued it".to_string(),
+            },
         ),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            "is not one for a TLS server (its extended key usage); tell the server's administrators".to_string()
+        }
+        _ => match ca_bundle {
+            None => format!("was refused as not valid for a TLS server; tell the server's administrators, or, {SET_BUNDLE}"),
+            Some(b) => format!(
+                "was refused as not valid for a TLS server; tell the server's administrators, or check that {} holds the CA that issued it",
+                named(b)
+            ),
+        },
     };
     Some(Error::TlsCertificate { what, url: url.to_string(), problem })
 }

@@ -57,6 +57,32 @@ impl Pki {
         Pki { dir }
     }
 
+    /// A self-signed server certificate for 127.0.0.1, ::1 and localhost, marked as a CA or not:
+    /// `server.pem` is both the certificate and its own issuer.
+    fn self_signed(ca: bool) -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let constraints =
+            if ca { "basicConstraints=critical,CA:TRUE" } else { "basicConstraints=critical,CA:FALSE" };
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-days", "2", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+            .args([
+                "-nodes",
+                "-subj",
+                "/CN=aws-login self-signed test",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.pem",
+            ])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost", "-addext", constraints])
+            .args(["-addext", "extendedKeyUsage=serverAuth"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+        Pki { dir }
+    }
+
     fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
@@ -230,15 +256,69 @@ fn an_untrusted_idp_certificate_fails_clearly() {
     let pki = Pki::new();
     let other = Pki::new();
     let stack = tls_stack(&pki);
-    for extra in [String::new(), format!("ca_bundle = {}", other.ca_str())] {
-        let home = alice(&stack, &extra);
-        let err = fails_cleanly(&home, &stack, DEV, &[], 20);
-        assert!(
-            err.contains(&format!("the IdP's TLS certificate at {} is not trusted", stack.ecp_url)),
-            "{err}"
-        );
-        assert!(err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE)"), "{err}");
-    }
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains(&format!(
+            "the IdP's TLS certificate at {} is not trusted: no certificate authority this computer trusts issued it",
+            stack.ecp_url
+        )),
+        "{err}"
+    );
+    assert!(err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE)"), "{err}");
+
+    // With a bundle that is already set, it says what the bundle did not do, not to set one.
+    let home = alice(&stack, &format!("ca_bundle = {}", other.ca_str()));
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains(&format!(
+            "is not trusted: the certificate authorities in ca_bundle {} did not issue it, nor did the system's; point ca_bundle at the CA certificate that did (PEM)",
+            other.ca_str()
+        )),
+        "{err}"
+    );
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[("AWS_CA_BUNDLE", &other.ca_str())], 20);
+    assert!(
+        err.contains(&format!("the certificate authorities in AWS_CA_BUNDLE {}", other.ca_str())),
+        "{err}"
+    );
+    assert!(!err.contains("set ca_bundle"), "{err}");
+}
+
+#[test]
+fn a_self_signed_idp_certificate() {
+    // Marked as a CA (openssl req -x509's default): rustls never takes it for a server's own
+    // certificate, even from ca_bundle, and the message says so in words.
+    let pki = Pki::self_signed(true);
+    let stack = tls_stack(&pki);
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.cert().display()));
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains(&format!(
+            "the IdP's TLS certificate at {} is its own certificate authority (self-signed, marked CA:TRUE), and rustls only trusts a server certificate that a CA issued, so it cannot be trusted through ca_bundle {}; give ca_bundle the CA that issued it instead",
+            stack.ecp_url,
+            pki.cert().display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("CaUsedAsEndEntity") && !err.contains("set ca_bundle"), "{err}");
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(err.contains("is its own certificate authority (self-signed, marked CA:TRUE)"), "{err}");
+    assert!(
+        err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE) to the CA that issued it"),
+        "{err}"
+    );
+
+    // Not marked as a CA: trusted when ca_bundle names it, as any issuer would be.
+    let pki = Pki::self_signed(false);
+    let stack = tls_stack(&pki);
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(err.contains("is not trusted: no certificate authority this computer trusts issued it"), "{err}");
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.cert().display()));
+    logs_in(&home, &stack, DEV, &[]);
 }
 
 #[test]

@@ -50,10 +50,11 @@ pub enum Auth<'a> {
 
 /// The HTTP client for the IdP (see [`crate::http`]: no redirects, bounded, the system's
 /// certificate authorities plus the profile's `ca_bundle`, the standard proxy variables, which
-/// do not exempt loopback).
+/// do not exempt loopback), and what it trusts, so that a refused certificate is explained.
 /// `verify_ssl_certificate = false` accepts any certificate, and says so every time.
 pub struct IdpClient {
     http: reqwest::Client,
+    ca_bundle: Option<crate::tls::CaBundle>,
     /// The bound on connecting.
     connect: Duration,
 }
@@ -71,13 +72,13 @@ pub fn http_client(settings: &Settings) -> Result<IdpClient, Error> {
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
         );
     }
-    Ok(IdpClient { http, connect })
+    Ok(IdpClient { http, ca_bundle: settings.ca_bundle.clone(), connect })
 }
 
 impl IdpClient {
     /// What a failed request to `url` means. `answered`: the IdP's status line had arrived.
     fn failure(&self, url: &str, e: &reqwest::Error, duo_wait: Option<Duration>, answered: bool) -> Error {
-        if let Some(tls) = crate::tls::certificate_error("the IdP", url, e) {
+        if let Some(tls) = crate::tls::failure("the IdP", url, self.ca_bundle.as_ref(), e) {
             return tls;
         }
         let network = |detail: String| Error::Network { what: "the IdP", url: url.to_string(), detail };
