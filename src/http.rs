@@ -43,7 +43,7 @@ pub fn is_loopback(host: &url::Host<&str>) -> bool {
 /// The refusal shows the URL without what stands before an `@`.
 pub fn check_url(key: &'static str, raw: &str, carries: &str) -> Result<Url, Error> {
     let bad = |why: String| Error::BadSetting { key, value: shown_url(raw), why };
-    let parsed = Url::parse(raw).map_err(|e| bad(format!("it must be an https:// URL ({e})")))?;
+    let parsed = Url::parse(raw).map_err(|e| bad(parse_error(e).into()))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(bad(
             "it holds a user name or password (the part before @), which aws-login never sends in a URL; remove it"
@@ -58,6 +58,19 @@ pub fn check_url(key: &'static str, raw: &str, carries: &str) -> Result<Url, Err
             "it must start with https:// (plain http, allowed only on this machine, would send {carries} unencrypted)"
         ))),
         _ => Err(bad("it must start with https://".into())),
+    }
+}
+
+/// A URL parser's complaint in words, with what to write instead.
+fn parse_error(e: url::ParseError) -> &'static str {
+    use url::ParseError as P;
+    match e {
+        P::RelativeUrlWithoutBase => "it is not a full URL: write it with its scheme, as https://host/path",
+        P::EmptyHost => "it names no host: write it as https://host/path",
+        P::InvalidPort => "its port is not a number from 1 to 65535",
+        P::InvalidIpv4Address | P::InvalidIpv6Address => "its IP address is not valid",
+        P::InvalidDomainCharacter | P::IdnaError => "its host name holds characters a host name cannot have",
+        _ => "it is not a valid URL: write it as https://host/path",
     }
 }
 
@@ -142,7 +155,42 @@ pub fn client(endpoint: &Url, trust: Trust<'_>, connect_timeout: Duration) -> Re
     builder.build().map_err(|_| Error::Unexpected("cannot set up the HTTPS client".into()))
 }
 
-/// The most specific cause in an error chain ("Connection refused (os error 111)").
+/// A failed connection or exchange in plain words, from what the error chain holds (the
+/// library's own text goes to `-v` only). Timeouts and TLS are told apart by the callers,
+/// which know the bound and the trust.
+pub fn failure(e: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind as K;
+    crate::log::debug(1, &format!("network failure: {}", innermost(e)));
+    let chain = || std::iter::successors(Some(e), |e| e.source());
+    let io_kind = chain().find_map(|e| e.downcast_ref::<std::io::Error>()).map(|io| io.kind());
+    // hyper and hyper-util give no kinds to test, only their texts.
+    let said = |what: &str| chain().any(|e| e.to_string().contains(what));
+    match io_kind {
+        Some(K::ConnectionRefused) => {
+            "the connection was refused (nothing listens there: check the host and port)".into()
+        }
+        Some(K::TimedOut) => "no connection within the time allowed".into(),
+        Some(K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof) => {
+            "the connection was closed before a complete answer came".into()
+        }
+        Some(K::NetworkUnreachable | K::HostUnreachable | K::AddrNotAvailable | K::NetworkDown) => {
+            "the network cannot get there from this computer".into()
+        }
+        _ if said("dns error") => "its host name could not be found (DNS)".into(),
+        _ if said("connection closed before message completed") || said("end of file") => {
+            "the connection was closed before a complete answer came".into()
+        }
+        _ if said("invalid HTTP") || said("message head is too large") => {
+            "it answered with something that is not HTTP".into()
+        }
+        _ if said("error decoding response body") || said("error reading a body") => {
+            "the answer was cut off".into()
+        }
+        _ => "the connection failed (run with -v for the details)".into(),
+    }
+}
+
+/// The most specific cause in an error chain ("Connection refused (os error 111)"), for `-v`.
 pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
@@ -177,6 +225,23 @@ mod tests {
         assert!(
             e.starts_with("AWS_ENDPOINT_URL_STS = 'ftp://sts/' is not valid: it must start with https://")
         );
+    }
+
+    #[test]
+    fn parse_errors_are_said_in_words() {
+        let cases = [
+            ("idp.example.edu/idp/profile/SAML2/SOAP/ECP", "it is not a full URL: write it with its scheme"),
+            ("https://", "names no host"),
+            ("https://idp:99999/ecp", "port is not a number from 1 to 65535"),
+            ("https://999.1.1.1/", "IP address is not valid"),
+            ("https://[::g]/", "IP address is not valid"),
+            ("https://id p/", "host name holds characters"),
+        ];
+        for (raw, words) in cases {
+            let e = check_url("ecp_endpoint_url", raw, IDP).unwrap_err().to_string();
+            assert!(e.contains(words), "{raw}: {e}");
+            assert!(!e.contains("relative URL without a base") && !e.contains("invalid"), "{raw}: {e}");
+        }
     }
 
     #[test]

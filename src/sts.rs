@@ -203,7 +203,7 @@ where
             let hint = hint(&code, &message, ctx, region);
             Error::StsRejected { code, message, hint }
         }
-        SdkError::TimeoutError(_) => network("timed out".into()),
+        SdkError::TimeoutError(_) => network("it did not answer in time".into()),
         SdkError::DispatchFailure(d) if let Some(refused) = refused_endpoint(d) => {
             // Shown as configured if that is what was refused, else as requested.
             let setting = endpoint_setting();
@@ -212,12 +212,22 @@ where
                 .err()
                 .unwrap_or_else(|| network("its URL was refused".into()))
         }
-        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => network(
-            d.as_connector_error()
-                .map(|c| crate::http::innermost(c))
-                .unwrap_or_else(|| "no connection".into()),
-        ),
-        _ => Error::Unexpected(format!("the STS call failed: {}", DisplayErrorContext(&e))),
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            network(format!("no connection within {} s", crate::http::CONNECT_TIMEOUT.as_secs()))
+        }
+        SdkError::DispatchFailure(d) => match d.as_connector_error() {
+            Some(c) => network(crate::http::failure(c)),
+            None => network("no connection".into()),
+        },
+        SdkError::ResponseError(r) => {
+            crate::log::debug(1, &format!("STS's answer: {}", DisplayErrorContext(&e)));
+            let status = r.raw().status().as_u16();
+            Error::NotSts { url, found: format!("HTTP {status} with an answer that could not be read") }
+        }
+        _ => {
+            crate::log::debug(1, &format!("the STS call failed: {}", DisplayErrorContext(&e)));
+            Error::Unexpected("the STS request could not be made; run with -v for the details".into())
+        }
     }
 }
 
@@ -355,10 +365,10 @@ fn http_client(
     for cert in ca_bundle.map(CaBundle::certificates).transpose()?.unwrap_or_default() {
         roots.add_pem_certificate(crate::tls::pem(&cert));
     }
-    let context = TlsContext::builder()
-        .with_trust_store(roots)
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS for STS: {e}")))?;
+    let context = TlsContext::builder().with_trust_store(roots).build().map_err(|e| {
+        crate::log::debug(1, &format!("the STS client's TLS: {e}"));
+        Error::Unexpected("cannot set up HTTPS for STS; run with -v for the details".into())
+    })?;
     Ok(http_client_fn(move |settings, components| {
         let mut builder = Connector::builder().connector_settings(settings.clone());
         builder.set_sleep_impl(components.sleep_impl());

@@ -47,10 +47,28 @@ impl CaBundle {
             value: self.path.display().to_string(),
             why: format!("{why}; point it at a PEM file of the certificate authorities to trust"),
         };
-        let bytes = std::fs::read(&self.path).map_err(|e| bad(format!("cannot read it ({e})")))?;
-        let certs = CertificateDer::pem_slice_iter(&bytes)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(format!("it is not a valid PEM file ({e})")))?;
+        let bytes = std::fs::read(&self.path).map_err(|e| {
+            bad(match e.kind() {
+                std::io::ErrorKind::NotFound => "cannot read it (there is no such file)".into(),
+                std::io::ErrorKind::PermissionDenied => "cannot read it (permission denied)".into(),
+                std::io::ErrorKind::IsADirectory => "cannot read it (it is a directory)".into(),
+                _ => format!("cannot read it ({e})"),
+            })
+        })?;
+        let certs = CertificateDer::pem_slice_iter(&bytes).collect::<Result<Vec<_>, _>>().map_err(|e| {
+            use rustls::pki_types::pem::Error as P;
+            bad(match e {
+                P::MissingSectionEnd { .. } => "it is not a valid PEM file (a -----BEGIN has no -----END)",
+                P::IllegalSectionStart { .. } => {
+                    "it is not a valid PEM file (a -----BEGIN inside another one)"
+                }
+                P::Base64Decode(_) => {
+                    "it is not a valid PEM file (text between -----BEGIN and -----END that is not base64)"
+                }
+                _ => "it is not a valid PEM file",
+            }
+            .into())
+        })?;
         if certs.is_empty() {
             return Err(bad("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()));
         }
@@ -88,9 +106,9 @@ fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a
 
 const SET_BUNDLE: &str = "if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
 
-/// A failed connection whose cause is the server's TLS certificate, as one sentence saying why
-/// it was refused and what to do; `None` for any other failure. `ca_bundle` is the bundle that
-/// was trusted besides the system's, if any.
+/// A failed connection whose cause is TLS — the server's certificate, or a server that does not
+/// speak TLS at all — as one sentence saying why it failed and what to do; `None` for any other
+/// failure. `ca_bundle` is the bundle that was trusted besides the system's, if any.
 pub fn failure(
     what: &'static str,
     url: &str,
@@ -98,7 +116,21 @@ pub fn failure(
     e: &(dyn std::error::Error + 'static),
 ) -> Option<Error> {
     use rustls::CertificateError as C;
-    let rustls::Error::InvalidCertificate(cert) = find_rustls_error(e)? else { return None };
+    let network = |detail: &str| Some(Error::Network { what, url: url.to_string(), detail: detail.into() });
+    let cert = match find_rustls_error(e)? {
+        rustls::Error::InvalidCertificate(cert) => cert,
+        // The first bytes back were not TLS: a plain-http server on an https:// URL.
+        rustls::Error::InvalidMessage(_) => {
+            return network("the server there does not speak TLS (is it plain http://, or the wrong port?)");
+        }
+        rustls::Error::PeerIncompatible(_) => {
+            return network(
+                "the server offers no TLS version or cipher aws-login accepts (TLS 1.2 or 1.3 with current ciphers)",
+            );
+        }
+        rustls::Error::AlertReceived(_) => return network("the server broke off the TLS handshake"),
+        _ => return None,
+    };
     crate::log::debug(1, &format!("the TLS certificate was refused: {cert}"));
     // Never advise setting ca_bundle when it is set: say what it did not do.
     let named =

@@ -658,3 +658,63 @@ fn a_url_with_a_password_in_it_is_refused_without_showing_it() {
     assert!(!err.contains(secret), "{err}");
     assert!(stack.sts_log().is_empty());
 }
+
+#[test]
+fn network_failures_are_said_in_words() {
+    let stack = Stack::start();
+    // An https:// URL at a plain-http server (TLS gets an HTTP answer back), for the IdP and STS.
+    let home = Home::new();
+    let https_idp = stack.ecp_url.replacen("http://", "https://", 1);
+    home.profile("dev", &format!("ecp_endpoint_url = {https_idp}\nusername = alice\npassword = {ALICE_PW}"));
+    let mut errors = Vec::new();
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    errors.push(err.clone());
+    assert!(
+        err.contains(&format!("cannot reach the IdP at {https_idp}: the server there does not speak TLS (is it plain http://, or the wrong port?)")),
+        "{err}"
+    );
+
+    // Nothing listening.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let home = Home::new();
+    home.profile(
+        "dev",
+        &format!("ecp_endpoint_url = http://127.0.0.1:{port}/ecp\nusername = alice\npassword = {ALICE_PW}"),
+    );
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains("the connection was refused (nothing listens there: check the host and port)"),
+        "{err}"
+    );
+    errors.push(err);
+
+    // No scheme.
+    let home = Home::new();
+    home.profile("dev", "ecp_endpoint_url = idp.example.edu/idp/profile/SAML2/SOAP/ECP\nusername = alice");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 5);
+    assert!(err.contains("it is not a full URL: write it with its scheme, as https://host/path"), "{err}");
+    errors.push(err);
+    // STS last: the IdP login before it is a request.
+    let https_sts = stack.sts_url.replacen("http://", "https://", 1);
+    let home = alice(&stack, "");
+    let err = home.run_with_env(&stack, DEV, &[("AWS_ENDPOINT_URL_STS", &https_sts)]).fails(20);
+    assert!(
+        err.contains(&format!("cannot reach STS at {https_sts}: the server there does not speak TLS")),
+        "{err}"
+    );
+    errors.push(err);
+    for err in errors {
+        for jargon in [
+            "relative URL",
+            "corrupt message",
+            "InvalidContentType",
+            "os error",
+            "tcp connect",
+            "error trying",
+        ] {
+            assert!(!err.contains(jargon), "{err}");
+        }
+    }
+}

@@ -88,7 +88,7 @@ impl IdpClient {
             _ if e.is_connect() && e.is_timeout() => {
                 network(format!("no connection within {} s", self.connect.as_secs()))
             }
-            _ if e.is_connect() => network(crate::http::innermost(e)),
+            _ if e.is_connect() => network(crate::http::failure(e)),
             // Connected and sent, then silence while the IdP should be waiting for Duo: which
             // side is slow cannot be known here, and the message says so.
             Some(limit) if e.is_timeout() && !answered => {
@@ -103,7 +103,7 @@ impl IdpClient {
                     format!("it did not answer within {secs} s")
                 })
             }
-            _ => network(crate::http::innermost(e)),
+            _ => network(crate::http::failure(e)),
         }
     }
 }
