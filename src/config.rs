@@ -236,26 +236,10 @@ fn parse_margin(value: Option<&str>) -> Result<time::Duration, Error> {
     })
 }
 
+/// `ecp_endpoint_url` as [`crate::http::check_url`] takes it: https, or http on loopback only
+/// (the password travels in this request), and no user name or password in the URL.
 pub fn validate_url(url: &str) -> Result<(), Error> {
-    let bad = |why: &str| Error::BadSetting {
-        key: "ecp_endpoint_url",
-        value: url.to_string(),
-        why: why.to_string(),
-    };
-    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&format!("it must be an https:// URL ({e})")))?;
-    // The password travels in this request: plain HTTP only where it cannot leave the machine.
-    let loopback = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        "http" => Err(bad("it must start with https:// (plain http would send your password unencrypted)")),
-        _ => Err(bad("it must start with https://")),
-    }
+    crate::http::check_url("ecp_endpoint_url", url, "your password").map(drop)
 }
 
 #[cfg(test)]

@@ -70,10 +70,12 @@ pub enum Error {
     )]
     SmsSent { profile: String },
 
+    /// Connected and sent, then no answer while a Duo push or call was pending: Duo unanswered
+    /// or the IdP stuck, which cannot be told apart from here.
     #[error(
-        "no answer to the Duo request within {secs} s; approve it sooner, or raise duo_timeout (up to 600 s), and try again"
+        "the IdP at {host} did not answer within {secs} s while a Duo push or call was pending: either nobody approved it in time or the IdP is slow, and aws-login cannot tell which; approve sooner or raise duo_timeout (up to 600 s) and try again, and if nothing reached your device, ask your IdP's administrators"
     )]
-    DuoTimeout { secs: u64 },
+    DuoTimeout { secs: u64, host: String },
 
     #[error(
         "the IdP refused the login ({message}); check the username and Duo settings of the profile and try again, or ask your IdP's administrators"
@@ -94,6 +96,18 @@ pub enum Error {
 
     #[error("the IdP answered HTTP {status} for {url}; check ecp_endpoint_url")]
     IdpStatus { status: u16, url: String },
+
+    /// A 3xx: never followed (see `http.rs`).
+    #[error(
+        "the IdP at {url} answered with a redirect (HTTP {status}) to {location}, which was not followed; ECP endpoints do not redirect: set ecp_endpoint_url to the IdP's SAML2/SOAP/ECP endpoint"
+    )]
+    IdpRedirect { url: String, status: u16, location: String },
+
+    /// The `ecp:Response` header names another assertion consumer than the request did.
+    #[error(
+        "the IdP at {url} addressed its answer to {found}, not to {expected} as asked, so it was not used; check acs_url and partition for this profile, or ask your IdP's administrators to check its settings for AWS"
+    )]
+    AcsMismatch { url: String, expected: String, found: String },
 
     #[error("cannot reach {what} at {url}: {detail}; check the URL and your network")]
     Network { what: &'static str, url: String, detail: String },
@@ -197,7 +211,7 @@ impl Error {
             | SessionRefused
             | DuoTimeout { .. } => exit::AUTHN_FAILED,
             NotEcp { .. } => exit::NOT_ECP,
-            SoapFault(_) | IdpStatus { .. } => exit::IDP_ERROR,
+            SoapFault(_) | IdpStatus { .. } | IdpRedirect { .. } | AcsMismatch { .. } => exit::IDP_ERROR,
             Network { .. } | StsUnavailable { .. } | NotSts { .. } => exit::NETWORK,
             RoleParse(_) | NoRoles => exit::ROLE_PARSE,
             RoleNotGranted { .. } | RoleAmbiguous { .. } => exit::ROLE_CHOICE,

@@ -39,7 +39,7 @@ pub async fn assume_role_with_saml(
             .or_else(Region::from_static(default_region(role.partition())));
     // Bounded, so a silent STS endpoint fails with a clear error instead of hanging the caller.
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
+        .connect_timeout(crate::http::CONNECT_TIMEOUT)
         .operation_attempt_timeout(std::time::Duration::from_secs(30))
         .operation_timeout(std::time::Duration::from_secs(60))
         .build();
@@ -50,6 +50,12 @@ pub async fn assume_role_with_saml(
         .no_credentials()
         .load()
         .await;
+    // The same rules as for the IdP (see crate::http), before anything is sent: https, or
+    // plain http on loopback only; no user name or password in the URL. The connector checks
+    // every request again, for endpoints set where these variables do not look.
+    if let Some(url) = configured_endpoint(&config) {
+        crate::http::check_url(endpoint_setting(), &url, CARRIES)?;
+    }
     // A plain-http endpoint (a local emulator) needs none of the system's certificate
     // authorities; loading them costs every login a few milliseconds.
     let system_roots = !shown_endpoint(&config).starts_with("http://");
@@ -67,7 +73,7 @@ pub async fn assume_role_with_saml(
         .send()
         .await
         .map_err(|e| {
-            tls::certificate_error("STS", &shown_endpoint(&config), &e)
+            tls::failure("STS", &shown_endpoint(&config), ca_bundle, &e)
                 .unwrap_or_else(|| sts_error(e, &config, req))
         })?;
     let c = out
@@ -158,15 +164,36 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let url = shown_endpoint(config);
+    let network = |detail: String| Error::Network { what: "STS", url: url.clone(), detail };
     match &e {
-        // No error code: not STS's error XML (a proxy's page, an empty or cut-short answer).
-        SdkError::ServiceError(se) if se.err().code().is_none() => Error::NotSts {
-            url,
-            found: format!("HTTP {} without an STS error code", se.raw().status().as_u16()),
-        },
+        // Never followed (the SDK's client does not follow redirects): the assertion was meant
+        // for this endpoint only.
+        SdkError::ServiceError(se) if (300..400).contains(&se.raw().status().as_u16()) => {
+            let location = se.raw().headers().get("location").map(str::as_bytes);
+            let base = reqwest::Url::parse(&url).ok();
+            let target = crate::http::redirect_target(base.as_ref(), location);
+            Error::NotSts {
+                url,
+                found: format!(
+                    "a redirect (HTTP {}) to {target}, which was not followed",
+                    se.raw().status().as_u16()
+                ),
+            }
+        }
+        // No error code the SDK could read: not STS's error XML (a proxy's page, an empty or
+        // cut-short answer, an error in another envelope), but show what it says if it names one.
+        SdkError::ServiceError(se) if se.err().code().is_none() => {
+            let status = se.raw().status().as_u16();
+            let found = match se.raw().body().bytes().and_then(error_in_body) {
+                Some(said) => format!("HTTP {status} saying {said}, not in STS's error format"),
+                None => format!("HTTP {status} without an STS error code"),
+            };
+            Error::NotSts { url, found }
+        }
         SdkError::ServiceError(se) => {
-            let code = se.err().code().unwrap_or("unknown error").to_string();
-            let message = se.err().message().unwrap_or("no message").trim_end_matches('.').to_string();
+            let code = crate::text::shown(se.err().code().unwrap_or("unknown error"), 100);
+            let message =
+                crate::text::shown(se.err().message().unwrap_or("no message").trim_end_matches('.'), 300);
             // A 5xx is STS failing, not refusing (the SDK has already retried): a network-class
             // error, to be retried later, not a reason to change anything.
             if se.raw().status().is_server_error() {
@@ -176,33 +203,151 @@ where
             let hint = hint(&code, &message, ctx, region);
             Error::StsRejected { code, message, hint }
         }
-        SdkError::TimeoutError(_) => Error::Network { what: "STS", url, detail: "timed out".into() },
-        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
-            let detail =
-                d.as_connector_error().map(|c| innermost(c)).unwrap_or_else(|| "no connection".into());
-            Error::Network { what: "STS", url, detail }
+        SdkError::TimeoutError(_) => network("it did not answer in time".into()),
+        SdkError::DispatchFailure(d) if let Some(refused) = refused_endpoint(d) => {
+            // Shown as configured if that is what was refused, else as requested.
+            let setting = endpoint_setting();
+            crate::http::check_url(setting, &url, CARRIES)
+                .and_then(|_| crate::http::check_url(setting, &refused, CARRIES))
+                .err()
+                .unwrap_or_else(|| network("its URL was refused".into()))
         }
-        _ => Error::Unexpected(format!("the STS call failed: {}", DisplayErrorContext(&e))),
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            network(format!("no connection within {} s", crate::http::CONNECT_TIMEOUT.as_secs()))
+        }
+        SdkError::DispatchFailure(d) => match d.as_connector_error() {
+            Some(c) => network(crate::http::failure(c)),
+            None => network("no connection".into()),
+        },
+        SdkError::ResponseError(r) => {
+            crate::log::debug(1, &format!("STS's answer: {}", DisplayErrorContext(&e)));
+            let status = r.raw().status().as_u16();
+            Error::NotSts { url, found: format!("HTTP {status} with an answer that could not be read") }
+        }
+        _ => {
+            crate::log::debug(1, &format!("the STS call failed: {}", DisplayErrorContext(&e)));
+            Error::Unexpected("the STS request could not be made; run with -v for the details".into())
+        }
+    }
+}
+
+/// The URL of a request the connector refused (see [`Guarded`]).
+fn refused_endpoint(d: &aws_smithy_runtime_api::client::result::DispatchFailure) -> Option<String> {
+    let cause = d.as_connector_error().and_then(|c| std::error::Error::source(c))?;
+    cause.downcast_ref::<RefusedEndpoint>().map(|r| r.0.clone())
+}
+
+/// The error code and message an error answer the SDK could not read holds anyway — a
+/// `<Code>`/`<Message>` pair in another XML envelope, or a JSON error — shown escaped and cut.
+fn error_in_body(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let code = xml_element(&text, "Code").or_else(|| json_field(&text, &["__type", "code", "Code"]))?;
+    // JSON's __type may be "prefix#Code".
+    let code = code.rsplit('#').next().unwrap_or(&code).trim().to_string();
+    if code.is_empty() {
+        return None;
+    }
+    let message = xml_element(&text, "Message").or_else(|| json_field(&text, &["message", "Message"]));
+    Some(match message.filter(|m| !m.trim().is_empty()) {
+        Some(m) => format!(
+            "{}: {}",
+            crate::text::shown(&code, 100),
+            crate::text::shown(crate::saml::one_line(&m).trim_end_matches('.'), 300)
+        ),
+        None => crate::text::shown(&code, 100),
+    })
+}
+
+/// The text of the first element named `name` (any prefix), without markup; entities are
+/// left as written.
+fn xml_element(text: &str, name: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let tag_end = rest.find('>')?;
+        let tag = &rest[..tag_end];
+        let local = tag.split(|c: char| c.is_whitespace()).next().unwrap_or("");
+        if local.rsplit(':').next() == Some(name) && !tag.ends_with('/') {
+            let body = &rest[tag_end + 1..];
+            return Some(body[..body.find('<').unwrap_or(body.len())].to_string());
+        }
+    }
+    None
+}
+
+/// A string field of a JSON object, searched for at any depth under the given names.
+fn json_field(text: &str, names: &[&str]) -> Option<String> {
+    fn find(v: &serde_json::Value, names: &[&str]) -> Option<String> {
+        match v {
+            serde_json::Value::Object(map) => names
+                .iter()
+                .find_map(|n| map.get(*n).and_then(|v| v.as_str()).map(str::to_string))
+                .or_else(|| map.values().find_map(|v| find(v, names))),
+            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, names)),
+            _ => None,
+        }
+    }
+    find(&serde_json::from_str(text.trim()).ok()?, names)
+}
+
+/// What plain http to STS would expose.
+const CARRIES: &str = "your SAML assertion and the credentials STS returns";
+
+/// The setting an endpoint override comes from, to name it in a refusal.
+fn endpoint_setting() -> &'static str {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find(|v| std::env::var(v).is_ok_and(|u| !u.trim().is_empty()))
+        .unwrap_or("endpoint_url")
+}
+
+/// The endpoint override, if any: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, or the AWS
+/// profile's `endpoint_url`.
+fn configured_endpoint(config: &aws_config::SdkConfig) -> Option<String> {
+    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .or_else(|| config.endpoint_url().map(str::to_string))
+}
+
+/// A request the connector refused to send (its URL breaks the rules of crate::http).
+#[derive(Debug)]
+struct RefusedEndpoint(String);
+
+impl std::fmt::Display for RefusedEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the STS endpoint was refused")
+    }
+}
+
+impl std::error::Error for RefusedEndpoint {}
+
+/// The SDK's connector with crate::http's URL rule in front: nothing is sent to an endpoint
+/// that rule refuses, wherever the SDK found it.
+#[derive(Debug)]
+struct Guarded(aws_smithy_runtime_api::client::http::SharedHttpConnector);
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for Guarded {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        if crate::http::check_url(endpoint_setting(), request.uri(), CARRIES).is_err() {
+            let refused = RefusedEndpoint(request.uri().to_string());
+            return HttpConnectorFuture::ready(Err(ConnectorError::user(Box::new(refused))));
+        }
+        self.0.call(request)
     }
 }
 
 /// The STS endpoint for messages: the usual overrides (the SDK's own resolution is not
 /// exposed), else the SDK's default for the region.
 fn shown_endpoint(config: &aws_config::SdkConfig) -> String {
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
-        .or_else(|| config.endpoint_url().map(str::to_string))
+    configured_endpoint(config)
+        .map(|u| crate::http::shown_url(&u))
         .unwrap_or_else(|| "its default endpoint".into())
-}
-
-/// The most specific cause in an error chain ("Connection refused (os error 111)").
-pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 /// The SDK's default HTTPS client (rustls, the system's roots unless `system_roots` is false)
@@ -220,10 +365,10 @@ fn http_client(
     for cert in ca_bundle.map(CaBundle::certificates).transpose()?.unwrap_or_default() {
         roots.add_pem_certificate(crate::tls::pem(&cert));
     }
-    let context = TlsContext::builder()
-        .with_trust_store(roots)
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS for STS: {e}")))?;
+    let context = TlsContext::builder().with_trust_store(roots).build().map_err(|e| {
+        crate::log::debug(1, &format!("the STS client's TLS: {e}"));
+        Error::Unexpected("cannot set up HTTPS for STS; run with -v for the details".into())
+    })?;
     Ok(http_client_fn(move |settings, components| {
         let mut builder = Connector::builder().connector_settings(settings.clone());
         builder.set_sleep_impl(components.sleep_impl());
@@ -232,13 +377,32 @@ fn http_client(
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context.clone())
             .build();
-        SharedHttpConnector::new(connector)
+        SharedHttpConnector::new(Guarded(SharedHttpConnector::new(connector)))
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_in_other_formats_are_read_for_their_code_and_message() {
+        let ec2 = b"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not\n authorized.</Message></Error></Errors></Response>";
+        assert_eq!(error_in_body(ec2).as_deref(), Some("UnauthorizedOperation: You are not authorized"));
+        let prefixed = b"<e:Fault xmlns:e='x'><e:Code>Throttled</e:Code></e:Fault>";
+        assert_eq!(error_in_body(prefixed).as_deref(), Some("Throttled"));
+        let json = br#"{"__type": "com.amazon.coral.service#AccessDeniedException", "Message": "no"}"#;
+        assert_eq!(error_in_body(json).as_deref(), Some("AccessDeniedException: no"));
+        let nested = br#"{"error": {"code": "Bad\u001b[2J", "message": "x"}}"#;
+        assert_eq!(error_in_body(nested).as_deref(), Some("Bad\\u{1b}[2J: x"));
+        let long = format!("<Code>{}</Code>", "A".repeat(5000));
+        assert_eq!(error_in_body(long.as_bytes()).unwrap().chars().count(), 100);
+        for nothing in
+            [&b""[..], b"<html><body>Bad Gateway</body></html>", b"{\"ok\": 1}", b"<Code/>", b"<Code></Code>"]
+        {
+            assert_eq!(error_in_body(nothing), None, "{}", String::from_utf8_lossy(nothing));
+        }
+    }
 
     #[test]
     fn every_refusal_says_what_to_do() {

@@ -47,10 +47,28 @@ impl CaBundle {
             value: self.path.display().to_string(),
             why: format!("{why}; point it at a PEM file of the certificate authorities to trust"),
         };
-        let bytes = std::fs::read(&self.path).map_err(|e| bad(format!("cannot read it ({e})")))?;
-        let certs = CertificateDer::pem_slice_iter(&bytes)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(format!("it is not a valid PEM file ({e})")))?;
+        let bytes = std::fs::read(&self.path).map_err(|e| {
+            bad(match e.kind() {
+                std::io::ErrorKind::NotFound => "cannot read it (there is no such file)".into(),
+                std::io::ErrorKind::PermissionDenied => "cannot read it (permission denied)".into(),
+                std::io::ErrorKind::IsADirectory => "cannot read it (it is a directory)".into(),
+                _ => format!("cannot read it ({e})"),
+            })
+        })?;
+        let certs = CertificateDer::pem_slice_iter(&bytes).collect::<Result<Vec<_>, _>>().map_err(|e| {
+            use rustls::pki_types::pem::Error as P;
+            bad(match e {
+                P::MissingSectionEnd { .. } => "it is not a valid PEM file (a -----BEGIN has no -----END)",
+                P::IllegalSectionStart { .. } => {
+                    "it is not a valid PEM file (a -----BEGIN inside another one)"
+                }
+                P::Base64Decode(_) => {
+                    "it is not a valid PEM file (text between -----BEGIN and -----END that is not base64)"
+                }
+                _ => "it is not a valid PEM file",
+            }
+            .into())
+        })?;
         if certs.is_empty() {
             return Err(bad("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into()));
         }
@@ -86,18 +104,46 @@ fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a
     wrapped.and_then(|inner| find_rustls_error(inner)).or_else(|| e.source().and_then(find_rustls_error))
 }
 
-/// A failed connection whose cause is the server's TLS certificate, as one sentence saying
-/// why it was refused and what to do; `None` for any other failure.
-pub fn certificate_error(
+const SET_BUNDLE: &str = "if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
+
+/// A failed connection whose cause is TLS — the server's certificate, or a server that does not
+/// speak TLS at all — as one sentence saying why it failed and what to do; `None` for any other
+/// failure. `ca_bundle` is the bundle that was trusted besides the system's, if any.
+pub fn failure(
     what: &'static str,
     url: &str,
+    ca_bundle: Option<&CaBundle>,
     e: &(dyn std::error::Error + 'static),
 ) -> Option<Error> {
     use rustls::CertificateError as C;
-    let rustls::Error::InvalidCertificate(cert) = find_rustls_error(e)? else { return None };
-    let untrusted = "is not trusted: no certificate authority this computer trusts issued it; if your organisation uses its own, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)";
+    let network = |detail: &str| Some(Error::Network { what, url: url.to_string(), detail: detail.into() });
+    let cert = match find_rustls_error(e)? {
+        rustls::Error::InvalidCertificate(cert) => cert,
+        // The first bytes back were not TLS: a plain-http server on an https:// URL.
+        rustls::Error::InvalidMessage(_) => {
+            return network("the server there does not speak TLS (is it plain http://, or the wrong port?)");
+        }
+        rustls::Error::PeerIncompatible(_) => {
+            return network(
+                "the server offers no TLS version or cipher aws-login accepts (TLS 1.2 or 1.3 with current ciphers)",
+            );
+        }
+        rustls::Error::AlertReceived(_) => return network("the server broke off the TLS handshake"),
+        _ => return None,
+    };
+    crate::log::debug(1, &format!("the TLS certificate was refused: {cert}"));
+    // Never advise setting ca_bundle when it is set: say what it did not do.
+    let named =
+        |b: &CaBundle| format!("{} {}", b.key, crate::text::shown(&b.path.display().to_string(), 200));
     let problem = match cert {
-        C::UnknownIssuer | C::BadSignature => untrusted.to_string(),
+        C::UnknownIssuer | C::BadSignature => match ca_bundle {
+            None => format!("is not trusted: no certificate authority this computer trusts issued it; {SET_BUNDLE}"),
+            Some(b) => format!(
+                "is not trusted: the certificate authorities in {} did not issue it, nor did the system's; point {} at the CA certificate that did (PEM)",
+                named(b),
+                b.key
+            ),
+        },
         C::NotValidForName | C::NotValidForNameContext { .. } => {
             "is for another host name; check the host in the URL".to_string()
         }
@@ -106,9 +152,28 @@ pub fn certificate_error(
                 .to_string()
         }
         C::Revoked => "has been revoked; tell the server's administrators".to_string(),
-        other => format!(
-            "was refused ({other}); if your organisation uses its own certificate authority, set ca_bundle in the profile (or AWS_CA_BUNDLE) to its CA certificate file (PEM)"
+        // rustls-webpki's CaUsedAsEndEntity, which rustls passes on only as an opaque error.
+        C::Other(other) if other.to_string() == "CaUsedAsEndEntity" => format!(
+            "is its own certificate authority (self-signed, marked CA:TRUE), and rustls only trusts a server certificate that a CA issued{}; {}, or have the server's administrators give it one a CA issued (or a self-signed one marked CA:FALSE)",
+            match ca_bundle {
+                Some(b) => format!(", so it cannot be trusted through {}", named(b)),
+                None => String::new(),
+            },
+            match ca_bundle {
+                Some(b) => format!("give {} the CA that issued it instead", b.key),
+                None => "set ca_bundle in the profile (or AWS_CA_BUNDLE) to the CA that issued it".to_string(),
+            },
         ),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            "is not one for a TLS server (its extended key usage); tell the server's administrators".to_string()
+        }
+        _ => match ca_bundle {
+            None => format!("was refused as not valid for a TLS server; tell the server's administrators, or, {SET_BUNDLE}"),
+            Some(b) => format!(
+                "was refused as not valid for a TLS server; tell the server's administrators, or check that {} holds the CA that issued it",
+                named(b)
+            ),
+        },
     };
     Some(Error::TlsCertificate { what, url: url.to_string(), problem })
 }

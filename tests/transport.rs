@@ -57,6 +57,32 @@ impl Pki {
         Pki { dir }
     }
 
+    /// A self-signed server certificate for 127.0.0.1, ::1 and localhost, marked as a CA or not:
+    /// `server.pem` is both the certificate and its own issuer.
+    fn self_signed(ca: bool) -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let constraints =
+            if ca { "basicConstraints=critical,CA:TRUE" } else { "basicConstraints=critical,CA:FALSE" };
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-days", "2", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+            .args([
+                "-nodes",
+                "-subj",
+                "/CN=aws-login self-signed test",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.pem",
+            ])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost", "-addext", constraints])
+            .args(["-addext", "extendedKeyUsage=serverAuth"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+        Pki { dir }
+    }
+
     fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
@@ -230,15 +256,69 @@ fn an_untrusted_idp_certificate_fails_clearly() {
     let pki = Pki::new();
     let other = Pki::new();
     let stack = tls_stack(&pki);
-    for extra in [String::new(), format!("ca_bundle = {}", other.ca_str())] {
-        let home = alice(&stack, &extra);
-        let err = fails_cleanly(&home, &stack, DEV, &[], 20);
-        assert!(
-            err.contains(&format!("the IdP's TLS certificate at {} is not trusted", stack.ecp_url)),
-            "{err}"
-        );
-        assert!(err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE)"), "{err}");
-    }
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains(&format!(
+            "the IdP's TLS certificate at {} is not trusted: no certificate authority this computer trusts issued it",
+            stack.ecp_url
+        )),
+        "{err}"
+    );
+    assert!(err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE)"), "{err}");
+
+    // With a bundle that is already set, it says what the bundle did not do, not to set one.
+    let home = alice(&stack, &format!("ca_bundle = {}", other.ca_str()));
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains(&format!(
+            "is not trusted: the certificate authorities in ca_bundle {} did not issue it, nor did the system's; point ca_bundle at the CA certificate that did (PEM)",
+            other.ca_str()
+        )),
+        "{err}"
+    );
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[("AWS_CA_BUNDLE", &other.ca_str())], 20);
+    assert!(
+        err.contains(&format!("the certificate authorities in AWS_CA_BUNDLE {}", other.ca_str())),
+        "{err}"
+    );
+    assert!(!err.contains("set ca_bundle"), "{err}");
+}
+
+#[test]
+fn a_self_signed_idp_certificate() {
+    // Marked as a CA (openssl req -x509's default): rustls never takes it for a server's own
+    // certificate, even from ca_bundle, and the message says so in words.
+    let pki = Pki::self_signed(true);
+    let stack = tls_stack(&pki);
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.cert().display()));
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains(&format!(
+            "the IdP's TLS certificate at {} is its own certificate authority (self-signed, marked CA:TRUE), and rustls only trusts a server certificate that a CA issued, so it cannot be trusted through ca_bundle {}; give ca_bundle the CA that issued it instead",
+            stack.ecp_url,
+            pki.cert().display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("CaUsedAsEndEntity") && !err.contains("set ca_bundle"), "{err}");
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(err.contains("is its own certificate authority (self-signed, marked CA:TRUE)"), "{err}");
+    assert!(
+        err.contains("set ca_bundle in the profile (or AWS_CA_BUNDLE) to the CA that issued it"),
+        "{err}"
+    );
+
+    // Not marked as a CA: trusted when ca_bundle names it, as any issuer would be.
+    let pki = Pki::self_signed(false);
+    let stack = tls_stack(&pki);
+    let home = alice(&stack, "");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(err.contains("is not trusted: no certificate authority this computer trusts issued it"), "{err}");
+    let home = alice(&stack, &format!("ca_bundle = {}", pki.cert().display()));
+    logs_in(&home, &stack, DEV, &[]);
 }
 
 #[test]
@@ -395,4 +475,246 @@ fn plain_http_off_loopback_is_refused_before_any_request() {
     let err = fails_cleanly(&home, &stack, &args, &env, 5);
     assert!(err.contains("must start with https://"), "{err}");
     assert!(proxy.log().is_empty(), "{:?}", proxy.log());
+}
+
+/// A listener on 127.0.0.1 that nothing may ever connect to: where redirects point.
+struct Trap(std::net::TcpListener);
+
+impl Trap {
+    fn new() -> Trap {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Trap(l)
+    }
+
+    fn authority(&self) -> String {
+        self.0.local_addr().unwrap().to_string()
+    }
+
+    fn untouched(&self) -> bool {
+        matches!(self.0.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+}
+
+#[test]
+fn redirects_from_the_idp_are_never_followed() {
+    let stack = Stack::start();
+    let trap = Trap::new();
+    let proxy = Proxy::forward();
+    let home = alice(&stack, "");
+    let ecp_path = "/idp/profile/SAML2/SOAP/ECP";
+    let t = trap.authority();
+    // (status, Location, what the message shows). A loopback http:// endpoint redirected to
+    // another host over plain http, to the same endpoint (a follow would be a second request in
+    // the IdP's log), to a trap with credentials in the URL, and a relative location.
+    let cases = [
+        (
+            308,
+            "http://idp.example.edu/idp/profile/SAML2/SOAP/ECP".to_string(),
+            "http://idp.example.edu/idp/profile/SAML2/SOAP/ECP".to_string(),
+        ),
+        (302, stack.ecp_url.clone(), stack.ecp_url.clone()),
+        (307, format!("http://alice:Trap-Secret-1@{t}{ecp_path}"), format!("http://{t}{ecp_path}")),
+        (
+            301,
+            "/idp/profile/SAML2/Redirect/SSO".to_string(),
+            format!("{}/idp/profile/SAML2/Redirect/SSO", stack.idp_url),
+        ),
+    ];
+    // Any request to another host would go through the proxy (it needs no DNS).
+    let env = [("HTTP_PROXY", proxy.url.as_str()), ("NO_PROXY", "127.0.0.1")];
+    for (i, (status, location, shown)) in cases.iter().enumerate() {
+        stack.idp_control(
+            &serde_json::json!({"redirect": {"status": status, "location": location}}).to_string(),
+        );
+        let before = home.snapshot();
+        let err = home.run_with_env(&stack, DEV, &env).fails(21);
+        assert_eq!(home.snapshot(), before);
+        assert!(
+            err.contains(&format!(
+                "the IdP at {} answered with a redirect (HTTP {status}) to {shown}, which was not followed; ECP endpoints do not redirect: set ecp_endpoint_url to the IdP's SAML2/SOAP/ECP endpoint",
+                stack.ecp_url
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("Trap-Secret-1") && !err.contains(ALICE_PW), "{err}");
+        assert_eq!(stack.idp_log().len(), i + 1, "one request per run: {:?}", stack.idp_log());
+    }
+    assert!(trap.untouched(), "a redirect was followed to the trap");
+    assert!(proxy.log().is_empty(), "a redirect was followed off loopback: {:?}", proxy.log());
+    assert!(stack.sts_log().is_empty());
+
+    // The session cookies are not carried elsewhere either.
+    stack.idp_control(r#"{"redirect": null}"#);
+    home.run(&stack, &["login", "--profile", "dev"]).ok();
+    let redirect = format!("http://{t}{ecp_path}");
+    stack.idp_control(&serde_json::json!({"redirect": {"status": 307, "location": redirect}}).to_string());
+    let before = home.snapshot();
+    let err = home.run(&stack, &["login", "--profile", "dev", "--force-refresh"]).fails(21);
+    assert!(err.contains("answered with a redirect (HTTP 307)"), "{err}");
+    assert_eq!(home.snapshot(), before);
+    assert_eq!(stack.idp_log().last().unwrap()["outcome"], "redirect");
+    assert!(trap.untouched(), "the cookie request was followed to the trap");
+}
+
+#[test]
+fn redirects_from_sts_are_never_followed() {
+    let stack = Stack::start();
+    let trap = Trap::new();
+    let t = trap.authority();
+    let cases = [
+        (307, format!("http://user:Trap-Secret-2@{t}/"), format!("http://{t}/")),
+        (302, stack.sts_url.clone(), format!("{}/", stack.sts_url)),
+    ];
+    for (i, (status, location, shown)) in cases.iter().enumerate() {
+        stack.sts_control(
+            &serde_json::json!({"redirect": {"status": status, "location": location}}).to_string(),
+        );
+        let home = alice(&stack, "");
+        let before = home.snapshot();
+        let err = home.run(&stack, DEV).fails(20);
+        assert_eq!(home.snapshot(), before);
+        assert!(
+            err.contains(&format!(
+                "STS at {} gave no STS answer (a redirect (HTTP {status}) to {shown}, which was not followed)",
+                stack.sts_url
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("Trap-Secret-2"), "{err}");
+        assert_eq!(stack.sts_log().len(), i + 1, "one request per run: {:?}", stack.sts_log());
+    }
+    assert!(trap.untouched(), "a redirect was followed to the trap");
+}
+
+#[test]
+fn plain_http_sts_off_loopback_is_refused_before_it_is_sent() {
+    let stack = Stack::start();
+    let proxy = Proxy::forward();
+    let home = alice(&stack, "");
+    // A request would reach the proxy (it needs no DNS): an empty proxy log proves none left.
+    let via =
+        [("HTTP_PROXY", proxy.url.as_str()), ("HTTPS_PROXY", proxy.url.as_str()), ("NO_PROXY", "127.0.0.1")];
+    for (var, url) in
+        [("AWS_ENDPOINT_URL_STS", "http://sts.example.com"), ("AWS_ENDPOINT_URL", "http://10.1.2.3:8080/")]
+    {
+        let mut c = home.command_for(&stack, BIN);
+        c.env_remove("AWS_ENDPOINT_URL_STS").envs(via).env(var, url);
+        let before = home.snapshot();
+        let err = home.swept(c, DEV).fails(5);
+        assert_eq!(home.snapshot(), before);
+        assert!(
+            err.contains(&format!("{var} = '{url}' is not valid: it must start with https:// (plain http, allowed only on this machine, would send your SAML assertion and the credentials STS returns unencrypted)")),
+            "{err}"
+        );
+    }
+    // The AWS profile's endpoint_url, likewise.
+    let home = Home::new();
+    home.profile(
+        "svc",
+        &format!("ecp_endpoint_url = {}\nusername = alice\npassword = {ALICE_PW}", stack.ecp_url),
+    );
+    home.aws_config("[profile svc]\nregion = us-west-2\nendpoint_url = http://sts.example.com:8080\n");
+    let mut c = home.command_for(&stack, BIN);
+    c.env_remove("AWS_ENDPOINT_URL_STS").envs(via);
+    let err = home.swept(c, &["--profile", "svc"]).fails(5);
+    assert!(
+        err.contains(
+            "endpoint_url = 'http://sts.example.com:8080' is not valid: it must start with https://"
+        ),
+        "{err}"
+    );
+    assert!(proxy.log().is_empty(), "{:?}", proxy.log());
+    assert!(stack.sts_log().is_empty(), "STS must not have been called");
+}
+
+#[test]
+fn a_url_with_a_password_in_it_is_refused_without_showing_it() {
+    let stack = Stack::start();
+    let secret = "Url-Secret-7";
+    let with_password = stack.ecp_url.replacen("http://", &format!("http://alice:{secret}@"), 1);
+    let home = Home::new();
+    home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}"));
+    home.profile(
+        "pw",
+        &format!("ecp_endpoint_url = {with_password}\nusername = alice\npassword = {ALICE_PW}"),
+    );
+    let err = fails_cleanly(&home, &stack, &["--profile", "pw"], &[], 5);
+    let shown = stack.ecp_url.replacen("http://", "http://***@", 1);
+    assert!(
+        err.contains(&format!("ecp_endpoint_url = '{shown}' is not valid: it holds a user name or password")),
+        "{err}"
+    );
+    assert!(!err.contains(secret), "{err}");
+    // The flag is checked the same way.
+    let args = ["--profile", "dev", "--ecp-endpoint-url", &with_password];
+    let err = fails_cleanly(&home, &stack, &args, &[], 5);
+    assert!(!err.contains(secret) && err.contains("user name or password"), "{err}");
+
+    // And so is the STS endpoint; nothing reaches STS.
+    let sts = stack.sts_url.replacen("http://", &format!("http://user:{secret}@"), 1);
+    let err = home.run_with_env(&stack, DEV, &[("AWS_ENDPOINT_URL_STS", &sts)]).fails(5);
+    assert!(err.contains("AWS_ENDPOINT_URL_STS = 'http://***@127.0.0.1:"), "{err}");
+    assert!(!err.contains(secret), "{err}");
+    assert!(stack.sts_log().is_empty());
+}
+
+#[test]
+fn network_failures_are_said_in_words() {
+    let stack = Stack::start();
+    // An https:// URL at a plain-http server (TLS gets an HTTP answer back), for the IdP and STS.
+    let home = Home::new();
+    let https_idp = stack.ecp_url.replacen("http://", "https://", 1);
+    home.profile("dev", &format!("ecp_endpoint_url = {https_idp}\nusername = alice\npassword = {ALICE_PW}"));
+    let mut errors = Vec::new();
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    errors.push(err.clone());
+    assert!(
+        err.contains(&format!("cannot reach the IdP at {https_idp}: the server there does not speak TLS (is it plain http://, or the wrong port?)")),
+        "{err}"
+    );
+
+    // Nothing listening.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let home = Home::new();
+    home.profile(
+        "dev",
+        &format!("ecp_endpoint_url = http://127.0.0.1:{port}/ecp\nusername = alice\npassword = {ALICE_PW}"),
+    );
+    let err = fails_cleanly(&home, &stack, DEV, &[], 20);
+    assert!(
+        err.contains("the connection was refused (nothing listens there: check the host and port)"),
+        "{err}"
+    );
+    errors.push(err);
+
+    // No scheme.
+    let home = Home::new();
+    home.profile("dev", "ecp_endpoint_url = idp.example.edu/idp/profile/SAML2/SOAP/ECP\nusername = alice");
+    let err = fails_cleanly(&home, &stack, DEV, &[], 5);
+    assert!(err.contains("it is not a full URL: write it with its scheme, as https://host/path"), "{err}");
+    errors.push(err);
+    // STS last: the IdP login before it is a request.
+    let https_sts = stack.sts_url.replacen("http://", "https://", 1);
+    let home = alice(&stack, "");
+    let err = home.run_with_env(&stack, DEV, &[("AWS_ENDPOINT_URL_STS", &https_sts)]).fails(20);
+    assert!(
+        err.contains(&format!("cannot reach STS at {https_sts}: the server there does not speak TLS")),
+        "{err}"
+    );
+    errors.push(err);
+    for err in errors {
+        for jargon in [
+            "relative URL",
+            "corrupt message",
+            "InvalidContentType",
+            "os error",
+            "tcp connect",
+            "error trying",
+        ] {
+            assert!(!err.contains(jargon), "{err}");
+        }
+    }
 }

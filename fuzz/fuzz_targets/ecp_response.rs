@@ -14,13 +14,14 @@ use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 
 const URL: &str = "https://idp.example.edu/idp/profile/SAML2/SOAP/ECP";
+const ACS: &str = "https://signin.aws.amazon.com/saml";
 
 fuzz_target!(|data: &[u8]| {
     let mut hostile = b"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>".to_vec();
     hostile.extend_from_slice(data);
-    assert!(response::parse(&hostile, URL).is_err(), "a DOCTYPE body was accepted");
+    assert!(response::parse(&hostile, URL, ACS).is_err(), "a DOCTYPE body was accepted");
 
-    let Ok(login) = response::parse(data, URL) else { return };
+    let Ok(login) = response::parse(data, URL, ACS) else { return };
     let roles = &login.grants.roles;
     assert!(!roles.is_empty(), "success without a role");
     for (i, role) in roles.iter().enumerate() {

@@ -12,7 +12,8 @@ Endpoints:
   GET  /idp/shibboleth              the IdP's metadata
   GET|POST /_control                test knobs (JSON), see KNOB_SPEC;
                                     POST {"expire_sessions": true} drops sessions
-An ECP request is decided in this order: knob `mode` (soap_fault / html),
+An ECP request is decided in this order: knob `redirect` (a 3xx), knob
+`cookie_status` (for a request with cookies), knob `mode` (soap_fault / html),
 Content-Type text/xml (else 415), a valid AuthnRequest (else 500 SOAP fault),
 a live shib_idp_session cookie (success, no password, no Duo), HTTP Basic
 (else 401), Duo for users with "duo": true (failures: 200 + SAML
@@ -34,7 +35,7 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stack"))
 import stacklib  # noqa: E402
-from stacklib import Knobs, JsonlLog, number, one_of  # noqa: E402
+from stacklib import Knobs, JsonlLog, number, one_of, optional_str, redirect  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile  # noqa: E402
@@ -58,6 +59,13 @@ KNOB_SPEC = {
     "entity_url": ("http://127.0.0.1:9/", hostile.url),
     # raw Role attribute values to sign instead of the user's (null: the user's)
     "roles": (None, hostile.role_values),
+    # answer every ECP request with this redirect: {"status": 307, "location": "..."}
+    "redirect": (None, redirect),
+    # the AssertionConsumerServiceURL the ecp:Response header names (null: the request's)
+    "ecp_acs": (None, optional_str),
+    # answer a request that carries cookies with this status and an HTML page, as a server
+    # does when cookies make the request too large (400 or 431)
+    "cookie_status": (None, one_of(None, 400, 431)),
 }
 
 
@@ -188,6 +196,12 @@ def make_handler(idp, users, knobs, sessions, log):
             """Decide one ECP request: returns (log outcome, (status, body,
             content type, extra headers))."""
             body = self.read_body()
+            moved = knobs.get("redirect")
+            if moved:
+                return "redirect", (moved["status"], "Moved\n", "text/plain; charset=utf-8",
+                                    [("Location", moved["location"])])
+            if knobs.get("cookie_status") and self.headers.get("Cookie"):
+                return "cookie_status", (knobs.get("cookie_status"), TOO_LARGE, "text/html; charset=utf-8", ())
             mode = knobs.get("mode")
             if mode == "soap_fault":
                 return "soap_fault", fault(500, "soap11:Server", "An error occurred processing the request")
@@ -237,7 +251,7 @@ def make_handler(idp, users, knobs, sessions, log):
             entry = users.get(user, {})
             roles = knobs.get("roles")
             envelope = idp.success(request, user, entry.get("roles", []) if roles is None else roles,
-                                   entry.get("session_duration", 28800))
+                                   entry.get("session_duration", 28800), header_acs=knobs.get("ecp_acs"))
             token = sessions.issue(user, old_token)  # rotate on every success
             cookie = [("Set-Cookie", f"{SESSION_COOKIE}={token}; Path=/idp; HttpOnly")]
             if knobs.get("body") != "normal":
@@ -267,6 +281,8 @@ def make_handler(idp, users, knobs, sessions, log):
 XML = "text/xml; charset=utf-8"
 CHALLENGE = (401, "Authentication required\n", "text/plain; charset=utf-8",
              [("WWW-Authenticate", 'Basic realm="Shibboleth"')])
+TOO_LARGE = ("<html><head><title>400 Request Header Or Cookie Too Large</title></head>"
+             "<body><h1>Request Header Or Cookie Too Large</h1></body></html>\n")
 LOGIN_PAGE = """<!DOCTYPE html>
 <html><head><title>Web Login Service</title></head>
 <body><form method="post" action="/idp/profile/SAML2/Redirect/SSO?execution=e1s1">

@@ -211,8 +211,9 @@ class SamlIdp:
 
     # -- response side -------------------------------------------------------
 
-    def success(self, request, user, roles, session_duration):
-        """SOAP answer with a Response carrying a signed Assertion."""
+    def success(self, request, user, roles, session_duration, header_acs=None):
+        """SOAP answer with a Response carrying a signed Assertion; the ecp:Response
+        header names header_acs if given, else the request's ACS."""
         identity = {
             ROLE_SESSION_NAME_ATTR: user,
             SESSION_DURATION_ATTR: str(session_duration),
@@ -233,7 +234,7 @@ class SamlIdp:
                 sign_assertion=True, sign_response=False,
                 sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256,
             )
-        return self._envelope(str(response), request["acs"])
+        return self._envelope(str(response), header_acs or request["acs"])
 
     def failure(self, request, message, second_level=STATUS_AUTHN_FAILED):
         """SOAP answer with a Response whose status is Responder/<second_level>."""

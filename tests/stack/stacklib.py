@@ -101,6 +101,26 @@ def number(minimum=None, allow_none=False):
     return check
 
 
+def optional_str(value):
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"must be null or a string, got {value!r}")
+    return value
+
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def redirect(value):
+    """null, or {"status": 3xx, "location": "..."}: a redirect to answer with."""
+    if value is None:
+        return None
+    if (not isinstance(value, dict) or set(value) != {"status", "location"}
+            or value["status"] not in REDIRECT_STATUSES or not isinstance(value["location"], str)):
+        raise ValueError(f"must be null or {{\"status\": one of {list(REDIRECT_STATUSES)}, "
+                         f"\"location\": a string}}, got {value!r}")
+    return value
+
+
 class QuietHandler(BaseHTTPRequestHandler):
     """Request handler base: HTTP/1.1 keep-alive, helpers, no access log noise."""
 

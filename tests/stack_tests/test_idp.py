@@ -306,3 +306,34 @@ def test_idp_refuses_a_bad_users_file(tmp_path):
     assert proc.wait(timeout=30) == 2
     assert "no password" in (tmp_path / "idp.stderr").read_text()
     assert not (tmp_path / "idp.json").exists()
+
+
+def test_redirect_knob(stack):
+    stack.idp_control(redirect={"status": 307, "location": "http://127.0.0.1:9/elsewhere"})
+    r = requests.post(stack.idp["ecp_url"], data=h.authn_request_envelope(), auth=("alice", "alice-pw-Q7"),
+                      headers={"Content-Type": "text/xml"}, allow_redirects=False, timeout=10)
+    assert (r.status_code, r.headers["Location"]) == (307, "http://127.0.0.1:9/elsewhere")
+    assert stack.idp_log()[-1]["outcome"] == "redirect"
+    for bad in [{"status": 200, "location": "x"}, {"status": 302}, "http://x/"]:
+        assert requests.post(stack.idp["base_url"] + "/_control", json={"redirect": bad}, timeout=10).status_code == 400
+
+
+def test_ecp_acs_knob_names_another_acs_in_the_header_only(stack):
+    stack.idp_control(ecp_acs="https://signin.evil.example/saml")
+    r = stack.login("alice")
+    root = h.parse(r.content)
+    assert root.find("soap11:Header/ecp:Response", h.NS).get("AssertionConsumerServiceURL") == \
+        "https://signin.evil.example/saml"
+    # The signed Response itself is still addressed to AWS.
+    assert h.response_element(r.content).get("Destination") == h.AWS_ACS
+
+
+def test_cookie_status_knob_answers_requests_with_cookies(stack):
+    session = stack.login("alice").cookies["shib_idp_session"]
+    stack.idp_control(cookie_status=431)
+    r = stack.ecp(cookies={"shib_idp_session": session})
+    assert r.status_code == 431 and r.headers["Content-Type"].startswith("text/html")
+    assert stack.idp_log()[-1]["outcome"] == "cookie_status"
+    # Without cookies, the request is handled as usual.
+    assert stack.login("alice").status_code == 200
+

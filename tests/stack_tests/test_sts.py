@@ -252,7 +252,9 @@ def test_control_endpoint(stack):
 
 
 @pytest.mark.parametrize("broken, status, ctype", [("html", 200, "text/html"), ("truncated", 200, "text/xml"),
-                                                   ("empty", 200, "text/xml"), ("html_error", 502, "text/html")])
+                                                   ("empty", 200, "text/xml"), ("html_error", 502, "text/html"),
+                                                   ("foreign_xml", 403, "text/xml"),
+                                                   ("json_error", 400, "application/json")])
 def test_broken_knob(stack, alice_b64, broken, status, ctype):
     stack.sts_control(broken=broken)
     r = stack.assume(alice_b64, h.DEVELOPER, h.PROVIDER1)
@@ -269,3 +271,12 @@ def test_log_lines_have_the_documented_shape(stack, alice_b64):
     assert (entry["action"], entry["role_arn"], entry["principal_arn"], entry["duration"],
             entry["status"], entry["outcome"]) == \
         ("AssumeRoleWithSAML", h.DEVELOPER, h.PROVIDER1, 900, 200, "success")
+
+
+def test_redirect_knob(stack, alice_b64):
+    stack.sts_control(redirect={"status": 302, "location": "http://127.0.0.1:9/"})
+    r = requests.post(stack.sts["url"] + "/", data={"Action": "AssumeRoleWithSAML", "SAMLAssertion": alice_b64},
+                      allow_redirects=False, timeout=10)
+    assert (r.status_code, r.headers["Location"]) == (302, "http://127.0.0.1:9/")
+    assert stack.sts_log()[-1]["outcome"] == "redirect"
+

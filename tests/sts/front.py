@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "stack"))
 sys.path.insert(0, HERE)
 import stacklib  # noqa: E402
-from stacklib import Knobs, JsonlLog, number  # noqa: E402
+from stacklib import Knobs, JsonlLog, number, redirect  # noqa: E402
 import saml_check  # noqa: E402
 from saml_check import StsError  # noqa: E402
 
@@ -84,6 +84,13 @@ BROKEN = {
                                    "<Credentials><AccessKeyId>ASIA"),
     "empty": (200, "text/xml", ""),
     "html_error": (502, "text/html", "<html><body>Bad Gateway</body></html>"),
+    # An error in another service's XML envelope (EC2's), and one in JSON: not STS's format,
+    # but they name a code and a message.
+    "foreign_xml": (403, "text/xml", "<Response><Errors><Error><Code>UnauthorizedOperation</Code>"
+                                     "<Message>You are not authorized\x1b[31m to perform this operation.</Message>"
+                                     "</Error></Errors><RequestID>r-1</RequestID></Response>"),
+    "json_error": (400, "application/json", '{"__type": "com.amazon.coral#ThrottlingException", '
+                                            '"message": "Rate exceeded by the gateway"}'),
 }
 
 
@@ -104,6 +111,8 @@ KNOB_SPEC = {
     "reject": (None, _reject),
     # answer AssumeRoleWithSAML with something that is not STS XML (see BROKEN)
     "broken": (None, _broken),
+    # answer AssumeRoleWithSAML with this redirect: {"status": 307, "location": "..."}
+    "redirect": (None, redirect),
 }
 
 
@@ -291,6 +300,10 @@ def make_handler(front):
         def _assume(self, params, record):
             """Returns (log outcome, (status, body, content type, headers))."""
             request_id = str(uuid.uuid4())
+            moved = front.knobs.get("redirect")
+            if moved:
+                return "redirect", (moved["status"], "", "text/plain",
+                                    [("Location", moved["location"]), ("x-amzn-RequestId", request_id)])
             broken = front.knobs.get("broken")
             if broken:
                 status, ctype, body = BROKEN[broken]

@@ -51,8 +51,7 @@ pub async fn login(
     last_username: Option<&str>,
 ) -> Result<EcpLogin, Error> {
     let profile = settings.profile.as_str();
-    let endpoint = Url::parse(&settings.ecp_endpoint_url)
-        .map_err(|e| Error::Unexpected(format!("ecp_endpoint_url: {e}")))?;
+    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
     let username = match settings.username.clone().or_else(|| last_username.map(str::to_string)) {
         Some(u) => u,
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
@@ -80,7 +79,7 @@ pub async fn login(
 struct Idp<'a> {
     endpoint: &'a Url,
     sp: &'a ServiceProvider,
-    http: &'a reqwest::Client,
+    http: &'a super::IdpClient,
     account: &'a str,
 }
 

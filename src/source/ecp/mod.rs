@@ -8,7 +8,7 @@ pub mod response;
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, SET_COOKIE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, LOCATION, SET_COOKIE};
 
 use crate::config::Settings;
 use crate::cookies::Jar;
@@ -19,10 +19,6 @@ pub use authn_request::ServiceProvider;
 use duo::{Factor, HeaderNames};
 pub use response::SamlLogin;
 
-/// Connecting should be quick, and so should an answer that waits for nobody; an answer that
-/// waits for a Duo push or call is bounded by the profile's `duo_timeout` instead.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Real ECP answers are a few tens of kilobytes.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -52,42 +48,72 @@ pub enum Auth<'a> {
     Password(&'a PasswordLogin),
 }
 
-/// The HTTP client for the IdP: the system's certificate authorities plus the profile's
-/// `ca_bundle`, and the standard proxy variables (reqwest reads them; loopback is not exempt).
+/// The HTTP client for the IdP (see [`crate::http`]: no redirects, bounded, the system's
+/// certificate authorities plus the profile's `ca_bundle`, the standard proxy variables, which
+/// do not exempt loopback), and what it trusts, so that a refused certificate is explained.
 /// `verify_ssl_certificate = false` accepts any certificate, and says so every time.
-pub fn http_client(settings: &Settings) -> Result<reqwest::Client, Error> {
-    // Read even when unused here, so a bad bundle fails before anything is sent.
-    let extra_roots = settings.ca_bundle.as_ref().map(|b| b.certificates()).transpose()?.unwrap_or_default();
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("aws-login/", env!("CARGO_PKG_VERSION")));
-    if settings.verify_tls {
-        let certs =
-            extra_roots.iter().map(|c| reqwest::Certificate::from_der(c)).collect::<Result<Vec<_>, _>>();
-        let certs = certs.map_err(|e| Error::Unexpected(format!("cannot use ca_bundle: {e}")))?;
-        // A plain-http IdP (allowed on loopback only) needs no TLS: loading the system's
-        // certificate authorities would cost every login a few milliseconds for nothing.
-        builder = if settings.ecp_endpoint_url.starts_with("http://") {
-            builder.tls_certs_only(certs)
-        } else {
-            builder.tls_certs_merge(certs)
-        };
-    } else {
+pub struct IdpClient {
+    http: reqwest::Client,
+    ca_bundle: Option<crate::tls::CaBundle>,
+    /// The bound on connecting.
+    connect: Duration,
+}
+
+pub fn http_client(settings: &Settings) -> Result<IdpClient, Error> {
+    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
+    let trust = crate::http::Trust { ca_bundle: settings.ca_bundle.as_ref(), verify: settings.verify_tls };
+    // Shorter than every bound on a whole request (duo_timeout is at least 5 s), so that a
+    // server that never takes the connection is told from one that takes the request and
+    // keeps it waiting: only the latter can have sent a Duo push.
+    let connect = crate::http::CONNECT_TIMEOUT.min(Duration::from_secs(settings.duo_timeout.as_secs() / 2));
+    let http = crate::http::client(&endpoint, trust, connect)?;
+    if !settings.verify_tls {
         eprintln!(
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
         );
-        builder = builder.tls_danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot set up HTTPS: {}", crate::sts::innermost(&e))))
+    Ok(IdpClient { http, ca_bundle: settings.ca_bundle.clone(), connect })
+}
+
+impl IdpClient {
+    /// What a failed request to `url` means. `answered`: the IdP's status line had arrived.
+    fn failure(&self, url: &str, e: &reqwest::Error, duo_wait: Option<Duration>, answered: bool) -> Error {
+        if let Some(tls) = crate::tls::failure("the IdP", url, self.ca_bundle.as_ref(), e) {
+            return tls;
+        }
+        let network = |detail: String| Error::Network { what: "the IdP", url: url.to_string(), detail };
+        match duo_wait {
+            // Never connected (the connect bound is shorter than the request's): nothing was
+            // sent, so no Duo push is pending either; a plain network failure.
+            _ if e.is_connect() && e.is_timeout() => {
+                network(format!("no connection within {} s", self.connect.as_secs()))
+            }
+            _ if e.is_connect() => network(crate::http::failure(e)),
+            // Connected and sent, then silence while the IdP should be waiting for Duo: which
+            // side is slow cannot be known here, and the message says so.
+            Some(limit) if e.is_timeout() && !answered => {
+                let host = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string));
+                Error::DuoTimeout { secs: limit.as_secs(), host: host.unwrap_or_default() }
+            }
+            limit if e.is_timeout() => {
+                let secs = limit.unwrap_or(crate::http::ANSWER_TIMEOUT).as_secs();
+                network(if answered {
+                    format!("its answer was not complete within {secs} s")
+                } else {
+                    format!("it did not answer within {secs} s")
+                })
+            }
+            _ => network(crate::http::failure(e)),
+        }
+    }
 }
 
 /// One ECP exchange with the IdP at `endpoint`. On success the IdP's cookies are taken into
-/// `jar` (the caller saves it once the whole login has succeeded). With [`Auth::Session`], an IdP
-/// that no longer honours the session answers [`Error::SessionRefused`].
+/// `jar` (the caller saves it once the whole login has succeeded); on any failure they are not.
+/// With [`Auth::Session`], an IdP that no longer honours the session answers
+/// [`Error::SessionRefused`].
 pub async fn exchange(
-    http: &reqwest::Client,
+    idp: &IdpClient,
     endpoint: &reqwest::Url,
     sp: &ServiceProvider,
     auth: Auth<'_>,
@@ -96,7 +122,8 @@ pub async fn exchange(
     let url = endpoint.as_str();
     let request = AuthnRequest::new(sp.clone())
         .map_err(|e| Error::Unexpected(format!("no randomness for the request ID: {e}")))?;
-    let mut req = http
+    let mut req = idp
+        .http
         .post(endpoint.clone())
         .header(CONTENT_TYPE, "text/xml; charset=utf-8")
         .body(request.to_envelope());
@@ -112,7 +139,7 @@ pub async fn exchange(
                 for (name, value) in duo::headers(factor, login.passcode.as_ref(), &login.duo_headers) {
                     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::BadSetting {
                         key: "http_header_factor",
-                        value: name.clone(),
+                        value: crate::text::shown(&name, 100),
                         why: "it is not a valid HTTP header name".into(),
                     })?;
                     req = req.header(name, sensitive(value.expose())?);
@@ -128,20 +155,12 @@ pub async fn exchange(
         Auth::Password(login) => login.waits_for_duo(),
         Auth::Session => None,
     };
-    req = req.timeout(duo_wait.unwrap_or(ANSWER_TIMEOUT));
-    let network = |e: reqwest::Error| match duo_wait {
-        Some(limit) if e.is_timeout() => Error::DuoTimeout { secs: limit.as_secs() },
-        _ if let Some(tls) = crate::tls::certificate_error("the IdP", url, &e) => tls,
-        _ => Error::Network {
-            what: "the IdP",
-            url: url.to_string(),
-            detail: if e.is_timeout() { "timed out".into() } else { crate::sts::innermost(&e) },
-        },
-    };
+    req = req.timeout(duo_wait.unwrap_or(crate::http::ANSWER_TIMEOUT));
     let started = std::time::Instant::now();
-    let mut resp = req.send().await.map_err(network)?;
+    let mut resp = req.send().await.map_err(|e| idp.failure(url, &e, duo_wait, false))?;
     let status = resp.status();
     crate::log::debug(1, &format!("IdP answered HTTP {} in {:?}", status.as_u16(), started.elapsed()));
+    let session = matches!(auth, Auth::Session);
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(match auth {
             Auth::Session => Error::SessionRefused,
@@ -151,6 +170,22 @@ pub async fn exchange(
             },
         });
     }
+    // Cookies the IdP no longer takes can make the request too large for it: a session it will
+    // not honour, so the password is next.
+    if session && status == reqwest::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
+        crate::log::debug(1, "the IdP found the session cookies too large; logging in with a password");
+        return Err(Error::SessionRefused);
+    }
+    // Never followed (see crate::http): the password, passcode or cookies were meant for this
+    // URL only.
+    if status.is_redirection() {
+        let location = resp.headers().get(LOCATION).map(|v| v.as_bytes());
+        return Err(Error::IdpRedirect {
+            url: url.to_string(),
+            status: status.as_u16(),
+            location: crate::http::redirect_target(Some(endpoint), location),
+        });
+    }
     let set_cookies: Vec<String> = resp
         .headers()
         .get_all(SET_COOKIE)
@@ -158,7 +193,7 @@ pub async fn exchange(
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect();
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(network)? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| idp.failure(url, &e, duo_wait, true))? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(Error::NotEcp {
                 url: url.to_string(),
@@ -167,11 +202,22 @@ pub async fn exchange(
         }
         body.extend_from_slice(&chunk);
     }
-    let parsed = match response::parse(&body, url) {
+    // The answer must be addressed to the ACS the request named (checked in parse): else it is
+    // refused before its cookies are taken.
+    let parsed = match response::parse(&body, url, &sp.acs_url) {
         Ok(ok) if status.is_success() => Ok(ok),
         // A SOAP fault explains itself whatever the status; other non-2xx answers are plain HTTP errors.
         Err(e @ Error::SoapFault(_)) => Err(e),
         Err(e) if status.is_success() => Err(e),
+        // A 400 without SOAP to a cookie-only request: the cookies, not the URL, are what the
+        // IdP did not take (as with 431 above).
+        Err(_) if session && status == reqwest::StatusCode::BAD_REQUEST => {
+            crate::log::debug(
+                1,
+                "the IdP refused the session cookies (HTTP 400); logging in with a password",
+            );
+            Err(Error::SessionRefused)
+        }
         _ => Err(Error::IdpStatus { status: status.as_u16(), url: url.to_string() }),
     };
     match (parsed, auth) {

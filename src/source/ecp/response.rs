@@ -9,6 +9,7 @@ use crate::secret::Secret;
 use crate::xml::{self, Element, XmlError};
 
 const NS_SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+const NS_ECP: &str = "urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp";
 
 /// A successful login: the assertion for STS and what it grants.
 #[derive(Debug, Clone)]
@@ -19,8 +20,9 @@ pub struct SamlLogin {
     pub grants: Grants,
 }
 
-/// Parses a 2xx or 500 answer body from `url`.
-pub fn parse(body: &[u8], url: &str) -> Result<SamlLogin, Error> {
+/// Parses a 2xx or 500 answer body from `url` to a request that named `acs_url` as the
+/// assertion consumer service.
+pub fn parse(body: &[u8], url: &str, acs_url: &str) -> Result<SamlLogin, Error> {
     let not_ecp = |found: String| Error::NotEcp { url: url.to_string(), found };
     let envelope = xml::parse(body).map_err(|e| match e {
         _ if looks_like_html(body) => not_ecp("an HTML page".into()),
@@ -42,11 +44,28 @@ pub fn parse(body: &[u8], url: &str) -> Result<SamlLogin, Error> {
         .child(NS_PROTOCOL, "Response")
         .ok_or_else(|| not_ecp("a SOAP message without a SAML Response".into()))?;
 
+    check_acs(&envelope, url, acs_url)?;
     check_status(response)?;
     let grants = saml::grants(response)?;
     let standalone = response.standalone(body, &[&envelope, body_el]);
     let saml_response = Secret::new(base64::engine::general_purpose::STANDARD.encode(standalone));
     Ok(SamlLogin { saml_response, grants })
+}
+
+/// The SAML ECP profile: the client MUST NOT pass on a Response whose `ecp:Response` header
+/// names another AssertionConsumerServiceURL than the request did. (An answer without the
+/// header, which Shibboleth always sends, is taken as it is: STS checks the assertion's
+/// Recipient and Destination itself.)
+fn check_acs(envelope: &Element, url: &str, acs_url: &str) -> Result<(), Error> {
+    let header = envelope.child(NS_SOAP, "Header").and_then(|h| h.child(NS_ECP, "Response"));
+    match header.and_then(|r| r.attr("AssertionConsumerServiceURL")) {
+        Some(found) if found != acs_url => Err(Error::AcsMismatch {
+            url: url.to_string(),
+            expected: acs_url.to_string(),
+            found: crate::text::shown(found, 200),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A failed status becomes the IdP's own message (Duo plugins explain themselves there), else
@@ -92,6 +111,7 @@ mod tests {
     }
 
     const URL: &str = "https://idp.example.edu/idp/profile/SAML2/SOAP/ECP";
+    const ACS: &str = "https://signin.aws.amazon.com/saml";
 
     /// Runs xmlsec1 on a standalone Response signed by the test IdP; true if it verifies.
     fn xmlsec_verifies(response: &[u8]) -> bool {
@@ -112,7 +132,7 @@ mod tests {
     fn success_yields_roles_and_a_standalone_response_whose_signature_verifies() {
         // A real answer of the test IdP (pysaml2), signed with fixtures/ecp_success.cert.pem.
         let doc = fixture("ecp_success.xml");
-        let login = parse(&doc, URL).unwrap();
+        let login = parse(&doc, URL, ACS).unwrap();
         let roles: Vec<_> = login.grants.roles.iter().map(|r| r.role_arn.as_str()).collect();
         assert_eq!(
             roles,
@@ -146,25 +166,52 @@ mod tests {
         // handed to STS was cut three bytes early.
         let doc = fixture("ecp_success.xml");
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), &doc].concat();
-        let (plain, bom) = (parse(&doc, URL).unwrap(), parse(&with_bom, URL).unwrap());
+        let (plain, bom) = (parse(&doc, URL, ACS).unwrap(), parse(&with_bom, URL, ACS).unwrap());
         assert_eq!(bom.saml_response.expose(), plain.saml_response.expose());
     }
 
     #[test]
+    fn an_answer_for_another_acs_is_refused() {
+        // SAML ECP profile: the client MUST NOT pass on a Response whose ecp:Response header
+        // names another AssertionConsumerServiceURL than the request did.
+        let doc = String::from_utf8(fixture("ecp_success.xml")).unwrap();
+        let header = format!(r#"AssertionConsumerServiceURL="{ACS}""#);
+        assert!(doc.contains(&header));
+        let other =
+            doc.replacen(&header, r#"AssertionConsumerServiceURL="https://evil.example/saml&#10;x""#, 1);
+        let e = parse(other.as_bytes(), URL, ACS).unwrap_err();
+        assert_eq!(e.exit_code(), exit::IDP_ERROR);
+        let e = e.to_string();
+        assert!(
+            e.contains(&format!("addressed its answer to https://evil.example/saml\\nx, not to {ACS}")),
+            "{e}"
+        );
+        // The request named the same ACS: accepted; no header at all: accepted (STS checks the
+        // assertion's Recipient).
+        let regional = "https://us-east-2.signin.aws.amazon.com/saml";
+        let moved = doc.replacen(&header, &format!(r#"AssertionConsumerServiceURL="{regional}""#), 1);
+        assert!(parse(moved.as_bytes(), URL, regional).is_ok());
+        let start = doc.find("<soap11:Header>").unwrap();
+        let end = doc.find("</soap11:Header>").unwrap() + "</soap11:Header>".len();
+        let headless = format!("{}{}", &doc[..start], &doc[end..]);
+        assert!(parse(headless.as_bytes(), URL, ACS).is_ok());
+    }
+
+    #[test]
     fn failures_say_what_happened() {
-        let e = parse(&fixture("ecp_duo_denied.xml"), URL).unwrap_err();
+        let e = parse(&fixture("ecp_duo_denied.xml"), URL, ACS).unwrap_err();
         assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
         assert!(e.to_string().contains("Duo push denied"), "{e}");
 
-        let e = parse(&fixture("ecp_nested_status.xml"), URL).unwrap_err();
+        let e = parse(&fixture("ecp_nested_status.xml"), URL, ACS).unwrap_err();
         assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
         assert!(e.to_string().contains("AuthnFailed"), "{e}");
 
-        let e = parse(&fixture("ecp_soap_fault.xml"), URL).unwrap_err();
+        let e = parse(&fixture("ecp_soap_fault.xml"), URL, ACS).unwrap_err();
         assert_eq!(e.exit_code(), exit::IDP_ERROR);
         assert!(e.to_string().contains("An error occurred processing the request"), "{e}");
 
-        let e = parse(&fixture("login_page.html"), URL).unwrap_err();
+        let e = parse(&fixture("login_page.html"), URL, ACS).unwrap_err();
         assert_eq!(e.exit_code(), exit::NOT_ECP);
         assert!(e.to_string().contains("HTML page"), "{e}");
 
@@ -172,7 +219,7 @@ mod tests {
         let doc = String::from_utf8(fixture("ecp_success.xml")).unwrap();
         let success = r#"<saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>"#;
         let nested = r#"<saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></saml2p:StatusCode>"#;
-        let e = parse(doc.replacen(success, nested, 1).as_bytes(), URL).unwrap_err();
+        let e = parse(doc.replacen(success, nested, 1).as_bytes(), URL, ACS).unwrap_err();
         assert_eq!(e.exit_code(), exit::AUTHN_FAILED);
         assert!(e.to_string().contains("SAML status Requester"), "{e}");
 
@@ -184,11 +231,11 @@ mod tests {
   Try again.</saml2p:StatusMessage>"#,
             1,
         );
-        let e = parse(multi.as_bytes(), URL).unwrap_err().to_string();
+        let e = parse(multi.as_bytes(), URL, ACS).unwrap_err().to_string();
         assert!(e.contains("the IdP refused the login (Duo push denied. Try again.)"), "{e}");
 
         for junk in [&b"{\"json\":true}"[..], b"<a><b></a>", b"", b"<r/>"] {
-            assert_eq!(parse(junk, URL).unwrap_err().exit_code(), exit::NOT_ECP);
+            assert_eq!(parse(junk, URL, ACS).unwrap_err().exit_code(), exit::NOT_ECP);
         }
     }
 }
