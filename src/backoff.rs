@@ -23,7 +23,11 @@ impl PushBackoff {
 
     /// Fails if an unattended push failed less than [`HOLD`] ago.
     pub fn check(&self) -> Result<(), Error> {
-        let Ok(modified) = std::fs::metadata(&self.path).and_then(|m| m.modified()) else { return Ok(()) };
+        let file = crate::atomic_file::open_state(&self.path, crate::atomic_file::Loose::Tighten)
+            .map_err(|e| Error::file("read", &self.path, e))?;
+        let Some(modified) = file.and_then(|(f, _)| f.metadata().and_then(|m| m.modified()).ok()) else {
+            return Ok(());
+        };
         let age = SystemTime::now().duration_since(modified).unwrap_or(Duration::ZERO);
         if age < HOLD {
             return Err(Error::PushHeldBack {

@@ -17,7 +17,7 @@ const FORMAT_VERSION: u32 = 1;
 /// every call.
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
 /// A cache file is a few hundred bytes; anything far larger was not written by us.
-const MAX_SIZE: u64 = 64 * 1024;
+pub const MAX_SIZE: u64 = 64 * 1024;
 /// STS never issues role credentials for longer than 12 hours (plus clock skew): an entry that
 /// claims more was edited by hand or written under a wrong clock, and is renewed, not served.
 const MAX_LIFETIME: Duration = Duration::minutes(12 * 60 + 5);
@@ -59,14 +59,12 @@ impl Entry {
 /// One profile's cache file.
 #[derive(Debug, Clone)]
 pub struct Cache {
-    /// The tool's directory: kept `0700` because it also holds config passwords and cookies.
-    root: PathBuf,
     path: PathBuf,
 }
 
 impl Cache {
     pub fn new(paths: &Paths, profile: &str) -> Self {
-        Cache { root: paths.root().to_path_buf(), path: paths.cache_file(profile) }
+        Cache { path: paths.cache_file(profile) }
     }
 
     pub fn path(&self) -> &Path {
@@ -81,15 +79,12 @@ impl Cache {
             path: self.path.clone(),
             detail,
         };
-        let file = match std::fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::file("read", &self.path, e)),
+        let Some(read) = atomic_file::read_state(&self.path, MAX_SIZE, atomic_file::Loose::Tighten)
+            .map_err(|e| Error::file("read", &self.path, e))?
+        else {
+            return Ok(None);
         };
-        // Read at most one byte past the cap: a huge file is never taken into memory.
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SIZE + 1), &mut bytes)
-            .map_err(|e| Error::file("read", &self.path, e))?;
+        let bytes = &read.bytes;
         if bytes.len() as u64 > MAX_SIZE {
             return Err(corrupt(format!(
                 "it is larger than {MAX_SIZE} bytes, far larger than any cache file"
@@ -99,16 +94,17 @@ impl Cache {
         struct Version {
             version: u32,
         }
-        let v: Version = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        let v: Version = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
         if v.version != FORMAT_VERSION {
             return Err(corrupt(format!("format version {} is not one this aws-login reads", v.version)));
         }
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(e.to_string()))
+        let entry = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+        read.warn_if_loose("cached credentials");
+        Ok(Some(entry))
     }
 
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
-        atomic_file::private_dir(&self.root).map_err(|e| Error::file("secure", &self.root, e))?;
         atomic_file::write_private(&self.path, &json).map_err(|e| Error::file("write", &self.path, e))
     }
 }

@@ -24,6 +24,7 @@ pub mod exit {
     pub const NEEDS_TERMINAL: i32 = 23;
     pub const UNREADABLE: i32 = 24;
     pub const LOCKED: i32 = 25;
+    pub const UNSAFE_FILE: i32 = 27;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -145,13 +146,17 @@ pub enum Error {
     #[error("already logged out: profile '{profile}' has no cached credentials")]
     AlreadyLoggedOut { profile: String },
 
+    /// A file or directory aws-login will not use (see `atomic_file`): the path and why.
+    #[error("{0}")]
+    UnsafeFile(crate::atomic_file::Refused),
+
     #[error("cancelled: {what}")]
     Cancelled { what: &'static str },
 
     #[error("interrupted; nothing was changed")]
     Interrupted,
 
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {source}{}", path.display(), file_hint(source))]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
 
     #[error("{0}")]
@@ -189,6 +194,7 @@ impl Error {
             Unreadable { .. } => exit::UNREADABLE,
             LockTimeout { .. } => exit::LOCKED,
             AlreadyLoggedOut { .. } => exit::ALREADY_LOGGED_OUT,
+            UnsafeFile(_) => exit::UNSAFE_FILE,
             Cancelled { .. } => exit::CANCELLED,
             Interrupted => exit::INTERRUPTED,
             NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
@@ -199,7 +205,47 @@ impl Error {
         }
     }
 
+    /// A file operation that failed, naming the file; a file aws-login refuses to use (a link,
+    /// another user's, a FIFO: see `atomic_file`) becomes [`Error::UnsafeFile`].
     pub fn file(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::File { action, path: path.into(), source }
+        match crate::atomic_file::refusal(&source) {
+            Some(refused) => Error::UnsafeFile(refused.clone()),
+            None => Error::File { action, path: path.into(), source },
+        }
+    }
+}
+
+/// What to do about a file error the message alone does not make plain.
+fn file_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "; free some space there and try again (nothing was left half-written)"
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_file_and_what_to_do() {
+        let e = Error::file("write", "/h/.aws-login/cache/p.json", std::io::Error::from_raw_os_error(28));
+        let text = e.to_string();
+        assert!(text.starts_with("cannot write /h/.aws-login/cache/p.json: "), "{text}");
+        assert!(text.contains("free some space"), "{text}");
+        assert_eq!(e.exit_code(), exit::UNEXPECTED);
+    }
+
+    #[test]
+    fn a_refused_file_is_its_own_sentence_and_code() {
+        let refused = crate::atomic_file::Refused {
+            path: "/h/.aws-login/cache".into(),
+            problem: crate::atomic_file::Problem::OtherOwner(65534),
+        };
+        let e = Error::file("read", "/h/.aws-login/cache/p.json", std::io::Error::other(refused));
+        assert_eq!(e.exit_code(), exit::UNSAFE_FILE);
+        assert!(e.to_string().starts_with("/h/.aws-login/cache belongs to another user (uid 65534)"), "{e}");
     }
 }

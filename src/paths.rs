@@ -92,6 +92,16 @@ pub fn aws_credentials_file() -> Result<PathBuf, Error> {
     aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
 }
 
+/// The AWS config and shared credentials files, which the AWS SDK reads on its own during a
+/// login: anything there but a regular file (a FIFO would hang it) is refused first.
+pub fn check_aws_files() -> Result<(), Error> {
+    // Without a home directory the SDK looks for neither.
+    for path in [aws_config_file(), aws_credentials_file()].into_iter().flatten() {
+        crate::atomic_file::check_regular(&path).map_err(|e| Error::file("read", &path, e))?;
+    }
+    Ok(())
+}
+
 /// botocore expands a leading `~` in these variables, so a user may have written one.
 fn aws_file(var: &str, name: &str) -> Result<PathBuf, Error> {
     let home = || std::env::home_dir().ok_or(Error::NoHome);
