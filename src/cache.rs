@@ -16,7 +16,8 @@ const FORMAT_VERSION: u32 = 1;
 /// own 15-minute advisory window, so serving credentials closer to expiry makes SDKs spawn us on
 /// every call.
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
-/// A cache file is a few hundred bytes; anything far larger was not written by us.
+/// A cache file is a few hundred bytes; anything far larger was not written by us (and nothing
+/// larger is ever written).
 pub const MAX_SIZE: u64 = 64 * 1024;
 /// STS never issues role credentials for longer than 12 hours (plus clock skew): an entry that
 /// claims more was edited by hand or written under a wrong clock, and is renewed, not served.
@@ -105,8 +106,23 @@ impl Cache {
 
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
-        atomic_file::write_private(&self.path, &json).map_err(|e| Error::file("write", &self.path, e))
+        write_capped(&self.path, &json, "cached credentials")
     }
+}
+
+/// Writes state file `path`, refusing (before touching anything) more than [`MAX_SIZE`]: aws-login
+/// never writes a file it would refuse to read back.
+fn write_capped(path: &Path, json: &[u8], what: &'static str) -> Result<(), Error> {
+    if json.len() as u64 > MAX_SIZE {
+        return Err(Error::TooLarge {
+            what,
+            path: path.to_path_buf(),
+            size: json.len(),
+            cap: MAX_SIZE,
+            hint: "check the profile's username and role_arn, which make up most of it",
+        });
+    }
+    atomic_file::write_private(path, json).map_err(|e| Error::file("write", path, e))
 }
 
 #[cfg(test)]
@@ -162,5 +178,18 @@ mod tests {
             assert_eq!(err.exit_code(), exit::UNREADABLE, "{junk:?}");
             assert_eq!(std::fs::read_to_string(cache.path()).unwrap(), junk, "left as it was");
         }
+    }
+
+    #[test]
+    fn nothing_is_written_that_would_be_refused_when_read() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        let cache = Cache::new(&paths, "prod");
+        let mut e = entry(OffsetDateTime::now_utc(), Duration::hours(1));
+        e.username = Some("u".repeat(MAX_SIZE as usize));
+        let err = cache.store(&e).unwrap_err();
+        assert!(err.to_string().contains(&cache.path().display().to_string()), "{err}");
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        assert!(!cache.path().exists());
     }
 }

@@ -146,6 +146,12 @@ pub enum Error {
     #[error("already logged out: profile '{profile}' has no cached credentials")]
     AlreadyLoggedOut { profile: String },
 
+    #[error(
+        "cannot save {what} to {}: at {size} bytes it would be larger than the {cap} bytes aws-login reads back, so nothing was written; {hint}",
+        path.display()
+    )]
+    TooLarge { what: &'static str, path: PathBuf, size: usize, cap: u64, hint: &'static str },
+
     /// A file or directory aws-login will not use (see `atomic_file`): the path and why.
     #[error("{0}")]
     UnsafeFile(crate::atomic_file::Refused),
@@ -197,7 +203,9 @@ impl Error {
             UnsafeFile(_) => exit::UNSAFE_FILE,
             Cancelled { .. } => exit::CANCELLED,
             Interrupted => exit::INTERRUPTED,
-            NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
+            NoHome | ConfigUnreadable { .. } | File { .. } | TooLarge { .. } | Unexpected(_) => {
+                exit::UNEXPECTED
+            }
             NotUtf8 { .. } => exit::BAD_SETTING,
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
