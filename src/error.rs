@@ -30,7 +30,7 @@ pub mod exit {
 
 #[derive(Debug, Error)]
 pub enum Error {
-    #[error("cannot find your home directory; set HOME or AWSCLI_LOGIN_ROOT")]
+    #[error("cannot find your home directory; set HOME to it and try again")]
     NoHome,
 
     #[error(
@@ -203,9 +203,8 @@ impl Error {
             UnsafeFile(_) => exit::UNSAFE_FILE,
             Cancelled { .. } => exit::CANCELLED,
             Interrupted => exit::INTERRUPTED,
-            NoHome | ConfigUnreadable { .. } | File { .. } | TooLarge { .. } | Unexpected(_) => {
-                exit::UNEXPECTED
-            }
+            NoHome => exit::BAD_SETTING,
+            ConfigUnreadable { .. } | File { .. } | TooLarge { .. } | Unexpected(_) => exit::UNEXPECTED,
             NotUtf8 { .. } => exit::BAD_SETTING,
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
@@ -255,5 +254,6 @@ mod tests {
         let e = Error::file("read", "/h/.aws-login/cache/p.json", std::io::Error::other(refused));
         assert_eq!(e.exit_code(), exit::UNSAFE_FILE);
         assert!(e.to_string().starts_with("/h/.aws-login/cache belongs to another user (uid 65534)"), "{e}");
+        assert_eq!(Error::NoHome.exit_code(), exit::BAD_SETTING);
     }
 }

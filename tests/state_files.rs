@@ -299,3 +299,27 @@ fn a_full_disk_names_the_file_and_leaves_nothing_half_written() {
     home.run(&stack, &["login", "--profile", "p"]).ok();
     assert!(home.run(&stack, &["--profile", "p"]).ok().json()["SessionToken"].is_string());
 }
+
+#[test]
+fn no_home_directory_is_a_settings_error() {
+    if !is_root() {
+        eprintln!("skipped: only root can run aws-login as a user without a home directory");
+        return;
+    }
+    // A user with no passwd entry: with HOME unset, there is no home to find.
+    let uid = "54321";
+    let known = Command::new("getent").args(["passwd", uid]).output().unwrap();
+    if known.status.success() {
+        eprintln!("skipped: uid {uid} has a passwd entry here");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args([&format!("--reuid={uid}"), &format!("--regid={uid}"), "--clear-groups", BIN, "--profile", "p"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = Run(out).fails(5);
+    assert!(err.contains("cannot find your home directory; set HOME"), "{err}");
+}
