@@ -1,6 +1,10 @@
 //! `aws-login logout`: delete cached credentials; with `--purge` also the IdP session cookies and
 //! the keyring password of the profile's IdP account. Nothing is revoked at AWS: issued
 //! credentials stay valid until they expire, as with every STS credential.
+//!
+//! A purge takes the IdP account's lock, as a login does around the account's cookie jar: a login
+//! of another profile of the same account that holds the jar finishes first (saving its cookies)
+//! and the purge then deletes what it saved, so a purged session stays purged.
 
 use std::path::Path;
 
@@ -45,8 +49,14 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         }
         crate::backoff::PushBackoff::new(paths, profile).clear();
         if purge && let Some(account) = account_of(paths, profile, args, entry.and_then(|e| e.username)) {
-            let (username, url) = account;
+            let (username, url, duo_timeout) = account;
             let name = keyring::account(&username, &url);
+            // As long as a login of the account may hold it (waiting for a Duo answer).
+            let _account = ProfileLock::acquire_within(
+                &paths.cookie_lock(&name),
+                &format!("IdP account '{name}'"),
+                lock::max_wait(duo_timeout),
+            )?;
             let mut purged = remove(&paths.cookie_jar(&name))?;
             // awscli-login's jar would otherwise be imported again at the next login.
             purged |= remove(&paths.awscli_login_cookie_jar(&username))?;
@@ -63,7 +73,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
             }
             let args = ProfileArgs { profile: Some(other.clone()), ..Default::default() };
             let cached_user = Cache::new(paths, &other).load().ok().flatten().and_then(|e| e.username);
-            if let Some((u, url)) = account_of(paths, &other, &args, cached_user)
+            if let Some((u, url, _)) = account_of(paths, &other, &args, cached_user)
                 && report.accounts.contains(&keyring::account(&u, &url))
             {
                 report.affected.push(other);
@@ -76,17 +86,18 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
     Ok(report)
 }
 
-/// The IdP account (username, ECP URL) a profile logs in as, if it can be known.
+/// The IdP account (username, ECP URL) a profile logs in as, if it can be known, and how long
+/// its logins may wait for Duo.
 fn account_of(
     paths: &Paths,
     profile: &str,
     args: &ProfileArgs,
     cached_user: Option<String>,
-) -> Option<(String, String)> {
+) -> Option<(String, String, std::time::Duration)> {
     let args = ProfileArgs { profile: Some(profile.to_string()), ..args.clone() };
     let settings = config::load(paths, &args).ok()?;
     let username = settings.username.or(cached_user)?;
-    Some((username, settings.ecp_endpoint_url))
+    Some((username, settings.ecp_endpoint_url, settings.duo_timeout))
 }
 
 fn cached_profiles(paths: &Paths) -> Vec<String> {

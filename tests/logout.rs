@@ -1,6 +1,14 @@
-//! `aws-login logout`: cached credentials go; with --purge, the IdP session goes too.
+//! `aws-login logout`: cached credentials go; with --purge, the IdP session goes too, even while
+//! a login of another profile of the same IdP account is using it.
 
 mod common;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -68,5 +76,125 @@ fn purge_forgets_the_idp_session_and_names_the_profiles_it_affects() {
 
     let before = stack.idp_log().len();
     home.run(&stack, &["login", "--profile", "a"]).ok();
+    assert_eq!(stack.idp_log()[before]["auth"], "basic", "a password login after the purge");
+}
+
+/// A TCP relay to the test IdP that can hold connections: while held, a connection is accepted
+/// and reported, but nothing is relayed until the gate opens.
+struct Gate {
+    url: String,
+    arrived: mpsc::Receiver<()>,
+    state: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Gate {
+    fn before(stack: &Stack) -> Gate {
+        let idp = stack.ecp_url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = stack.ecp_url.replace(&idp, &listener.local_addr().unwrap().to_string());
+        let (tx, arrived) = mpsc::channel();
+        let state = Arc::new((Mutex::new(false), Condvar::new()));
+        let held = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (idp, tx, held) = (idp.clone(), tx.clone(), held.clone());
+                std::thread::spawn(move || {
+                    let (lock, cvar) = &*held;
+                    let mut closed = lock.lock().unwrap();
+                    if *closed {
+                        let _ = tx.send(());
+                        while *closed {
+                            closed = cvar.wait(closed).unwrap();
+                        }
+                    }
+                    drop(closed);
+                    relay(client, TcpStream::connect(idp).unwrap());
+                });
+            }
+        });
+        Gate { url, arrived, state }
+    }
+
+    fn hold(&self) {
+        *self.state.0.lock().unwrap() = true;
+    }
+
+    fn open(&self) {
+        *self.state.0.lock().unwrap() = false;
+        self.state.1.notify_all();
+    }
+}
+
+fn relay(client: TcpStream, server: TcpStream) {
+    let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c_in, &mut s_out);
+        let _ = s_out.shutdown(Shutdown::Write);
+    });
+    let (mut s_in, mut c_out) = (server, client);
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = s_in.read(&mut buf) {
+        if n == 0 || c_out.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = c_out.shutdown(Shutdown::Write);
+}
+
+/// Whether some process waits (blocked in `flock`) for a lock on `path`.
+fn someone_waits_for(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(path).unwrap().ino();
+    let locks = std::fs::read_to_string("/proc/locks").unwrap();
+    locks.lines().any(|l| l.contains("->") && l.split_whitespace().any(|f| f.ends_with(&format!(":{ino}"))))
+}
+
+fn spawn(home: &Home, stack: &Stack, args: &[&str]) -> Child {
+    let mut c = home.command_for(stack, BIN);
+    c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.spawn().unwrap()
+}
+
+#[test]
+fn a_purge_waits_for_a_login_of_the_same_account_and_its_session_stays_purged() {
+    let stack = Stack::start();
+    let gate = Gate::before(&stack);
+    let home = Home::new();
+    for p in ["a", "a2"] {
+        home.profile(p, &format!("ecp_endpoint_url = {}\nusername = alice\npassword = {ALICE_PW}", gate.url));
+    }
+    home.run(&stack, &["login", "--profile", "a"]).ok();
+    let cookies = home.login_dir().join("cookies");
+    let files = |ext: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(&cookies)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .collect()
+    };
+    let account_lock = files("lock").pop().unwrap();
+
+    // A login of the other profile holds the account's jar, its IdP exchange held at the gate.
+    gate.hold();
+    let login = spawn(&home, &stack, &["login", "--force-refresh", "--profile", "a2"]);
+    gate.arrived.recv_timeout(Duration::from_secs(60)).expect("the login reached the IdP");
+
+    // The purge must wait for it: the login's session would otherwise be saved back.
+    let mut purge = spawn(&home, &stack, &["logout", "--profile", "a", "--purge"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !someone_waits_for(&account_lock) && purge.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the purge neither finished nor waited for the account's lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    gate.open();
+    let login = login.wait_with_output().unwrap();
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    let purge = purge.wait_with_output().unwrap();
+    assert!(purge.status.success(), "{}", String::from_utf8_lossy(&purge.stderr));
+
+    assert!(files("json").is_empty(), "the session the login saved was purged after it");
+    let before = stack.idp_log().len();
+    home.run(&stack, &["login", "--profile", "a2", "--force-refresh"]).ok();
     assert_eq!(stack.idp_log()[before]["auth"], "basic", "a password login after the purge");
 }
