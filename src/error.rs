@@ -24,6 +24,7 @@ pub mod exit {
     pub const NEEDS_TERMINAL: i32 = 23;
     pub const UNREADABLE: i32 = 24;
     pub const LOCKED: i32 = 25;
+    pub const PARTLY_DONE: i32 = 26;
     pub const UNSAFE_FILE: i32 = 27;
     pub const INTERRUPTED: i32 = 130;
 }
@@ -146,6 +147,21 @@ pub enum Error {
     #[error("already logged out: profile '{profile}' has no cached credentials")]
     AlreadyLoggedOut { profile: String },
 
+    #[error("already logged out: no profile has cached credentials")]
+    NothingCached,
+
+    #[error(
+        "profile '{profile}' does not exist: it is neither in {} nor cached; check its name",
+        path.display()
+    )]
+    NoSuchProfile { profile: String, path: PathBuf },
+
+    /// `logout --purge` did the rest, but could not forget the keyring passwords of `accounts`.
+    #[error(
+        "the OS keyring could not be reached to forget the stored password of {accounts} ({why}); run the same `aws-login logout --purge` again where the keyring can be reached"
+    )]
+    KeyringNotPurged { accounts: String, why: String },
+
     #[error(
         "cannot save {what} to {}: at {size} bytes it would be larger than the {cap} bytes aws-login reads back, so nothing was written; {hint}",
         path.display()
@@ -199,7 +215,9 @@ impl Error {
             NeedsTerminal { .. } | PushHeldBack { .. } => exit::NEEDS_TERMINAL,
             Unreadable { .. } => exit::UNREADABLE,
             LockTimeout { .. } => exit::LOCKED,
-            AlreadyLoggedOut { .. } => exit::ALREADY_LOGGED_OUT,
+            AlreadyLoggedOut { .. } | NothingCached => exit::ALREADY_LOGGED_OUT,
+            NoSuchProfile { .. } => exit::PROFILE_NOT_FOUND,
+            KeyringNotPurged { .. } => exit::PARTLY_DONE,
             UnsafeFile(_) => exit::UNSAFE_FILE,
             Cancelled { .. } => exit::CANCELLED,
             Interrupted => exit::INTERRUPTED,

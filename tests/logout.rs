@@ -1,5 +1,7 @@
-//! `aws-login logout`: cached credentials go; with --purge, the IdP session goes too, even while
-//! a login of another profile of the same IdP account is using it.
+//! `aws-login logout`: cached credentials go; with --purge, the IdP session and the keyring
+//! password go too, even while a login of another profile of the same IdP account is using the
+//! session. Exit 0 when anything was deleted, 3 when nothing was, 4 for a profile that does not
+//! exist, 26 when part of a purge could not be done.
 
 mod common;
 
@@ -41,6 +43,27 @@ fn logout_deletes_one_profile_and_then_says_already_logged_out() {
 }
 
 #[test]
+fn a_profile_that_does_not_exist_is_named_and_leaves_no_lock_behind() {
+    let stack = Stack::start();
+    let home = two_profiles(&stack);
+    home.run(&stack, &["login", "--profile", "a"]).ok();
+    for args in [&["logout", "--profile", "nosuch"][..], &["logout", "--profile", "nosuch", "--purge"]] {
+        let err = home.run(&stack, args).fails(4);
+        assert!(err.contains("profile 'nosuch' does not exist"), "{err}");
+    }
+    let cache = home.login_dir().join("cache");
+    let names: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("nosuch")), "{names:?}");
+    // A profile that is only cached (its section since removed) can still be logged out.
+    std::fs::write(home.login_dir().join("config"), "").unwrap();
+    home.run(&stack, &["logout", "--profile", "a"]).ok();
+}
+
+#[test]
 fn logout_all_deletes_every_profile() {
     let stack = Stack::start();
     let home = two_profiles(&stack);
@@ -48,8 +71,8 @@ fn logout_all_deletes_every_profile() {
     home.run(&stack, &["login", "--profile", "a2"]).ok();
     home.run(&stack, &["logout", "--all"]).ok();
     assert!(!home.cache_file("a").exists() && !home.cache_file("a2").exists());
-    let again = home.run(&stack, &["logout", "--all"]).ok();
-    assert!(again.stderr().contains("No cached credentials"), "{}", again.stderr());
+    let err = home.run(&stack, &["logout", "--all"]).fails(3);
+    assert!(err.contains("already logged out: no profile has cached credentials"), "{err}");
 }
 
 #[test]
@@ -70,13 +93,51 @@ fn purge_forgets_the_idp_session_and_names_the_profiles_it_affects() {
 
     let out = home.run(&stack, &["logout", "--profile", "a", "--purge"]).ok();
     let err = out.stderr();
-    assert!(err.contains("alice@127.0.0.1"), "{err}");
-    assert!(err.contains("'a2'"), "the other profile of the same account is named: {err}");
+    assert!(err.contains("Forgot the IdP session of alice@127.0.0.1"), "{err}");
+    assert!(!err.contains("password of"), "no keyring in use, so no stored password was forgotten: {err}");
+    assert!(
+        err.contains("Profile 'a2' uses the same IdP account and will ask for a password at its next login."),
+        "the other profile of the same account is named: {err}"
+    );
     assert_eq!(jars(), 0);
+    let err = home.run(&stack, &["logout", "--profile", "a", "--purge"]).fails(3);
+    assert!(err.contains("already logged out"), "a purge that finds nothing left: {err}");
 
     let before = stack.idp_log().len();
     home.run(&stack, &["login", "--profile", "a"]).ok();
     assert_eq!(stack.idp_log()[before]["auth"], "basic", "a password login after the purge");
+}
+
+#[test]
+fn purge_with_the_keyring_unreachable_says_so_and_exits_26() {
+    let stack = Stack::start();
+    let home = Home::new();
+    // The test environment has no D-Bus session: the keyring cannot be reached.
+    home.ecp_profile(&stack, "k", &format!("username = alice\npassword = {ALICE_PW}\nenable_keyring = true"));
+    home.run(&stack, &["login", "--profile", "k"]).ok();
+    let out = home.run(&stack, &["logout", "--profile", "k", "--purge"]);
+    assert_eq!(out.code(), 26, "{}", out.stderr());
+    let err = out.stderr();
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].starts_with("Logged out: deleted the cached credentials of 'k'."), "{err}");
+    assert!(
+        lines.contains(&"Forgot the IdP session of alice@127.0.0.1:%.".replace('%', port(&stack)).as_str()),
+        "{err}"
+    );
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with(
+            "aws-login: the OS keyring could not be reached to forget the stored password of alice@127.0.0.1:"
+        ),
+        "{err}"
+    );
+    assert!(last.contains("run the same `aws-login logout --purge` again"), "{err}");
+    assert!(!err.contains("and the stored password"), "{err}");
+    assert!(!home.cache_file("k").exists());
+}
+
+fn port(stack: &Stack) -> &str {
+    stack.ecp_url.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap()
 }
 
 /// A TCP relay to the test IdP that can hold connections: while held, a connection is accepted
