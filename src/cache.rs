@@ -1,6 +1,7 @@
 //! The credentials cache: one JSON file per profile under `~/.aws-login/cache/`, `0600` in a
 //! `0700` directory, replaced atomically. Besides the credentials it remembers the role and IdP
-//! account of the login that produced them, so a refresh asks for the same role again.
+//! account of the login that produced them, so a refresh asks for the same role again; a logout
+//! keeps those two in `cache/<profile>.role` ([`Remembered`]) when it deletes the credentials.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 use crate::atomic_file;
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::log;
 use crate::paths::Paths;
 
 const FORMAT_VERSION: u32 = 1;
@@ -125,6 +127,57 @@ fn write_capped(path: &Path, json: &[u8], what: &'static str) -> Result<(), Erro
     atomic_file::write_private(path, json).map_err(|e| Error::file("write", path, e))
 }
 
+/// The role and IdP user of a profile's last login, kept in `cache/<profile>.role` once a
+/// logout has deleted the credentials, so that the next login needs no role choice and no
+/// username. `logout --purge` forgets them too.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Remembered {
+    pub version: u32,
+    pub role_arn: String,
+    pub principal_arn: String,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+impl Remembered {
+    pub fn of(entry: &Entry) -> Self {
+        Remembered {
+            version: FORMAT_VERSION,
+            role_arn: entry.role_arn.clone(),
+            principal_arn: entry.principal_arn.clone(),
+            username: entry.username.clone(),
+        }
+    }
+
+    /// What is remembered for `profile`, if anything. Only a hint: a file that cannot be read
+    /// counts as none (said at `-v`), and the login asks as it would have.
+    pub fn load(paths: &Paths, profile: &str) -> Option<Remembered> {
+        let path = paths.remembered_file(profile);
+        // It holds no secret: a loose mode is tightened without a word.
+        let read =
+            atomic_file::read_state(&path, MAX_SIZE, atomic_file::Loose::Tighten).map_err(|e| e.to_string());
+        let parsed = read.and_then(|read| match read.map(|r| r.bytes) {
+            Some(b) if b.len() as u64 <= MAX_SIZE => serde_json::from_slice::<Remembered>(&b)
+                .map_err(|e| e.to_string())
+                .and_then(|r| match r.version {
+                    FORMAT_VERSION => Ok(Some(r)),
+                    v => Err(format!("format version {v} is not one this aws-login reads")),
+                }),
+            Some(_) => Err(format!("it is larger than {MAX_SIZE} bytes")),
+            None => Ok(None),
+        });
+        parsed.unwrap_or_else(|why| {
+            log::debug(1, &format!("not using the role remembered in {}: {why}", path.display()));
+            None
+        })
+    }
+
+    pub fn store(&self, paths: &Paths, profile: &str) -> Result<(), Error> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
+        write_capped(&paths.remembered_file(profile), &json, "the remembered role")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +244,21 @@ mod tests {
         assert!(err.to_string().contains(&cache.path().display().to_string()), "{err}");
         assert!(err.to_string().contains("nothing was written"), "{err}");
         assert!(!cache.path().exists());
+        let err = Remembered::of(&e).store(&paths, "prod").unwrap_err();
+        assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_remembered_role_round_trips_and_junk_counts_as_none() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        assert_eq!(Remembered::load(&paths, "prod"), None);
+        let kept = Remembered::of(&entry(OffsetDateTime::now_utc(), Duration::hours(1)));
+        kept.store(&paths, "prod").unwrap();
+        assert_eq!(Remembered::load(&paths, "prod"), Some(kept));
+        for junk in ["", "{", "{\"version\":2,\"role_arn\":\"a\",\"principal_arn\":\"b\"}"] {
+            std::fs::write(paths.remembered_file("prod"), junk).unwrap();
+            assert_eq!(Remembered::load(&paths, "prod"), None, "{junk}");
+        }
     }
 }

@@ -90,14 +90,18 @@ struct Done {
 
 async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<Done, Error> {
     let profile = settings.profile.as_str();
-    let ecp = ecp::flow::login(paths, settings, cached.and_then(|c| c.username.as_deref())).await?;
+    // After a logout, the role and user of the last login are kept apart from the credentials.
+    let kept = cached.is_none().then(|| crate::cache::Remembered::load(paths, profile)).flatten();
+    let last_user =
+        cached.and_then(|c| c.username.as_deref()).or(kept.as_ref().and_then(|k| k.username.as_deref()));
+    let ecp = ecp::flow::login(paths, settings, last_user).await?;
     let saml = &ecp.saml;
     log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
     for r in &saml.grants.roles {
         log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
     }
 
-    let remembered = cached.map(|c| c.role_arn.as_str());
+    let remembered = cached.map(|c| c.role_arn.as_str()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
     let roles = &saml.grants.roles;
     let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
         Err(Error::RoleAmbiguous { .. }) if let Some(term) = prompt::terminal() => {

@@ -1,8 +1,7 @@
-//! `aws-login logout`: delete cached credentials; with `--purge` also the IdP session cookies and
-//! the keyring password of the profile's IdP account. Nothing is revoked at AWS: issued
-//! credentials stay valid until they expire, as with every STS credential. It says only what it
-//! deleted: exit 3 when that was nothing, 26 (after doing the rest) when the keyring of a profile
-//! that uses it could not be reached.
+//! `aws-login logout`: delete cached credentials (the role and IdP user they were for are kept
+//! in `cache/<profile>.role` for the next login); with `--purge` also those, and the IdP session
+//! cookies and keyring password of the profile's IdP account. Nothing is revoked at AWS: issued
+//! credentials stay valid until they expire, as with every STS credential.
 //!
 //! A purge takes the IdP account's lock, as a login does around the account's cookie jar: a login
 //! of another profile of the same account that holds the jar finishes first (saving its cookies)
@@ -10,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Remembered};
 use crate::cli::ProfileArgs;
 use crate::config;
 use crate::error::Error;
@@ -24,6 +23,8 @@ use crate::paths::Paths;
 pub struct Report {
     /// Profiles whose cached credentials were deleted.
     pub profiles: Vec<String>,
+    /// Profiles whose remembered role and user a purge forgot.
+    pub roles: Vec<String>,
     /// IdP accounts a purge forgot something of.
     pub accounts: Vec<Purged>,
     /// Other profiles that use a purged IdP account.
@@ -45,7 +46,7 @@ pub struct Purged {
 impl Report {
     /// Whether anything at all was deleted.
     pub fn deleted_anything(&self) -> bool {
-        !(self.profiles.is_empty() && self.accounts.is_empty())
+        !(self.profiles.is_empty() && self.roles.is_empty() && self.accounts.is_empty())
     }
 
     /// The part that could not be done, as the error to end with.
@@ -85,6 +86,11 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         let cache = Cache::new(paths, profile);
         // A cache file that cannot be read is deleted all the same: that is what logging out is.
         let entry = cache.load().ok().flatten();
+        let kept = entry.as_ref().map(Remembered::of);
+        if !purge && let Some(kept) = &kept {
+            // Kept before the credentials go, so that a failure here changes nothing.
+            kept.store(paths, profile)?;
+        }
         if remove(cache.path())? {
             report.profiles.push(profile.clone());
         }
@@ -92,7 +98,11 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         if !purge {
             continue;
         }
-        let last_user = entry.and_then(|e| e.username);
+        let remembered = Remembered::load(paths, profile);
+        if remove(&paths.remembered_file(profile))? {
+            report.roles.push(profile.clone());
+        }
+        let last_user = kept.or(remembered).and_then(|k| k.username);
         let Some((username, settings)) = account_of(paths, profile, args, last_user) else { continue };
         let name = keyring::account(&username, &settings.ecp_endpoint_url);
         if !done_accounts.contains(&name) {
@@ -106,7 +116,8 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
                 continue;
             }
             let args = ProfileArgs { profile: Some(other.clone()), ..Default::default() };
-            let last_user = Cache::new(paths, other).load().ok().flatten().and_then(|e| e.username);
+            let cached_user = Cache::new(paths, other).load().ok().flatten().and_then(|e| e.username);
+            let last_user = cached_user.or_else(|| Remembered::load(paths, other).and_then(|r| r.username));
             if let Some((u, settings)) = account_of(paths, other, &args, last_user)
                 && report
                     .accounts
@@ -157,9 +168,9 @@ fn purge_account(
     Ok(())
 }
 
-/// Whether aws-login keeps anything for `profile`.
+/// Whether aws-login keeps anything for `profile` (credentials or a remembered role).
 fn has_state(paths: &Paths, profile: &str) -> bool {
-    paths.cache_file(profile).symlink_metadata().is_ok()
+    [paths.cache_file(profile), paths.remembered_file(profile)].iter().any(|p| p.symlink_metadata().is_ok())
 }
 
 /// The IdP user a profile logs in as, with its settings (the ECP URL: together, the IdP
@@ -176,13 +187,13 @@ fn account_of(
     Some((username, settings))
 }
 
-/// Profiles with cached credentials.
+/// Profiles with cached credentials or a remembered role.
 fn cached_profiles(paths: &Paths) -> Vec<String> {
     let Ok(dir) = std::fs::read_dir(paths.cache_dir()) else { return Vec::new() };
     dir.flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let stem = name.strip_suffix(".json")?;
+            let stem = name.strip_suffix(".json").or_else(|| name.strip_suffix(".role"))?;
             // Only names that need no escaping map back to the profile unchanged.
             (!stem.contains('%')).then(|| stem.to_string())
         })

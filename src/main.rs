@@ -37,6 +37,9 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 [] => eprintln!("No cached credentials to delete."),
                 names => eprintln!("Logged out: deleted the cached credentials of {}.", quoted(names)),
             }
+            if !report.roles.is_empty() {
+                eprintln!("Forgot the role and IdP user remembered for {}.", quoted(&report.roles));
+            }
             for purged in &report.accounts {
                 let what = match (purged.session, purged.password) {
                     (true, true) => "the IdP session and the stored password",

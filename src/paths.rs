@@ -50,6 +50,12 @@ impl Paths {
         self.root.join("alias")
     }
 
+    /// The role and IdP user of the profile's last login, kept apart from the credentials so
+    /// that a logout does not forget them.
+    pub fn remembered_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir().join(format!("{}.role", file_stem(profile)))
+    }
+
     /// The per-profile lock that makes logins single-flight.
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.cache_dir().join(format!("{}.lock", file_stem(profile)))

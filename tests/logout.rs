@@ -1,7 +1,7 @@
-//! `aws-login logout`: cached credentials go; with --purge, the IdP session and the keyring
-//! password go too, even while a login of another profile of the same IdP account is using the
-//! session. Exit 0 when anything was deleted, 3 when nothing was, 4 for a profile that does not
-//! exist, 26 when part of a purge could not be done.
+//! `aws-login logout`: cached credentials go (the role and user they were for stay); with
+//! --purge, the IdP session, the keyring password and the remembered role go too. Exit 0 when
+//! anything was deleted, 3 when nothing was, 4 for a profile that does not exist, 26 when part of
+//! a purge could not be done.
 
 mod common;
 
@@ -138,6 +138,28 @@ fn purge_with_the_keyring_unreachable_says_so_and_exits_26() {
 
 fn port(stack: &Stack) -> &str {
     stack.ecp_url.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap()
+}
+
+#[test]
+fn the_remembered_role_and_user_outlive_a_logout_but_not_a_purge() {
+    const ADMIN: &str = "arn:aws:iam::444455556666:role/team/Admin";
+    let stack = Stack::start();
+    let home = Home::new();
+    // bob has four roles and no username is configured: both come from the last login.
+    home.ecp_profile(&stack, "b", &format!("password = {BOB_PW}\nfactor = push"));
+    home.run(&stack, &["login", "--profile", "b", "--username", "bob", "--role-arn", ADMIN]).ok();
+    home.run(&stack, &["logout", "--profile", "b"]).ok();
+    assert!(!home.cache_file("b").exists());
+
+    // No terminal to ask on: this works only if the user and the role were remembered.
+    home.run(&stack, &["login", "--profile", "b"]).ok();
+    assert_eq!(stack.sts_assumes().last().unwrap()["role_arn"], ADMIN);
+    assert_eq!(stack.idp_log().last().unwrap()["auth"], "cookie", "the IdP session was kept too");
+
+    let out = home.run(&stack, &["logout", "--profile", "b", "--purge"]).ok();
+    assert!(out.stderr().contains("Forgot the role and IdP user remembered for 'b'."), "{}", out.stderr());
+    let err = home.run(&stack, &["login", "--profile", "b"]).fails(23);
+    assert!(err.contains("a username is needed"), "{err}");
 }
 
 /// A TCP relay to the test IdP that can hold connections: while held, a connection is accepted
