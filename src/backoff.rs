@@ -23,15 +23,18 @@ impl PushBackoff {
         PushBackoff { path: paths.backoff_file(profile), profile: profile.to_string() }
     }
 
-    /// Fails if an unattended push failed less than [`HOLD`] ago.
+    /// Fails if an unattended push failed less than [`HOLD`] ago. A mark dated in the future
+    /// (the clock was set back since) says nothing about when the push failed: it holds nothing.
     pub fn check(&self) -> Result<(), Error> {
-        let Ok(modified) = std::fs::metadata(&self.path).and_then(|m| m.modified()) else { return Ok(()) };
+        let file = crate::atomic_file::open_state(&self.path, crate::atomic_file::Loose::Tighten)
+            .map_err(|e| Error::file("read", &self.path, e))?;
+        let Some((mut file, _)) = file else { return Ok(()) };
+        let Ok(modified) = file.metadata().and_then(|m| m.modified()) else { return Ok(()) };
+        let Ok(age) = SystemTime::now().duration_since(modified) else { return Ok(()) };
         // The file says how the push ended; it is tiny and ours, but read no more than a line.
         let mut said = Vec::new();
-        let _ = std::fs::File::open(&self.path)
-            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 16), &mut said));
+        let _ = std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, 16), &mut said);
         let outcome = if said.starts_with(DENIED) { "was denied" } else { "went unanswered" };
-        let age = SystemTime::now().duration_since(modified).unwrap_or(Duration::ZERO);
         if age < HOLD {
             return Err(Error::PushHeldBack {
                 profile: self.profile.clone(),
@@ -72,6 +75,22 @@ mod tests {
         assert_eq!(e.exit_code(), crate::error::exit::NEEDS_TERMINAL);
         assert!(e.to_string().contains("aws-login login --profile p"), "{e}");
         b.clear();
+        b.check().unwrap();
+    }
+
+    #[test]
+    fn a_mark_from_the_future_holds_nothing() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        let b = PushBackoff::new(&paths, "p");
+        b.record();
+        let later = SystemTime::now() + Duration::from_secs(90 * 24 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(paths.backoff_file("p"))
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
         b.check().unwrap();
     }
 }

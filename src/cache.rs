@@ -1,6 +1,7 @@
 //! The credentials cache: one JSON file per profile under `~/.aws-login/cache/`, `0600` in a
 //! `0700` directory, replaced atomically. Besides the credentials it remembers the role and IdP
-//! account of the login that produced them, so a refresh asks for the same role again.
+//! account of the login that produced them, so a refresh asks for the same role again; a logout
+//! keeps those two in `cache/<profile>.role` ([`Remembered`]) when it deletes the credentials.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 use crate::atomic_file;
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::log;
 use crate::paths::Paths;
 
 const FORMAT_VERSION: u32 = 1;
@@ -16,8 +18,9 @@ const FORMAT_VERSION: u32 = 1;
 /// own 15-minute advisory window, so serving credentials closer to expiry makes SDKs spawn us on
 /// every call.
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
-/// A cache file is a few hundred bytes; anything far larger was not written by us.
-const MAX_SIZE: u64 = 64 * 1024;
+/// A cache file is a few hundred bytes; anything far larger was not written by us (and nothing
+/// larger is ever written).
+pub const MAX_SIZE: u64 = 64 * 1024;
 /// STS never issues role credentials for longer than 12 hours (plus clock skew): an entry that
 /// claims more was edited by hand or written under a wrong clock, and is renewed, not served.
 const MAX_LIFETIME: Duration = Duration::minutes(12 * 60 + 5);
@@ -59,14 +62,12 @@ impl Entry {
 /// One profile's cache file.
 #[derive(Debug, Clone)]
 pub struct Cache {
-    /// The tool's directory: kept `0700` because it also holds config passwords and cookies.
-    root: PathBuf,
     path: PathBuf,
 }
 
 impl Cache {
     pub fn new(paths: &Paths, profile: &str) -> Self {
-        Cache { root: paths.root().to_path_buf(), path: paths.cache_file(profile) }
+        Cache { path: paths.cache_file(profile) }
     }
 
     pub fn path(&self) -> &Path {
@@ -81,15 +82,12 @@ impl Cache {
             path: self.path.clone(),
             detail,
         };
-        let file = match std::fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::file("read", &self.path, e)),
+        let Some(read) = atomic_file::read_state(&self.path, MAX_SIZE, atomic_file::Loose::Tighten)
+            .map_err(|e| Error::file("read", &self.path, e))?
+        else {
+            return Ok(None);
         };
-        // Read at most one byte past the cap: a huge file is never taken into memory.
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SIZE + 1), &mut bytes)
-            .map_err(|e| Error::file("read", &self.path, e))?;
+        let bytes = &read.bytes;
         if bytes.len() as u64 > MAX_SIZE {
             return Err(corrupt(format!(
                 "it is larger than {MAX_SIZE} bytes, far larger than any cache file"
@@ -99,17 +97,84 @@ impl Cache {
         struct Version {
             version: u32,
         }
-        let v: Version = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        let v: Version = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
         if v.version != FORMAT_VERSION {
             return Err(corrupt(format!("format version {} is not one this aws-login reads", v.version)));
         }
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(e.to_string()))
+        let entry = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+        read.warn_if_loose("cached credentials");
+        Ok(Some(entry))
     }
 
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
-        atomic_file::private_dir(&self.root).map_err(|e| Error::file("secure", &self.root, e))?;
-        atomic_file::write_private(&self.path, &json).map_err(|e| Error::file("write", &self.path, e))
+        write_capped(&self.path, &json, "cached credentials")
+    }
+}
+
+/// Writes state file `path`, refusing (before touching anything) more than [`MAX_SIZE`]: aws-login
+/// never writes a file it would refuse to read back.
+fn write_capped(path: &Path, json: &[u8], what: &'static str) -> Result<(), Error> {
+    if json.len() as u64 > MAX_SIZE {
+        return Err(Error::TooLarge {
+            what,
+            path: path.to_path_buf(),
+            size: json.len(),
+            cap: MAX_SIZE,
+            hint: "check the profile's username and role_arn, which make up most of it",
+        });
+    }
+    atomic_file::write_private(path, json).map_err(|e| Error::file("write", path, e))
+}
+
+/// The role and IdP user of a profile's last login, kept in `cache/<profile>.role` once a
+/// logout has deleted the credentials, so that the next login needs no role choice and no
+/// username. `logout --purge` forgets them too.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Remembered {
+    pub version: u32,
+    pub role_arn: String,
+    pub principal_arn: String,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+impl Remembered {
+    pub fn of(entry: &Entry) -> Self {
+        Remembered {
+            version: FORMAT_VERSION,
+            role_arn: entry.role_arn.clone(),
+            principal_arn: entry.principal_arn.clone(),
+            username: entry.username.clone(),
+        }
+    }
+
+    /// What is remembered for `profile`, if anything. Only a hint: a file that cannot be read
+    /// counts as none (said at `-v`), and the login asks as it would have.
+    pub fn load(paths: &Paths, profile: &str) -> Option<Remembered> {
+        let path = paths.remembered_file(profile);
+        // It holds no secret: a loose mode is tightened without a word.
+        let read =
+            atomic_file::read_state(&path, MAX_SIZE, atomic_file::Loose::Tighten).map_err(|e| e.to_string());
+        let parsed = read.and_then(|read| match read.map(|r| r.bytes) {
+            Some(b) if b.len() as u64 <= MAX_SIZE => serde_json::from_slice::<Remembered>(&b)
+                .map_err(|e| e.to_string())
+                .and_then(|r| match r.version {
+                    FORMAT_VERSION => Ok(Some(r)),
+                    v => Err(format!("format version {v} is not one this aws-login reads")),
+                }),
+            Some(_) => Err(format!("it is larger than {MAX_SIZE} bytes")),
+            None => Ok(None),
+        });
+        parsed.unwrap_or_else(|why| {
+            log::debug(1, &format!("not using the role remembered in {}: {why}", path.display()));
+            None
+        })
+    }
+
+    pub fn store(&self, paths: &Paths, profile: &str) -> Result<(), Error> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
+        write_capped(&paths.remembered_file(profile), &json, "the remembered role")
     }
 }
 
@@ -165,6 +230,35 @@ mod tests {
             let err = cache.load().unwrap_err();
             assert_eq!(err.exit_code(), exit::UNREADABLE, "{junk:?}");
             assert_eq!(std::fs::read_to_string(cache.path()).unwrap(), junk, "left as it was");
+        }
+    }
+
+    #[test]
+    fn nothing_is_written_that_would_be_refused_when_read() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        let cache = Cache::new(&paths, "prod");
+        let mut e = entry(OffsetDateTime::now_utc(), Duration::hours(1));
+        e.username = Some("u".repeat(MAX_SIZE as usize));
+        let err = cache.store(&e).unwrap_err();
+        assert!(err.to_string().contains(&cache.path().display().to_string()), "{err}");
+        assert!(err.to_string().contains("nothing was written"), "{err}");
+        assert!(!cache.path().exists());
+        let err = Remembered::of(&e).store(&paths, "prod").unwrap_err();
+        assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_remembered_role_round_trips_and_junk_counts_as_none() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        assert_eq!(Remembered::load(&paths, "prod"), None);
+        let kept = Remembered::of(&entry(OffsetDateTime::now_utc(), Duration::hours(1)));
+        kept.store(&paths, "prod").unwrap();
+        assert_eq!(Remembered::load(&paths, "prod"), Some(kept));
+        for junk in ["", "{", "{\"version\":2,\"role_arn\":\"a\",\"principal_arn\":\"b\"}"] {
+            std::fs::write(paths.remembered_file("prod"), junk).unwrap();
+            assert_eq!(Remembered::load(&paths, "prod"), None, "{junk}");
         }
     }
 }

@@ -147,13 +147,13 @@ pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {
 /// Reads the config file if it exists, without escapes or quote handling so that values (a
 /// password with `\` or `"`) read exactly as Python's ConfigParser reads them.
 fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        // Not UTF-8 (say, Latin-1 from an old editor): the same advice as for the files we edit.
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(Error::NotUtf8 { path: path.to_path_buf() });
-        }
+    // Through a symlink (dotfiles), but only a regular file: a FIFO would hang the tool.
+    let text = match crate::atomic_file::read_regular(path) {
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            // Not UTF-8 (say, Latin-1 from an old editor): the same advice as for the files we edit.
+            .map_err(|_| Error::NotUtf8 { path: path.to_path_buf() })?,
+        Ok(None) => return Ok(None),
+        Err(e) if crate::atomic_file::refusal(&e).is_some() => return Err(Error::file("read", path, e)),
         Err(source) => {
             return Err(Error::ConfigUnreadable { path: path.to_path_buf(), source });
         }

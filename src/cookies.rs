@@ -2,7 +2,8 @@
 //! session logs the user in again without a password or a Duo prompt. Saved after every
 //! successful exchange, so cookies the IdP rotates are kept. On first use it imports
 //! awscli-login's jar (`cookies/<username>.txt`, Python's LWP format): a user switching tools
-//! keeps their IdP session.
+//! keeps their IdP session. Only the live cookies the IdP's ECP URL would be sent are saved, and
+//! a jar, like a cache file, is never read or written beyond [`crate::cache::MAX_SIZE`].
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use reqwest::Url;
 use time::OffsetDateTime;
 
 use crate::atomic_file;
+use crate::cache::MAX_SIZE;
 use crate::error::Error;
 use crate::lock::ProfileLock;
 use crate::paths::Paths;
@@ -54,16 +56,21 @@ impl Jar {
         let holder = format!("IdP account '{account}'");
         let lock = ProfileLock::acquire_within(&paths.cookie_lock(account), &holder, max_wait)?;
         let path = paths.cookie_jar(account);
-        let store = match std::fs::read(&path) {
-            Ok(bytes) => parse(&bytes).map_err(|detail| Error::Unreadable {
-                what: "IdP session cookies",
-                path: path.clone(),
-                detail,
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                import_lwp(&paths.awscli_login_cookie_jar(username), endpoint)
+        let unreadable =
+            |detail: String| Error::Unreadable { what: "IdP session cookies", path: path.clone(), detail };
+        let read = atomic_file::read_state(&path, MAX_SIZE, atomic_file::Loose::Tighten);
+        let store = match read.map_err(|e| Error::file("read", &path, e))? {
+            Some(read) if read.bytes.len() as u64 > MAX_SIZE => {
+                return Err(unreadable(format!(
+                    "it is larger than {MAX_SIZE} bytes, far larger than any cookie jar"
+                )));
             }
-            Err(e) => return Err(Error::file("read", &path, e)),
+            Some(read) => {
+                let store = parse(&read.bytes).map_err(unreadable)?;
+                read.warn_if_loose("IdP session cookies");
+                store
+            }
+            None => import_lwp(&paths.awscli_login_cookie_jar(username), endpoint),
         };
         Ok(Jar { path, url: endpoint.clone(), store, _lock: lock })
     }
@@ -83,14 +90,28 @@ impl Jar {
         }
     }
 
+    /// Writes the jar: the live cookies the IdP's ECP URL would be sent (session cookies
+    /// included); expired ones and those for other hosts or paths are dropped. More than
+    /// [`MAX_SIZE`] is refused before anything is written.
     pub fn save(&self) -> Result<(), Error> {
+        let live = self.store.matches(&self.url).into_iter().cloned().map(Ok::<_, std::convert::Infallible>);
+        let Ok(kept) = CookieStore::from_cookies(live, false);
         let mut raw = Vec::new();
-        cookie_store::serde::json::save_incl_expired_and_nonpersistent(&self.store, &mut raw)
+        cookie_store::serde::json::save_incl_expired_and_nonpersistent(&kept, &mut raw)
             .map_err(|e| Error::Unexpected(format!("cannot serialize cookies: {e}")))?;
         let cookies: serde_json::Value =
             serde_json::from_slice(&raw).map_err(|e| Error::Unexpected(e.to_string()))?;
         let file = JarFile { version: FORMAT_VERSION, cookies };
         let json = serde_json::to_vec(&file).map_err(|e| Error::Unexpected(e.to_string()))?;
+        if json.len() as u64 > MAX_SIZE {
+            return Err(Error::TooLarge {
+                what: "the IdP session cookies",
+                path: self.path.clone(),
+                size: json.len(),
+                cap: MAX_SIZE,
+                hint: "the IdP sets far more cookies than a session needs, so tell its administrators",
+            });
+        }
         atomic_file::write_private(&self.path, &json).map_err(|e| Error::file("write", &self.path, e))
     }
 
@@ -118,7 +139,12 @@ fn parse(bytes: &[u8]) -> Result<CookieStore, String> {
 /// Anything unreadable in it is skipped: at worst the user logs in with a password once.
 fn import_lwp(path: &Path, endpoint: &Url) -> CookieStore {
     let mut store = CookieStore::default();
-    let Ok(text) = std::fs::read_to_string(path) else { return store };
+    // awscli-login's file: read with the same care, its mode left as awscli-login made it.
+    let read = atomic_file::read_state(path, MAX_SIZE, atomic_file::Loose::Keep);
+    let bytes = read.ok().flatten().map(|r| r.bytes).filter(|b| b.len() as u64 <= MAX_SIZE);
+    let Some(text) = bytes.and_then(|b| String::from_utf8(b).ok()) else {
+        return store;
+    };
     if !text.starts_with("#LWP-Cookies-2.0") {
         return store;
     }
@@ -243,6 +269,54 @@ mod tests {
         again.absorb(["shib_idp_session=two; Path=/idp"].into_iter());
         assert_eq!(again.header().unwrap().expose(), "shib_idp_session=two");
         assert!(!format!("{again:?}").contains("two"), "Debug hides cookie values");
+    }
+
+    #[test]
+    fn save_keeps_only_the_live_cookies_the_idp_is_sent() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        let mut jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap();
+        jar.absorb(
+            [
+                "shib_idp_session=live; Path=/idp; HttpOnly",
+                "persistent=p; Path=/; Max-Age=3600",
+                "elsewhere=x; Path=/other",
+                "gone=x; Path=/idp; Max-Age=0",
+                "foreign=x; Domain=other.org",
+            ]
+            .into_iter(),
+        );
+        jar.save().unwrap();
+        let text = std::fs::read_to_string(jar.path()).unwrap();
+        for kept in ["shib_idp_session", "persistent"] {
+            assert!(text.contains(kept), "{kept}: {text}");
+        }
+        for dropped in ["elsewhere", "gone", "foreign"] {
+            assert!(!text.contains(dropped), "{dropped}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_jar_over_the_cap_is_unreadable_and_none_is_written_over_it() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().to_path_buf());
+        let path = paths.cookie_jar("bob@idp.example.edu");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let huge = format!("{{\"version\":1,\"cookies\":[],\"pad\":\"{}\"}}", "x".repeat(70_000));
+        std::fs::write(&path, &huge).unwrap();
+        let e = Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::UNREADABLE);
+        assert!(e.to_string().contains("larger than 65536 bytes"), "{e}");
+
+        std::fs::remove_file(&path).unwrap();
+        let mut jar = Jar::open(&paths, "bob@idp.example.edu", "bob", &url(), crate::lock::MAX_WAIT).unwrap();
+        let big = "v".repeat(3000);
+        let cookies: Vec<String> = (0..30).map(|i| format!("c{i}={big}; Path=/idp")).collect();
+        jar.absorb(cookies.iter().map(String::as_str));
+        let e = jar.save().unwrap_err();
+        assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        assert!(!path.exists(), "nothing written");
     }
 
     #[test]

@@ -24,12 +24,14 @@ pub mod exit {
     pub const NEEDS_TERMINAL: i32 = 23;
     pub const UNREADABLE: i32 = 24;
     pub const LOCKED: i32 = 25;
+    pub const PARTLY_DONE: i32 = 26;
+    pub const UNSAFE_FILE: i32 = 27;
     pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, Error)]
 pub enum Error {
-    #[error("cannot find your home directory; set HOME or AWSCLI_LOGIN_ROOT")]
+    #[error("cannot find your home directory; set HOME to it and try again")]
     NoHome,
 
     #[error(
@@ -165,6 +167,31 @@ pub enum Error {
     #[error("already logged out: profile '{profile}' has no cached credentials")]
     AlreadyLoggedOut { profile: String },
 
+    #[error("already logged out: no profile has cached credentials")]
+    NothingCached,
+
+    #[error(
+        "profile '{profile}' does not exist: it is neither in {} nor cached; check its name",
+        path.display()
+    )]
+    NoSuchProfile { profile: String, path: PathBuf },
+
+    /// `logout --purge` did the rest, but could not forget the keyring passwords of `accounts`.
+    #[error(
+        "the OS keyring could not be reached to forget the stored password of {accounts} ({why}); run the same `aws-login logout --purge` again where the keyring can be reached"
+    )]
+    KeyringNotPurged { accounts: String, why: String },
+
+    #[error(
+        "cannot save {what} to {}: at {size} bytes it would be larger than the {cap} bytes aws-login reads back, so nothing was written; {hint}",
+        path.display()
+    )]
+    TooLarge { what: &'static str, path: PathBuf, size: usize, cap: u64, hint: &'static str },
+
+    /// A file or directory aws-login will not use (see `atomic_file`): the path and why.
+    #[error("{0}")]
+    UnsafeFile(crate::atomic_file::Refused),
+
     #[error("cancelled: {what}")]
     Cancelled { what: &'static str },
 
@@ -181,7 +208,7 @@ pub enum Error {
     #[error("cancelled: {what}; the IdP session was kept, so running it again asks for no password or Duo")]
     CancelledSessionKept { what: &'static str },
 
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {source}{}", path.display(), file_hint(source))]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
 
     #[error("{0}")]
@@ -219,10 +246,14 @@ impl Error {
             NeedsTerminal { .. } | PushHeldBack { .. } => exit::NEEDS_TERMINAL,
             Unreadable { .. } => exit::UNREADABLE,
             LockTimeout { .. } => exit::LOCKED,
-            AlreadyLoggedOut { .. } => exit::ALREADY_LOGGED_OUT,
+            AlreadyLoggedOut { .. } | NothingCached => exit::ALREADY_LOGGED_OUT,
+            NoSuchProfile { .. } => exit::PROFILE_NOT_FOUND,
+            KeyringNotPurged { .. } => exit::PARTLY_DONE,
+            UnsafeFile(_) => exit::UNSAFE_FILE,
             Cancelled { .. } | CancelledSessionKept { .. } => exit::CANCELLED,
             Interrupted | InterruptedSessionKept => exit::INTERRUPTED,
-            NoHome | ConfigUnreadable { .. } | File { .. } | Unexpected(_) => exit::UNEXPECTED,
+            NoHome => exit::BAD_SETTING,
+            ConfigUnreadable { .. } | File { .. } | TooLarge { .. } | Unexpected(_) => exit::UNEXPECTED,
             NotUtf8 { .. } => exit::BAD_SETTING,
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
@@ -240,7 +271,48 @@ impl Error {
         }
     }
 
+    /// A file operation that failed, naming the file; a file aws-login refuses to use (a link,
+    /// another user's, a FIFO: see `atomic_file`) becomes [`Error::UnsafeFile`].
     pub fn file(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::File { action, path: path.into(), source }
+        match crate::atomic_file::refusal(&source) {
+            Some(refused) => Error::UnsafeFile(refused.clone()),
+            None => Error::File { action, path: path.into(), source },
+        }
+    }
+}
+
+/// What to do about a file error the message alone does not make plain.
+fn file_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "; free some space there and try again (nothing was left half-written)"
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_file_and_what_to_do() {
+        let e = Error::file("write", "/h/.aws-login/cache/p.json", std::io::Error::from_raw_os_error(28));
+        let text = e.to_string();
+        assert!(text.starts_with("cannot write /h/.aws-login/cache/p.json: "), "{text}");
+        assert!(text.contains("free some space"), "{text}");
+        assert_eq!(e.exit_code(), exit::UNEXPECTED);
+    }
+
+    #[test]
+    fn a_refused_file_is_its_own_sentence_and_code() {
+        let refused = crate::atomic_file::Refused {
+            path: "/h/.aws-login/cache".into(),
+            problem: crate::atomic_file::Problem::OtherOwner(65534),
+        };
+        let e = Error::file("read", "/h/.aws-login/cache/p.json", std::io::Error::other(refused));
+        assert_eq!(e.exit_code(), exit::UNSAFE_FILE);
+        assert!(e.to_string().starts_with("/h/.aws-login/cache belongs to another user (uid 65534)"), "{e}");
+        assert_eq!(Error::NoHome.exit_code(), exit::BAD_SETTING);
     }
 }

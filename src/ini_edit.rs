@@ -472,11 +472,12 @@ impl IniFile {
     /// Reads `path` (following symlinks); a missing file is an empty document.
     pub fn open(path: &Path) -> Result<IniFile, Error> {
         let target = resolve_symlinks(path)?;
-        let original = match fs::read(&target) {
-            Ok(bytes) => {
+        // Only a regular file: a FIFO would hang the tool.
+        let original = match crate::atomic_file::read_regular(&target) {
+            Ok(Some(bytes)) => {
                 Some(String::from_utf8(bytes).map_err(|_| Error::NotUtf8 { path: path.to_path_buf() })?)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Ok(None) => None,
             Err(e) => return Err(Error::file("read", path, e)),
         };
         let doc = Document::parse(original.as_deref().unwrap_or(""));

@@ -7,8 +7,7 @@
 //! `cookies/<account>.lock`: the kernel drops one when its holder exits, even by `kill -9`, so a
 //! dead holder is taken over at once. Always profile first, then account: no deadlock.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -35,16 +34,9 @@ impl ProfileLock {
     /// Takes the lock at `path`, waiting up to `max_wait`; `holder` names what it guards in the
     /// error ("profile 'dev'").
     pub fn acquire_within(path: &Path, holder: &str, max_wait: Duration) -> Result<ProfileLock, Error> {
-        if let Some(dir) = path.parent() {
-            atomic_file::private_dir(dir).map_err(|e| Error::file("create", dir, e))?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| Error::file("open", path, e))?;
+        // No link followed, only a regular file you own, 0600 even if an earlier version made it
+        // 0666; its directories are checked and tightened on the way.
+        let file = atomic_file::open_lock(path).map_err(|e| Error::file("open", path, e))?;
         match file.try_lock() {
             Ok(()) => return Ok(ProfileLock { _file: file }),
             Err(TryLockError::WouldBlock) => {}

@@ -47,6 +47,7 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
     }
 
     prompt::restore_terminal_on_interrupt();
+    crate::paths::check_aws_files()?;
     let _lock = ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),
@@ -74,19 +75,24 @@ fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
 }
 
 async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Result<Entry, Error> {
-    let mut ecp = ecp::flow::login(paths, settings, cached.and_then(|c| c.username.as_deref())).await?;
+    // After a logout, the role and user of the last login are kept apart from the credentials.
+    let kept = cached.is_none().then(|| crate::cache::Remembered::load(paths, &settings.profile)).flatten();
+    let last_user =
+        cached.and_then(|c| c.username.as_deref()).or(kept.as_ref().and_then(|k| k.username.as_deref()));
+    let mut ecp = ecp::flow::login(paths, settings, last_user).await?;
     // The IdP accepted the login: keep its session state now, whatever the role choice or STS
     // then say, so that trying again needs no password and no Duo push.
     ecp.commit(paths, settings)?;
     prompt::note_session_kept();
-    assume(paths, settings, cached, &ecp).await.map_err(Error::after_session_kept)
+    let remembered = cached.map(|c| c.role_arn.as_str()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
+    assume(paths, settings, remembered, &ecp).await.map_err(Error::after_session_kept)
 }
 
 /// The role choice and STS, after the IdP accepted the login.
 async fn assume(
     paths: &Paths,
     settings: &Settings,
-    cached: Option<&Entry>,
+    remembered: Option<&str>,
     ecp: &ecp::flow::EcpLogin,
 ) -> Result<Entry, Error> {
     let profile = settings.profile.as_str();
@@ -96,7 +102,6 @@ async fn assume(
         log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
     }
 
-    let remembered = cached.map(|c| c.role_arn.as_str());
     let roles = &saml.grants.roles;
     let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
         Err(Error::RoleAmbiguous { .. }) if let Some(term) = prompt::terminal() => {

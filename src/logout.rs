@@ -1,24 +1,63 @@
-//! `aws-login logout`: delete cached credentials; with `--purge` also the IdP session cookies and
-//! the keyring password of the profile's IdP account. Nothing is revoked at AWS: issued
+//! `aws-login logout`: delete cached credentials (the role and IdP user they were for are kept
+//! in `cache/<profile>.role` for the next login); with `--purge` also those, and the IdP session
+//! cookies and keyring password of the profile's IdP account. Nothing is revoked at AWS: issued
 //! credentials stay valid until they expire, as with every STS credential.
+//!
+//! A purge takes the IdP account's lock, as a login does around the account's cookie jar: a login
+//! of another profile of the same account that holds the jar finishes first (saving its cookies)
+//! and the purge then deletes what it saved, so a purged session stays purged.
 
 use std::path::Path;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Remembered};
 use crate::cli::ProfileArgs;
 use crate::config;
 use crate::error::Error;
 use crate::keyring;
 use crate::lock::{self, ProfileLock};
+use crate::password::{self, Forgot};
 use crate::paths::Paths;
 
 /// What a logout did, for the message to the user.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Profiles whose cached credentials were deleted.
     pub profiles: Vec<String>,
-    pub accounts: Vec<String>,
+    /// Profiles whose remembered role and user a purge forgot.
+    pub roles: Vec<String>,
+    /// IdP accounts a purge forgot something of.
+    pub accounts: Vec<Purged>,
     /// Other profiles that use a purged IdP account.
     pub affected: Vec<String>,
+    /// IdP accounts whose keyring password could not be forgotten, and why.
+    pub keyring_failures: Vec<(String, String)>,
+}
+
+/// What a purge forgot of one IdP account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purged {
+    pub account: String,
+    /// Its IdP session cookies (ours, or awscli-login's jar).
+    pub session: bool,
+    /// Its password in the OS keyring.
+    pub password: bool,
+}
+
+impl Report {
+    /// Whether anything at all was deleted.
+    pub fn deleted_anything(&self) -> bool {
+        !(self.profiles.is_empty() && self.roles.is_empty() && self.accounts.is_empty())
+    }
+
+    /// The part that could not be done, as the error to end with.
+    pub fn failure(&self) -> Option<Error> {
+        let (accounts, whys): (Vec<&str>, Vec<&str>) =
+            self.keyring_failures.iter().map(|(a, w)| (a.as_str(), w.as_str())).unzip();
+        let mut whys = whys;
+        whys.dedup();
+        (!accounts.is_empty())
+            .then(|| Error::KeyringNotPurged { accounts: accounts.join(", "), why: whys.join("; ") })
+    }
 }
 
 pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Result<Report, Error> {
@@ -29,9 +68,15 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         names.dedup();
         names
     } else {
-        vec![config::profile_name(args)]
+        let profile = config::profile_name(args);
+        // Before any lock: a mistyped name leaves no file behind.
+        if !has_state(paths, &profile) && !config::profiles(paths)?.contains(&profile) {
+            return Err(Error::NoSuchProfile { profile, path: paths.config() });
+        }
+        vec![profile]
     };
     let mut report = Report::default();
+    let mut done_accounts = Vec::new();
     for profile in &profiles {
         let _lock = ProfileLock::acquire_within(
             &paths.lock_file(profile),
@@ -39,62 +84,116 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
             lock::MAX_WAIT,
         )?;
         let cache = Cache::new(paths, profile);
+        // A cache file that cannot be read is deleted all the same: that is what logging out is.
         let entry = cache.load().ok().flatten();
+        let kept = entry.as_ref().map(Remembered::of);
+        if !purge && let Some(kept) = &kept {
+            // Kept before the credentials go, so that a failure here changes nothing.
+            kept.store(paths, profile)?;
+        }
         if remove(cache.path())? {
             report.profiles.push(profile.clone());
         }
         crate::backoff::PushBackoff::new(paths, profile).clear();
-        if purge && let Some(account) = account_of(paths, profile, args, entry.and_then(|e| e.username)) {
-            let (username, url) = account;
-            let name = keyring::account(&username, &url);
-            let mut purged = remove(&paths.cookie_jar(&name))?;
-            // awscli-login's jar would otherwise be imported again at the next login.
-            purged |= remove(&paths.awscli_login_cookie_jar(&username))?;
-            purged |= crate::password::forget(&name);
-            if purged && !report.accounts.contains(&name) {
-                report.accounts.push(name);
-            }
+        if !purge {
+            continue;
+        }
+        let remembered = Remembered::load(paths, profile);
+        if remove(&paths.remembered_file(profile))? {
+            report.roles.push(profile.clone());
+        }
+        let last_user = kept.or(remembered).and_then(|k| k.username);
+        let Some((username, settings)) = account_of(paths, profile, args, last_user) else { continue };
+        let name = keyring::account(&username, &settings.ecp_endpoint_url);
+        if !done_accounts.contains(&name) {
+            purge_account(paths, &name, &username, &settings, &mut report)?;
+            done_accounts.push(name);
         }
     }
     if purge && !report.accounts.is_empty() {
-        for other in config::profiles(paths)? {
-            if profiles.contains(&other) {
+        for other in &config::profiles(paths)? {
+            if profiles.contains(other) {
                 continue;
             }
             let args = ProfileArgs { profile: Some(other.clone()), ..Default::default() };
-            let cached_user = Cache::new(paths, &other).load().ok().flatten().and_then(|e| e.username);
-            if let Some((u, url)) = account_of(paths, &other, &args, cached_user)
-                && report.accounts.contains(&keyring::account(&u, &url))
+            let cached_user = Cache::new(paths, other).load().ok().flatten().and_then(|e| e.username);
+            let last_user = cached_user.or_else(|| Remembered::load(paths, other).and_then(|r| r.username));
+            if let Some((u, settings)) = account_of(paths, other, &args, last_user)
+                && report
+                    .accounts
+                    .iter()
+                    .any(|p| p.account == keyring::account(&u, &settings.ecp_endpoint_url))
             {
-                report.affected.push(other);
+                report.affected.push(other.clone());
             }
         }
     }
-    if report.profiles.is_empty() && report.accounts.is_empty() && !all {
-        return Err(Error::AlreadyLoggedOut { profile: profiles.join(", ") });
+    if !report.deleted_anything() && report.keyring_failures.is_empty() {
+        return Err(match all {
+            true => Error::NothingCached,
+            false => Error::AlreadyLoggedOut { profile: profiles.join(", ") },
+        });
     }
     Ok(report)
 }
 
-/// The IdP account (username, ECP URL) a profile logs in as, if it can be known.
+/// Forgets IdP account `name`'s session cookies and keyring password, under the account's lock.
+fn purge_account(
+    paths: &Paths,
+    name: &str,
+    username: &str,
+    settings: &config::Settings,
+    report: &mut Report,
+) -> Result<(), Error> {
+    // As long as a login of the account may hold it (waiting for a Duo answer).
+    let wait = lock::max_wait(settings.duo_timeout);
+    let _account =
+        ProfileLock::acquire_within(&paths.cookie_lock(name), &format!("IdP account '{name}'"), wait)?;
+    let mut session = remove(&paths.cookie_jar(name))?;
+    // awscli-login's jar would otherwise be imported again at the next login.
+    session |= remove(&paths.awscli_login_cookie_jar(username))?;
+    let password = match password::forget(name) {
+        Forgot::Password => true,
+        Forgot::Nothing => false,
+        // A profile that does not use the keyring has no say in it: trying was a courtesy.
+        Forgot::Unreachable(_) if !password::keyring_on(settings) => false,
+        Forgot::Unreachable(why) => {
+            report.keyring_failures.push((name.to_string(), why));
+            false
+        }
+    };
+    if session || password {
+        report.accounts.push(Purged { account: name.to_string(), session, password });
+    }
+    Ok(())
+}
+
+/// Whether aws-login keeps anything for `profile` (credentials or a remembered role).
+fn has_state(paths: &Paths, profile: &str) -> bool {
+    [paths.cache_file(profile), paths.remembered_file(profile)].iter().any(|p| p.symlink_metadata().is_ok())
+}
+
+/// The IdP user a profile logs in as, with its settings (the ECP URL: together, the IdP
+/// account), if they can be known.
 fn account_of(
     paths: &Paths,
     profile: &str,
     args: &ProfileArgs,
-    cached_user: Option<String>,
-) -> Option<(String, String)> {
+    last_user: Option<String>,
+) -> Option<(String, config::Settings)> {
     let args = ProfileArgs { profile: Some(profile.to_string()), ..args.clone() };
     let settings = config::load(paths, &args).ok()?;
-    let username = settings.username.or(cached_user)?;
-    Some((username, settings.ecp_endpoint_url))
+    let username = settings.username.clone().or(last_user)?;
+    Some((username, settings))
 }
 
+/// Profiles with cached credentials or a remembered role.
 fn cached_profiles(paths: &Paths) -> Vec<String> {
     let Ok(dir) = std::fs::read_dir(paths.cache_dir()) else { return Vec::new() };
     dir.flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let stem = name.strip_suffix(".json")?;
+            let stem = name.strip_suffix(".json").or_else(|| name.strip_suffix(".role"))?;
             // Only names that need no escaping map back to the profile unchanged.
             (!stem.contains('%')).then(|| stem.to_string())
         })

@@ -37,16 +37,28 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 [] => eprintln!("No cached credentials to delete."),
                 names => eprintln!("Logged out: deleted the cached credentials of {}.", quoted(names)),
             }
-            if !report.accounts.is_empty() {
-                eprintln!("Forgot the IdP session and stored password of {}.", report.accounts.join(", "));
+            if !report.roles.is_empty() {
+                eprintln!("Forgot the role and IdP user remembered for {}.", quoted(&report.roles));
             }
-            if !report.affected.is_empty() {
-                eprintln!(
+            for purged in &report.accounts {
+                let what = match (purged.session, purged.password) {
+                    (true, true) => "the IdP session and the stored password",
+                    (true, false) => "the IdP session",
+                    _ => "the stored password",
+                };
+                eprintln!("Forgot {what} of {}.", purged.account);
+            }
+            match report.affected.as_slice() {
+                [] => {}
+                [one] => eprintln!(
+                    "Profile '{one}' uses the same IdP account and will ask for a password at its next login."
+                ),
+                many => eprintln!(
                     "Profiles {} use the same IdP account and will ask for a password at their next login.",
-                    quoted(&report.affected)
-                );
+                    quoted(many)
+                ),
             }
-            Ok(())
+            report.failure().map_or(Ok(()), Err)
         }
         Some(Command::Configure(_)) => configure::configure(&paths, &config::profile_name(&cli.profile)),
         Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),

@@ -68,13 +68,29 @@ pub fn remember(paths: &Paths, settings: &Settings, account: &str, password: &Pa
     }
 }
 
-/// Removes a stored password; true if there was one. An unreachable keyring counts as none.
-pub fn forget(account: &str) -> bool {
+/// What [`forget`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forgot {
+    /// A stored password was removed.
+    Password,
+    /// The keyring holds none.
+    Nothing,
+    /// The keyring could not be reached or failed: whether it holds one is unknown.
+    Unreachable(String),
+}
+
+/// Removes a stored password, saying whether there was one or the keyring could not tell.
+pub fn forget(account: &str) -> Forgot {
     match keyring::delete(account) {
-        Ok(existed) => existed,
-        Err(KeyringError::Unavailable(why)) | Err(KeyringError::Failed(why)) => {
-            log::debug(1, &format!("could not reach the keyring to forget {account}: {why}"));
-            false
+        Ok(true) => Forgot::Password,
+        Ok(false) => Forgot::Nothing,
+        Err(e) => {
+            log::debug(1, &format!("could not forget the password of {account}: {e}"));
+            let why = match e {
+                KeyringError::Unavailable(why) => format!("it is unavailable: {why}"),
+                KeyringError::Failed(why) => format!("it failed: {why}"),
+            };
+            Forgot::Unreachable(why)
         }
     }
 }

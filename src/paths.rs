@@ -56,6 +56,12 @@ impl Paths {
         self.root.join("keyring-unavailable")
     }
 
+    /// The role and IdP user of the profile's last login, kept apart from the credentials so
+    /// that a logout does not forget them.
+    pub fn remembered_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir().join(format!("{}.role", file_stem(profile)))
+    }
+
     /// The per-profile lock that makes logins single-flight.
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.cache_dir().join(format!("{}.lock", file_stem(profile)))
@@ -96,6 +102,16 @@ pub fn aws_config_file() -> Result<PathBuf, Error> {
 /// The AWS shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
 pub fn aws_credentials_file() -> Result<PathBuf, Error> {
     aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+}
+
+/// The AWS config and shared credentials files, which the AWS SDK reads on its own during a
+/// login: anything there but a regular file (a FIFO would hang it) is refused first.
+pub fn check_aws_files() -> Result<(), Error> {
+    // Without a home directory the SDK looks for neither.
+    for path in [aws_config_file(), aws_credentials_file()].into_iter().flatten() {
+        crate::atomic_file::check_regular(&path).map_err(|e| Error::file("read", &path, e))?;
+    }
+    Ok(())
 }
 
 /// botocore expands a leading `~` in these variables, so a user may have written one.

@@ -128,6 +128,11 @@ fn purge_removes_the_stored_password() {
     );
     let out = in_keyring(&home, &stack, "alice", &script).ok();
     assert!(out.stdout().contains("stored: None"), "{}", out.stdout());
+    assert!(
+        out.stderr().contains("Forgot the IdP session and the stored password of alice@"),
+        "{}",
+        out.stderr()
+    );
 }
 
 #[test]

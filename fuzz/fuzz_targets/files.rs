@@ -4,7 +4,8 @@
 //! Input: one selector byte (0: cache JSON, 1: cookie jar JSON, 2: LWP jar), then the file.
 //! Checked, beyond "no panic": a cache entry that loads has format version 1, survives a
 //! store-and-load round trip unchanged, and its freshness can be judged; a jar that opens
-//! (ours or imported) saves and reopens with the same cookies for the IdP.
+//! (ours or imported) saves and reopens with the same cookies for the IdP (unless either would
+//! be written over the 64 KiB cap, which is refused).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -51,7 +52,12 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(Some(entry)) = cache.load() {
                 assert_eq!(entry.version, 1);
                 let _ = entry.is_fresh(time::OffsetDateTime::now_utc(), DEFAULT_MARGIN);
-                cache.store(&entry).unwrap();
+                match cache.store(&entry) {
+                    // Written pretty, an entry read from a compact file near the 64 KiB cap can be
+                    // over it: refused, never written.
+                    Err(aws_login::error::Error::TooLarge { .. }) => return,
+                    other => other.unwrap(),
+                }
                 assert_eq!(cache.load().unwrap().as_ref(), Some(&entry), "store and load changed the entry");
             }
         }
@@ -80,7 +86,11 @@ fn same_after_save(paths: &Paths, url: &Url, jar: Jar) {
         pairs
     };
     let before = cookies(&jar);
-    jar.save().unwrap();
+    match jar.save() {
+        // cookie_store's JSON for what was read can be larger than the file it came from.
+        Err(aws_login::error::Error::TooLarge { .. }) => return,
+        other => other.unwrap(),
+    }
     drop(jar);
     let again = open(paths, url).expect("a saved jar opens");
     assert_eq!(cookies(&again), before, "save and open changed the cookies");

@@ -224,15 +224,17 @@ impl Home {
     }
 
     /// Every file under the home directory with its contents, to prove a failure changed
-    /// nothing. Lock files are left out: they are empty and say nothing.
+    /// nothing. Lock files are left out: they are empty and say nothing. So are FIFOs and other
+    /// special files (reading one would hang), and what symlinks point to.
     pub fn snapshot(&self) -> Vec<(PathBuf, String)> {
         fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
             let Ok(entries) = std::fs::read_dir(dir) else { return };
             for e in entries.flatten() {
                 let p = e.path();
-                if p.is_dir() {
+                let Ok(kind) = e.file_type() else { continue };
+                if kind.is_dir() {
                     walk(&p, out);
-                } else if p.extension().is_none_or(|x| x != "lock") {
+                } else if kind.is_file() && p.extension().is_none_or(|x| x != "lock") {
                     out.push((p.clone(), String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned()));
                 }
             }

@@ -164,11 +164,13 @@ fn files(home: &Path) -> Vec<(std::path::PathBuf, String)> {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_symlink() {
-                continue;
-            } else if p.is_dir() {
+            // Not through symlinks, and never a FIFO or other special file (reading one hangs).
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
                 walk(&p, out);
-            } else if let Ok(bytes) = std::fs::read(&p) {
+            } else if kind.is_file()
+                && let Ok(bytes) = std::fs::read(&p)
+            {
                 out.push((p, String::from_utf8_lossy(&bytes).into_owned()));
             }
         }
@@ -209,7 +211,11 @@ fn in_args(args: &[&str]) -> Vec<Found> {
 fn in_files(home: &Path) -> Vec<Found> {
     let mut out = Vec::new();
     let login = home.join(".aws-login");
-    if let Ok(config) = std::fs::read_to_string(login.join("config")) {
+    let config = login.join("config");
+    // A FIFO there (tests/state_files.rs) would hang the read.
+    if std::fs::metadata(&config).is_ok_and(|m| m.is_file())
+        && let Ok(config) = std::fs::read_to_string(&config)
+    {
         for line in config.lines() {
             if let Some((key, value)) = line.split_once(['=', ':'])
                 && ["password", "passcode"].contains(&key.trim())
