@@ -1,8 +1,56 @@
 //! Command-line types only. Each flag is documented once, here.
+//!
+//! Who takes what: `--profile` and `-v` go anywhere. The flags that override a profile's
+//! settings for one login ([`Overrides`]) are taken where a login can happen: with no command
+//! (credential_process mode, also before `login` or `process`), and by `login` and `process`.
+//! `logout`, `configure` and `migrate` take only their own flags, and refuse the others with
+//! clap's usage error (exit 2). Every flag of more than one word is also accepted with
+//! underscores (`--force_refresh`), as awscli-login 1.0 spelled them; those spellings are hidden.
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::secret::Secret;
+
+const PROFILE: &str = "Profile";
+const IDP: &str = "IdP (SAML ECP)";
+const DUO: &str = "Duo";
+const AWS: &str = "AWS";
+const TLS: &str = "TLS";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  aws-login configure --profile dev      set up profile 'dev' and its credential_process
+  aws-login login --profile dev          log in now, at the terminal
+  aws-login --profile dev                print its credentials as JSON (what credential_process runs)";
+
+const LOGIN_EXAMPLES: &str = "\
+Examples:
+  aws-login login --profile dev
+  aws-login login --profile dev --force-refresh --factor push
+  aws-login login -p prod --role-arn arn:aws:iam::123456789012:role/Developer";
+
+const PROCESS_EXAMPLES: &str = "\
+Examples:
+  aws-login process --profile dev
+  aws-login process --profile dev --duration 3600
+  credential_process = aws-login --profile dev     (in ~/.aws/config: the same, as the AWS tools run it)";
+
+const LOGOUT_EXAMPLES: &str = "\
+Examples:
+  aws-login logout --profile dev
+  aws-login logout --profile dev --purge
+  aws-login logout --all";
+
+const CONFIGURE_EXAMPLES: &str = "\
+Examples:
+  aws-login configure                    set up profile 'default' (or $AWS_PROFILE)
+  aws-login configure --profile prod";
+
+const MIGRATE_EXAMPLES: &str = "\
+Examples:
+  aws-login migrate                      show what would change
+  aws-login migrate --apply              change it";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -11,48 +59,87 @@ use crate::secret::Secret;
     about = "Temporary AWS credentials through a federated login (SAML ECP with Duo MFA).",
     long_about = "Temporary AWS credentials through a federated login (SAML ECP with Duo MFA).\n\n\
         Without a command, aws-login acts as a credential_process helper: it prints cached \
-        credentials as JSON, logging in again first when they are about to expire."
+        credentials as JSON, logging in again first when they are about to expire. The flags \
+        below override the profile's settings in ~/.aws-login/config for one run.",
+    after_help = TOP_EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// Profile to use: a section of ~/.aws-login/config and the AWS profile of the same name.
+    #[arg(
+        short,
+        long,
+        env = "AWS_PROFILE",
+        hide_env_values = true,
+        global = true,
+        help_heading = PROFILE
+    )]
+    pub profile: Option<String>,
+
+    /// Overrides given before any command (or before `login` / `process`).
     #[command(flatten)]
-    pub profile: ProfileArgs,
+    pub overrides: Overrides,
 
     /// More detail on stderr (-v, -vv, -vvv); secrets are never shown.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    /// Not an aws-login flag: refused with a sentence saying where the region comes from (clap
+    /// would otherwise suggest `--duration` for it).
+    #[arg(long, global = true, hide = true, num_args = 0..=1, value_name = "REGION")]
+    region: Option<Option<String>>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in (if needed) and cache credentials for the profile.
+    #[command(after_help = LOGIN_EXAMPLES)]
     Login(LoginArgs),
     /// Print credentials as credential_process JSON (the default when no command is given).
+    #[command(after_help = PROCESS_EXAMPLES)]
     Process(ProcessArgs),
     /// Delete cached credentials (and with --purge the IdP session and stored password).
+    #[command(after_help = LOGOUT_EXAMPLES)]
     Logout(LogoutArgs),
     /// Set up a profile: ask for its settings, then point the AWS profile's credential_process
     /// at aws-login.
+    #[command(after_help = CONFIGURE_EXAMPLES)]
     Configure(ConfigureArgs),
     /// Move over from the awscli-login plugin: AWS config, IdP session and cached roles. Only
     /// says what it would do unless --apply is given.
+    #[command(after_help = MIGRATE_EXAMPLES)]
     Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
     /// Log in again even if the cached credentials are still valid.
-    #[arg(long)]
+    #[arg(long, alias = "force_refresh")]
     pub force_refresh: bool,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
 }
 
 #[derive(Debug, Args)]
-pub struct ProcessArgs {}
+pub struct ProcessArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
     /// Every profile, not just one.
     #[arg(long)]
     pub all: bool,
@@ -64,83 +151,248 @@ pub struct LogoutArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ConfigureArgs {}
+pub struct ConfigureArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+}
+
+/// `--profile` as a command lists it: the global [`Cli::profile`] again, under the same id, so
+/// that clap keeps one value for both places (the one given last on the command line, else
+/// `AWS_PROFILE`) while the help shows it first rather than after the command's own flags.
+#[derive(Debug, Args)]
+pub struct ProfileFlag {
+    /// Profile to use: a section of ~/.aws-login/config and the AWS profile of the same name.
+    #[arg(
+        id = "profile",
+        short,
+        long,
+        env = "AWS_PROFILE",
+        hide_env_values = true,
+        value_name = "PROFILE",
+        help_heading = PROFILE
+    )]
+    pub profile: Option<String>,
+}
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Make the changes (without it, only show them).
     #[arg(long)]
     pub apply: bool,
+
+    /// Takes the place of the global `--profile` (same id), so that migrate's help does not
+    /// offer it; given anyway, it is refused (migrate moves every profile).
+    #[arg(id = "profile", short, long, hide = true)]
+    profile: Option<String>,
 }
 
-/// Profile selection and per-run overrides (global: accepted before or after the command) of the profile's settings in `~/.aws-login/config`.
-/// The underscore spellings are accepted for awscli-login 1.0 compatibility.
+/// Per-run overrides of the profile's settings in `~/.aws-login/config`, grouped in the help by
+/// where they go.
 #[derive(Debug, Args, Default, Clone)]
-pub struct ProfileArgs {
-    /// Profile to use: a section of ~/.aws-login/config and the AWS profile of the same name.
-    #[arg(short, long, env = "AWS_PROFILE", global = true)]
-    pub profile: Option<String>,
-
+pub struct Overrides {
     /// The IdP's SAML2 SOAP ECP endpoint, e.g. https://idp.example.edu/idp/profile/SAML2/SOAP/ECP
-    #[arg(long, alias = "ecp_endpoint_url", global = true)]
+    #[arg(long, alias = "ecp_endpoint_url", help_heading = IDP)]
     pub ecp_endpoint_url: Option<String>,
 
     /// IdP username.
-    #[arg(long, global = true)]
+    #[arg(long, help_heading = IDP)]
     pub username: Option<String>,
 
     /// IdP password (visible to other local users in the process list; prefer the config file).
-    #[arg(long, global = true, hide_env_values = true, value_parser = secret_arg)]
+    #[arg(long, value_parser = secret_arg, help_heading = IDP)]
     pub password: Option<Secret>,
 
+    /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
+    #[arg(long, alias = "ask_password", help_heading = IDP)]
+    pub ask_password: bool,
+
+    /// Keep the IdP password in the OS keyring (true/false).
+    #[arg(long, alias = "enable_keyring", value_name = "BOOL", help_heading = IDP)]
+    pub enable_keyring: Option<String>,
+
     /// Duo factor: auto, push, passcode, sms, phone, or off.
-    #[arg(long, global = true)]
+    #[arg(long, help_heading = DUO)]
     pub factor: Option<String>,
 
     /// Duo passcode; implies --factor passcode.
-    #[arg(long, global = true, value_parser = secret_arg)]
+    #[arg(long, value_parser = secret_arg, help_heading = DUO)]
     pub passcode: Option<Secret>,
 
-    /// Role to assume when the IdP grants several.
-    #[arg(long, alias = "role_arn", global = true)]
-    pub role_arn: Option<String>,
-
-    /// Requested credential lifetime in seconds (900..43200); 0 leaves it to STS.
-    #[arg(long, global = true)]
-    pub duration: Option<String>,
+    /// Duo device to use (sent as X-Shibboleth-Duo-Device), e.g. phone2.
+    #[arg(long, help_heading = DUO)]
+    pub device: Option<String>,
 
     /// Seconds to wait for a Duo push or call to be answered (5..600, default 90).
-    #[arg(long, alias = "duo_timeout", global = true, value_name = "SECONDS")]
+    #[arg(long, alias = "duo_timeout", value_name = "SECONDS", help_heading = DUO)]
     pub duo_timeout: Option<String>,
 
     /// Duo factor header name, if the IdP expects a custom one.
-    #[arg(long, alias = "http_header_factor", global = true)]
+    #[arg(long, alias = "http_header_factor", help_heading = DUO)]
     pub http_header_factor: Option<String>,
 
     /// Duo passcode header name, if the IdP expects a custom one.
-    #[arg(long, alias = "http_header_passcode", global = true)]
+    #[arg(long, alias = "http_header_passcode", help_heading = DUO)]
     pub http_header_passcode: Option<String>,
 
-    /// Duo device to use (sent as X-Shibboleth-Duo-Device), e.g. phone2.
-    #[arg(long, global = true)]
-    pub device: Option<String>,
+    /// Role to assume when the IdP grants several.
+    #[arg(long, alias = "role_arn", help_heading = AWS)]
+    pub role_arn: Option<String>,
 
-    /// Keep the IdP password in the OS keyring (true/false).
-    #[arg(long, alias = "enable_keyring", global = true, value_name = "BOOL")]
-    pub enable_keyring: Option<String>,
+    /// Requested credential lifetime in seconds (900..43200); 0 leaves it to STS.
+    #[arg(long, value_name = "SECONDS", help_heading = AWS)]
+    pub duration: Option<String>,
 
     /// Check the IdP's TLS certificate (true/false); false is unsafe and warns on every use.
-    #[arg(long, alias = "verify_ssl_certificate", global = true, value_name = "BOOL")]
+    #[arg(long, alias = "verify_ssl_certificate", value_name = "BOOL", help_heading = TLS)]
     pub verify_ssl_certificate: Option<String>,
 
     /// A PEM file of certificate authorities to trust besides the system's, for the IdP and STS
     /// (beats AWS_CA_BUNDLE, which beats the profile's ca_bundle).
-    #[arg(long, alias = "ca_bundle", global = true, value_name = "FILE")]
+    #[arg(long, alias = "ca_bundle", value_name = "FILE", help_heading = TLS)]
     pub ca_bundle: Option<String>,
+}
 
-    /// Ask for the password on the terminal, ignoring the keyring and the profile's password.
-    #[arg(long, alias = "ask_password", global = true)]
+impl Overrides {
+    /// `self` (given after the command) over `earlier` (given before it), flag by flag.
+    fn over(self, earlier: Overrides) -> Overrides {
+        Overrides {
+            ecp_endpoint_url: self.ecp_endpoint_url.or(earlier.ecp_endpoint_url),
+            username: self.username.or(earlier.username),
+            password: self.password.or(earlier.password),
+            ask_password: self.ask_password || earlier.ask_password,
+            enable_keyring: self.enable_keyring.or(earlier.enable_keyring),
+            factor: self.factor.or(earlier.factor),
+            passcode: self.passcode.or(earlier.passcode),
+            device: self.device.or(earlier.device),
+            duo_timeout: self.duo_timeout.or(earlier.duo_timeout),
+            http_header_factor: self.http_header_factor.or(earlier.http_header_factor),
+            http_header_passcode: self.http_header_passcode.or(earlier.http_header_passcode),
+            role_arn: self.role_arn.or(earlier.role_arn),
+            duration: self.duration.or(earlier.duration),
+            verify_ssl_certificate: self.verify_ssl_certificate.or(earlier.verify_ssl_certificate),
+            ca_bundle: self.ca_bundle.or(earlier.ca_bundle),
+        }
+    }
+}
+
+/// The profile and its per-run overrides: what a login reads besides the config file.
+#[derive(Debug, Default, Clone)]
+pub struct ProfileArgs {
+    /// Profile to use (from `--profile` or `AWS_PROFILE`); `default` when `None` or empty.
+    pub profile: Option<String>,
+    pub ecp_endpoint_url: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub factor: Option<String>,
+    pub passcode: Option<Secret>,
+    pub role_arn: Option<String>,
+    pub duration: Option<String>,
+    pub duo_timeout: Option<String>,
+    pub http_header_factor: Option<String>,
+    pub http_header_passcode: Option<String>,
+    pub device: Option<String>,
+    pub enable_keyring: Option<String>,
+    pub verify_ssl_certificate: Option<String>,
+    pub ca_bundle: Option<String>,
     pub ask_password: bool,
+}
+
+impl ProfileArgs {
+    fn new(profile: Option<String>, o: Overrides) -> ProfileArgs {
+        ProfileArgs {
+            profile,
+            ecp_endpoint_url: o.ecp_endpoint_url,
+            username: o.username,
+            password: o.password,
+            factor: o.factor,
+            passcode: o.passcode,
+            role_arn: o.role_arn,
+            duration: o.duration,
+            duo_timeout: o.duo_timeout,
+            http_header_factor: o.http_header_factor,
+            http_header_passcode: o.http_header_passcode,
+            device: o.device,
+            enable_keyring: o.enable_keyring,
+            verify_ssl_certificate: o.verify_ssl_certificate,
+            ca_bundle: o.ca_bundle,
+            ask_password: o.ask_password,
+        }
+    }
+}
+
+impl Cli {
+    /// Parses the process's arguments; a bad command line exits with clap's usage error (2).
+    pub fn parse_args() -> Cli {
+        Cli::try_parse_args_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] over `args`, returning the usage error instead of exiting.
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut cmd = Cli::command();
+        let matches = cmd.try_get_matches_from_mut(args)?;
+        refuse_misplaced(&mut cmd, &matches)?;
+        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    }
+
+    /// The profile and every override given, before or after the command: what `login`,
+    /// `process` and credential_process mode log in with.
+    pub fn login_args(&self) -> ProfileArgs {
+        let earlier = self.overrides.clone();
+        let overrides = match &self.command {
+            Some(Command::Login(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Process(a)) => a.overrides.clone().over(earlier),
+            _ => earlier,
+        };
+        ProfileArgs::new(self.profile.clone(), overrides)
+    }
+
+    /// The profile alone: what `logout` and `configure` go by.
+    pub fn profile_args(&self) -> ProfileArgs {
+        ProfileArgs { profile: self.profile.clone(), ..ProfileArgs::default() }
+    }
+}
+
+/// What clap alone cannot refuse: overrides placed before a command that takes none (`aws-login
+/// --passcode 1 logout`), `--profile` with `migrate`, and `--region`.
+fn refuse_misplaced(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(), clap::Error> {
+    let on_line = |m: &ArgMatches, id: &str| {
+        m.try_get_raw(id).is_ok_and(|v| v.is_some()) && m.value_source(id) == Some(ValueSource::CommandLine)
+    };
+    if on_line(matches, "region") {
+        return Err(cmd.error(
+            clap::error::ErrorKind::UnknownArgument,
+            "aws-login takes no --region: STS's region is the AWS profile's `region` in ~/.aws/config \
+             (or AWS_REGION), and the IdP needs none",
+        ));
+    }
+    let Some((name, sub)) = matches.subcommand() else { return Ok(()) };
+    if matches!(name, "login" | "process") {
+        return Ok(());
+    }
+    let overrides = Overrides::augment_args(clap::Command::new("overrides"));
+    let given = overrides.get_arguments().find(|a| on_line(matches, a.get_id().as_str()));
+    let refused = match given {
+        Some(arg) => Some(format!("--{}", arg.get_long().unwrap_or_default())),
+        None if name == "migrate" && (on_line(matches, "profile") || on_line(sub, "profile")) => {
+            Some("--profile".to_string())
+        }
+        None => None,
+    };
+    let Some(flag) = refused else { return Ok(()) };
+    let why = if name == "migrate" && flag == "--profile" {
+        "migrate moves every profile"
+    } else {
+        "it applies only to logging in: aws-login [login|process]"
+    };
+    let sub_cmd = cmd.find_subcommand_mut(name).unwrap_or_else(|| unreachable!("clap matched it"));
+    Err(sub_cmd.error(
+        clap::error::ErrorKind::ArgumentConflict,
+        format!("the argument '{flag}' cannot be used with '{name}': {why}"),
+    ))
 }
 
 /// `--password` and `--passcode` are held as [`Secret`]s from the start, so `Debug` of the parsed
@@ -152,17 +404,19 @@ fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_args_from(std::iter::once("aws-login").chain(args.iter().copied()))
+    }
 
     /// Debug output (what a panic or a `{:?}` shows) of the command line and of the settings
     /// made from it and from the config file never holds a password or passcode.
     #[test]
     fn debug_never_shows_a_password_or_passcode() {
-        let cli =
-            Cli::try_parse_from(["aws-login", "--password", "pw-on-flag-1", "--passcode", "987654", "login"])
-                .unwrap();
-        assert_eq!(cli.profile.password.as_ref().map(Secret::expose), Some("pw-on-flag-1"));
-        let shown = format!("{cli:?}");
+        let cli = parse(&["--password", "pw-on-flag-1", "--passcode", "987654", "login"]).unwrap();
+        let args = cli.login_args();
+        assert_eq!(args.password.as_ref().map(Secret::expose), Some("pw-on-flag-1"));
+        let shown = format!("{cli:?} {args:?}");
         assert!(!shown.contains("pw-on-flag-1") && !shown.contains("987654"), "{shown}");
 
         let file = "[default]\necp_endpoint_url = https://idp.example.edu/ecp\npassword = pw-in-file-2\n";
@@ -171,9 +425,105 @@ mod tests {
                 .unwrap();
         let shown = format!("{settings:?}");
         assert!(shown.contains("(redacted)") && !shown.contains("pw-in-file-2"), "{shown}");
-        let settings =
-            crate::config::load_from_str(file, std::path::Path::new("config"), &cli.profile).unwrap();
+        let settings = crate::config::load_from_str(file, std::path::Path::new("config"), &args).unwrap();
         assert_eq!(settings.password.as_ref().map(Secret::expose), Some("pw-on-flag-1"), "the flag wins");
         assert!(!format!("{settings:?}").contains("pw-on-flag-1"));
+    }
+
+    #[test]
+    fn overrides_go_before_or_after_login_and_process() {
+        let cli = parse(&["--profile", "p", "--role-arn", "X"]).unwrap();
+        assert!(cli.command.is_none());
+        let a = cli.login_args();
+        assert_eq!((a.profile.as_deref(), a.role_arn.as_deref()), (Some("p"), Some("X")));
+
+        let cli = parse(&["--username", "early", "-p", "p", "login", "--username", "late", "--ask_password"])
+            .unwrap();
+        let a = cli.login_args();
+        assert_eq!(
+            (a.username.as_deref(), a.profile.as_deref(), a.ask_password),
+            (Some("late"), Some("p"), true)
+        );
+
+        let cli = parse(&["--duration", "3600", "process", "--profile", "q", "--factor", "push"]).unwrap();
+        let a = cli.login_args();
+        assert_eq!(
+            (a.duration.as_deref(), a.factor.as_deref(), a.profile.as_deref()),
+            (Some("3600"), Some("push"), Some("q"))
+        );
+        let cli = parse(&["-vvv", "login", "--force_refresh", "--profile", "p"]).unwrap();
+        assert_eq!(cli.verbose, 3);
+        assert!(matches!(cli.command, Some(Command::Login(LoginArgs { force_refresh: true, .. }))));
+    }
+
+    #[test]
+    fn commands_that_do_not_log_in_refuse_login_flags() {
+        use clap::error::ErrorKind;
+        for args in [
+            &["logout", "--passcode", "1"][..],
+            &["configure", "--username", "u"],
+            &["migrate", "--role-arn", "X"],
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UnknownArgument, "{args:?}: {e}");
+            assert_eq!(e.exit_code(), 2);
+        }
+        for args in [
+            &["--passcode", "1", "logout"][..],
+            &["--username", "u", "configure"],
+            &["--profile", "p", "migrate"],
+            &["migrate", "--profile", "p"],
+            &["migrate", "-p", "p", "--apply"],
+            &["--ask-password", "migrate", "--apply"],
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ArgumentConflict, "{args:?}: {e}");
+            assert_eq!(e.exit_code(), 2);
+        }
+        // --profile goes anywhere else, before or after the command.
+        for args in
+            [&["--profile", "p", "logout", "--all"][..], &["logout", "-p", "p"], &["-p", "p", "configure"]]
+        {
+            let cli = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert_eq!(cli.profile_args().profile.as_deref(), Some("p"), "{args:?}");
+        }
+        parse(&["migrate", "--apply", "-v"]).unwrap();
+    }
+
+    #[test]
+    fn region_is_explained_not_mistaken_for_duration() {
+        for args in [&["--region", "us-east-1"][..], &["login", "--region=eu-west-1"], &["--region"]] {
+            let e = parse(args).unwrap_err().to_string();
+            assert!(e.contains("~/.aws/config") && !e.contains("--duration"), "{args:?}: {e}");
+        }
+    }
+
+    /// Every flag of more than one word has its underscore spelling, hidden, in every command.
+    #[test]
+    fn every_multi_word_flag_has_a_hidden_underscore_alias() {
+        fn walk(cmd: &clap::Command, checked: &mut usize) {
+            for arg in cmd.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if long.contains('-') && !arg.is_hide_set() {
+                    let underscored = long.replace('-', "_");
+                    let aliases = arg.get_all_aliases().unwrap_or_default();
+                    assert!(aliases.contains(&underscored.as_str()), "--{long} in {}", cmd.get_name());
+                    assert!(
+                        arg.get_visible_aliases().unwrap_or_default().is_empty(),
+                        "--{long}: the alias is hidden"
+                    );
+                    *checked += 1;
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, checked);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut checked = 0;
+        walk(&cmd, &mut checked);
+        assert_eq!(checked, 9 * 3 + 1, "nine overrides in three places, and --force-refresh");
+        clap::Command::debug_assert(Cli::command());
     }
 }

@@ -1,12 +1,12 @@
 //! Profile settings: `~/.aws-login/config` in awscli-login's format (one INI section per profile,
 //! `[default]`, `[prod]`), with command-line flags layered on top.
 
+use std::collections::HashMap;
 use std::path::Path;
-
-use ini::{Ini, ParseOption};
 
 use crate::cli::ProfileArgs;
 use crate::error::Error;
+use crate::ini_edit::{DEFAULT_SECTION, Document, Located, Refusal};
 use crate::paths::Paths;
 use crate::secret::Secret;
 use crate::source::ecp::authn_request::{PARTITIONS, ServiceProvider};
@@ -58,28 +58,87 @@ pub fn profile_name(args: &ProfileArgs) -> String {
 /// Loads the profile's section and applies the flags over it.
 pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
     let path = paths.config();
-    let file = read_ini(&path)?;
+    let file = read_config(&path)?;
     settings(file.as_ref(), path, args)
 }
 
 /// [`load`] with `text` as the content of the config file at `path` (for the fuzz targets).
 pub fn load_from_str(text: &str, path: &Path, args: &ProfileArgs) -> Result<Settings, Error> {
-    let file = parse_ini(text, path)?;
+    let file = parse_config(text, path)?;
     settings(Some(&file), path.to_path_buf(), args)
 }
 
-fn settings(file: Option<&Ini>, path: std::path::PathBuf, args: &ProfileArgs) -> Result<Settings, Error> {
+/// The keys of a profile that aws-login reads; each must be one line.
+const KEYS: [&str; 18] = [
+    "ecp_endpoint_url",
+    "username",
+    "password",
+    "factor",
+    "passcode",
+    "role_arn",
+    "duration",
+    "http_header_factor",
+    "http_header_passcode",
+    "device",
+    "duo_timeout",
+    "refresh_margin",
+    "enable_keyring",
+    "verify_ssl_certificate",
+    "ca_bundle",
+    "partition",
+    "acs_url",
+    "sp_entity_id",
+];
+
+/// The profile's keys (lowercased) with its section's values over `[DEFAULT]`'s, as
+/// configparser's section proxy reads them; `None` when the file has no such section.
+fn profile_section(
+    file: &Document,
+    profile: &str,
+    path: &Path,
+) -> Result<Option<HashMap<String, String>>, Error> {
+    if !file.sections().contains(&profile) {
+        return Ok(None);
+    }
+    let entries = file.located_entries(&|s: &str| s == profile || s == DEFAULT_SECTION);
+    let mut section = HashMap::new();
+    // `[DEFAULT]` first, so that the profile's own keys replace its.
+    let defaults = |e: &&Located| e.section == DEFAULT_SECTION && profile != DEFAULT_SECTION;
+    let own = |e: &&Located| e.section == profile;
+    for e in entries.iter().filter(defaults).chain(entries.iter().filter(own)) {
+        if e.value.contains('\n') && KEYS.contains(&e.key.as_str()) {
+            return Err(Error::ConfigContinued {
+                path: path.to_path_buf(),
+                key: e.key.clone(),
+                section: e.section.clone(),
+                line: e.line,
+            });
+        }
+        section.insert(e.key.clone(), e.value.clone());
+    }
+    Ok(Some(section))
+}
+
+fn settings(
+    file: Option<&Document>,
+    path: std::path::PathBuf,
+    args: &ProfileArgs,
+) -> Result<Settings, Error> {
     let profile = profile_name(args);
-    let section = file.and_then(|ini| ini.section(Some(profile.as_str())));
+    let section = match file {
+        Some(doc) => profile_section(doc, &profile, &path)?,
+        None => None,
+    };
 
     // A flag wins over the file whenever it is given, even when empty (awscli-login #64).
     let get = |key: &str, flag: &Option<String>| -> Option<String> {
-        flag.clone().or_else(|| section.and_then(|s| s.get(key)).map(str::to_string))
+        debug_assert!(KEYS.contains(&key), "{key} is read but not in KEYS");
+        flag.clone().or_else(|| section.as_ref().and_then(|s| s.get(key)).cloned())
     };
 
     let Some(ecp_endpoint_url) = get("ecp_endpoint_url", &args.ecp_endpoint_url).filter(|v| !v.is_empty())
     else {
-        return Err(match section {
+        return Err(match &section {
             None => Error::ProfileNotFound { profile, path },
             Some(_) => Error::MissingSetting { profile, key: "ecp_endpoint_url", path },
         });
@@ -131,23 +190,30 @@ fn settings(file: Option<&Ini>, path: std::path::PathBuf, args: &ProfileArgs) ->
 
 /// Account aliases from awscli-login's `alias` file; empty if there is none or it is unreadable
 /// (names are a nicety, never a reason to fail a login).
-pub fn account_aliases(paths: &Paths) -> std::collections::HashMap<String, String> {
-    let Ok(Some(ini)) = read_ini(&paths.alias_file()) else { return Default::default() };
-    ini.section(Some("accounts"))
-        .map(|s| s.iter().map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect())
-        .unwrap_or_default()
+pub fn account_aliases(paths: &Paths) -> HashMap<String, String> {
+    // A regular file only (a FIFO would hang the picker); not UTF-8 counts as none.
+    let Ok(Some(bytes)) = crate::atomic_file::read_regular(&paths.alias_file()) else {
+        return HashMap::new();
+    };
+    let Ok(text) = String::from_utf8(bytes) else { return HashMap::new() };
+    Document::parse(&text)
+        .located_entries(&|s: &str| s == "accounts")
+        .into_iter()
+        .map(|e| (e.key.trim().to_string(), e.value.trim().to_string()))
+        .collect()
 }
 
-/// Every profile named in the config file.
+/// Every profile named in the config file (its sections but `[DEFAULT]`, as configparser's
+/// `sections()`).
 pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {
     let path = paths.config();
-    Ok(read_ini(&path)?.map(|ini| ini.sections().flatten().map(str::to_string).collect()).unwrap_or_default())
+    let Some(doc) = read_config(&path)? else { return Ok(Vec::new()) };
+    Ok(doc.sections().into_iter().filter(|s| *s != DEFAULT_SECTION).map(str::to_string).collect())
 }
 
-/// Reads the config file if it exists, without escapes or quote handling so that values (a
-/// password with `\` or `"`) read exactly as Python's ConfigParser reads them.
-fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
-    // Through a symlink (dotfiles), but only a regular file: a FIFO would hang the tool.
+/// Reads the config file if it exists: through a symlink (dotfiles), but only a regular file, as
+/// a FIFO would hang the tool.
+fn read_config(path: &Path) -> Result<Option<Document>, Error> {
     let text = match crate::atomic_file::read_regular(path) {
         Ok(Some(bytes)) => String::from_utf8(bytes)
             // Not UTF-8 (say, Latin-1 from an old editor): the same advice as for the files we edit.
@@ -158,15 +224,55 @@ fn read_ini(path: &Path) -> Result<Option<Ini>, Error> {
             return Err(Error::ConfigUnreadable { path: path.to_path_buf(), source });
         }
     };
-    parse_ini(&text, path).map(Some)
+    parse_config(&text, path).map(Some)
 }
 
-fn parse_ini(text: &str, path: &Path) -> Result<Ini, Error> {
-    let opt = ParseOption { enabled_quote: false, enabled_escape: false, ..ParseOption::default() };
-    // rust-ini joins a line ending in `\` with the next one even without escapes; configparser
-    // does not. A space after the `\` keeps the lines apart and is trimmed off the value.
-    Ini::load_from_str_opt(&text.replace("\\\n", "\\ \n"), opt)
-        .map_err(|e| Error::ConfigSyntax { path: path.to_path_buf(), detail: e.to_string() })
+/// Reads the config as awscli-login's configparser (strict mode) does, through the same reader
+/// `configure` edits it with: values exactly as written (no escapes, quotes or inline
+/// comments), keys ignoring case, an indented line continuing the value above it. What strict
+/// configparser refuses is refused, naming the line; a byte-order mark is skipped.
+fn parse_config(text: &str, path: &Path) -> Result<Document, Error> {
+    let doc = Document::parse(text);
+    match doc.refusal() {
+        None => Ok(doc),
+        Some(refusal) => Err(refused(refusal, path)),
+    }
+}
+
+fn refused(refusal: Refusal, path: &Path) -> Error {
+    let syntax = |detail: String| Error::ConfigSyntax { path: path.to_path_buf(), detail };
+    let repeat = |detail: String| Error::ConfigRepeat { path: path.to_path_buf(), detail };
+    match refusal {
+        Refusal::LoneCarriageReturn { line } => syntax(format!(
+            "line {line} holds a carriage return (CR) without a line feed after it; save the file \
+             with Unix (LF) or Windows (CRLF) line endings"
+        )),
+        Refusal::BrokenHeader { line } => syntax(format!(
+            "line {line} starts with '[' but is no section header; write the header as [name], \
+             with its closing ']'"
+        )),
+        Refusal::OutsideSection { line } => syntax(format!(
+            "line {line} comes before the first [section] header; move it into a section, or start \
+             it with # to make it a comment"
+        )),
+        Refusal::NotAnEntry { line, section } => syntax(format!(
+            "line {line} (in [{section}]) is not key = value; add the '=', or start it with # to \
+             make it a comment"
+        )),
+        Refusal::NoKey { line, section } => syntax(format!(
+            "line {line} (in [{section}]) has no key before its '=' or ':'; add the key or remove \
+             the line"
+        )),
+        Refusal::RepeatedSection { name, line, first } => {
+            repeat(format!("section [{name}] on line {line} repeats the one on line {first}"))
+        }
+        Refusal::RepeatedKey { section, key, line, first_key, first } if key == first_key => {
+            repeat(format!("{key} on line {line} of [{section}] repeats the one on line {first}"))
+        }
+        Refusal::RepeatedKey { section, key, line, first_key, first } => repeat(format!(
+            "{key} on line {line} of [{section}] repeats {first_key} on line {first} (keys ignore case)"
+        )),
+    }
 }
 
 fn parse_duration(value: Option<&str>) -> Result<Option<u32>, Error> {
@@ -390,6 +496,146 @@ mod tests {
         let e =
             load_with("[default]\necp_endpoint_url = idp\\\npassword = hunter2\n", ProfileArgs::default());
         assert!(!e.unwrap_err().to_string().contains("hunter2"));
+    }
+
+    fn refused(text: &str) -> String {
+        let e = load_from_str(text, Path::new("/h/.aws-login/config"), &ProfileArgs::default()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING, "{e}");
+        let message = e.to_string();
+        assert!(!message.contains('\n') && !message.contains("hunter2"), "{message}");
+        message
+    }
+
+    const URL: &str = "ecp_endpoint_url = https://idp/ecp";
+
+    #[test]
+    fn a_repeated_section_or_key_names_both_lines() {
+        let text = format!("[default]\n{URL}\n\n[dev]\nusername = a\n\n# again\n\n[dev]\nusername = b\n");
+        assert_eq!(
+            refused(&text),
+            "/h/.aws-login/config: section [dev] on line 9 repeats the one on line 4; remove one"
+        );
+        let text = format!("[default]\n{URL}\nusername = a\npassword = hunter2\nusername: b\n");
+        assert_eq!(
+            refused(&text),
+            "/h/.aws-login/config: username on line 5 of [default] repeats the one on line 3; remove one"
+        );
+        // Keys ignore case, as configparser's optionxform lowercases them.
+        let text = format!("[default]\n{URL}\nusername = a\n  Username = b\n");
+        let text = text.replace("  Username", "Username");
+        assert_eq!(
+            refused(&text),
+            "/h/.aws-login/config: Username on line 4 of [default] repeats username on line 3 \
+             (keys ignore case); remove one"
+        );
+        // Even in a profile not asked for: configparser refuses the whole file.
+        refused(&format!("[default]\n{URL}\n[other]\nk = 1\nK = 2\n"));
+    }
+
+    #[test]
+    fn keys_ignore_case_and_sections_do_not() {
+        let text = "[default]\nECP_Endpoint_URL = https://idp/ecp\nUserName = alice\nFACTOR = push\n[Default]\nusername = bob\n";
+        let s = load_from_str(text, Path::new("c"), &ProfileArgs::default()).unwrap();
+        assert_eq!((s.ecp_endpoint_url.as_str(), s.username.as_deref()), ("https://idp/ecp", Some("alice")));
+        assert_eq!(s.factor, FactorSetting::Factor(Factor::Push));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = format!("\u{feff}[default]\n{URL}\nusername = alice\n");
+        let s = load_from_str(&text, Path::new("c"), &ProfileArgs::default()).unwrap();
+        assert_eq!(s.username.as_deref(), Some("alice"));
+        let text = format!("\u{feff}# comment\n[default]\n{URL}\n");
+        load_from_str(&text, Path::new("c"), &ProfileArgs::default()).unwrap();
+    }
+
+    #[test]
+    fn lines_configparser_refuses_are_named_in_words_and_never_shown() {
+        for (text, says) in [
+            (format!("[dev\n{URL}\n"), "line 1 starts with '[' but is no section header"),
+            (format!("[default]\n  [dev\n{URL}\n"), "line 2 starts with '['"),
+            (format!("[default]\n{URL}\n[dev = x\n"), "line 3 starts with '['"),
+            (format!("[default]\n{URL}\n[]\n"), "line 3 starts with '['"),
+            (format!("password = hunter2\n[default]\n{URL}\n"), "line 1 comes before the first [section]"),
+            (format!("[default]\n{URL}\nhunter2\n"), "line 3 (in [default]) is not key = value"),
+            (format!("[default]\n{URL}\n= hunter2\n"), "line 3 (in [default]) has no key before its '='"),
+            (
+                format!("[default]\n{URL}\r\npassword = hunter2\rusername = a\n"),
+                "line 3 holds a carriage return",
+            ),
+        ] {
+            let message = refused(&text);
+            assert!(message.starts_with("/h/.aws-login/config is not a valid INI file: "), "{message}");
+            assert!(message.contains(says), "{text:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn comments_and_continuations_as_configparser_reads_them() {
+        // `#` and `;` start comments only at the start of a line, indented or not; an indented
+        // comment inside a continued value is left out of it.
+        let text = format!(
+            "# top\n; top\n[default]\n  # indented\n{URL}\nusername = a;b #c\nnotes = one\n  two\n\n  # not part\n  three\n"
+        );
+        let s = load_from_str(&text, Path::new("c"), &ProfileArgs::default()).unwrap();
+        assert_eq!(s.username.as_deref(), Some("a;b #c"));
+        let doc = Document::parse(&text);
+        assert_eq!(doc.get(&|h: &str| h == "default", "notes").as_deref(), Some("one\ntwo\n\nthree"));
+
+        // A setting aws-login reads must be one line: a continued one is refused, naming its
+        // line, without showing what it ran into.
+        let text = format!("[default]\n{URL}\n    password = hunter2\n");
+        assert_eq!(
+            refused(&text),
+            "/h/.aws-login/config: ecp_endpoint_url on line 2 of [default] goes on into the indented \
+             line after it (an indented line continues the value above it); remove that line's \
+             indentation"
+        );
+        // An indented line after a header starts a key, as in configparser.
+        let s = load_from_str(
+            &format!("[default]\n  {URL}\n  username = u\n"),
+            Path::new("c"),
+            &ProfileArgs::default(),
+        )
+        .unwrap();
+        assert_eq!(s.username.as_deref(), Some("u"));
+    }
+
+    #[test]
+    fn the_default_section_is_inherited() {
+        let text = format!(
+            "[DEFAULT]\n{URL}\nfactor = push\n\n[dev]\nfactor = passcode\n[ops]\nusername = o\n[DEFAULT]\nduration = 3600\n"
+        );
+        let dev = ProfileArgs { profile: Some("dev".into()), ..Default::default() };
+        let s = load_from_str(&text, Path::new("c"), &dev).unwrap();
+        assert_eq!(s.ecp_endpoint_url, "https://idp/ecp");
+        assert_eq!(s.factor, FactorSetting::Factor(Factor::Passcode), "the profile's own key wins");
+        assert_eq!(s.duration, Some(3600), "a second [DEFAULT] adds to the first");
+        // Not a profile of its own: a missing profile is still missing.
+        let e = load_from_str(&text, Path::new("c"), &ProfileArgs::default()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::PROFILE_NOT_FOUND);
+        // The same key in both [DEFAULT] sections is a repeat.
+        let message = refused(&format!("{text}factor = sms\n"));
+        assert!(message.contains("factor on line 11 of [DEFAULT] repeats the one on line 3"), "{message}");
+
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        std::fs::create_dir_all(paths.root()).unwrap();
+        std::fs::write(paths.config(), &text).unwrap();
+        assert_eq!(profiles(&paths).unwrap(), ["dev", "ops"]);
+    }
+
+    #[test]
+    fn account_aliases_from_the_alias_file() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        std::fs::create_dir_all(paths.root()).unwrap();
+        assert!(account_aliases(&paths).is_empty());
+        std::fs::write(paths.alias_file(), "[accounts]\n111122223333 = prod \n[other]\n1 = x\njunk\n")
+            .unwrap();
+        let aliases = account_aliases(&paths);
+        assert_eq!(aliases.len(), 1);
+        assert_eq!(aliases["111122223333"], "prod");
     }
 
     #[test]

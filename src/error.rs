@@ -49,8 +49,21 @@ pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
     ConfigUnreadable { path: PathBuf, source: std::io::Error },
 
-    #[error("{} is not a valid INI file ({detail}); fix the line it names", path.display())]
+    /// A line configparser would refuse; `detail` names it and says what to do.
+    #[error("{} is not a valid INI file: {detail}", path.display())]
     ConfigSyntax { path: PathBuf, detail: String },
+
+    /// A section or key that configparser (strict) refuses to see twice; `detail` names both lines.
+    #[error("{}: {detail}; remove one", path.display())]
+    ConfigRepeat { path: PathBuf, detail: String },
+
+    /// A setting aws-login reads runs on into indented lines after it, which configparser joins
+    /// to its value.
+    #[error(
+        "{}: {key} on line {line} of [{section}] goes on into the indented line after it (an indented line continues the value above it); remove that line's indentation",
+        path.display()
+    )]
+    ConfigContinued { path: PathBuf, key: String, section: String, line: usize },
 
     #[error("'{0}' is not a Duo factor: use auto, push, passcode, sms or phone (or off)")]
     InvalidFactor(String),
@@ -228,7 +241,11 @@ impl Error {
         use Error::*;
         match self {
             ProfileNotFound { .. } => exit::PROFILE_NOT_FOUND,
-            MissingSetting { .. } | BadSetting { .. } | ConfigSyntax { .. } => exit::BAD_SETTING,
+            MissingSetting { .. }
+            | BadSetting { .. }
+            | ConfigSyntax { .. }
+            | ConfigRepeat { .. }
+            | ConfigContinued { .. } => exit::BAD_SETTING,
             InvalidFactor(_) => exit::INVALID_FACTOR,
             WrongPassword { .. }
             | StalePassword { .. }

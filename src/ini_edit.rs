@@ -7,7 +7,9 @@
 //! and awscli-login all read these files through it: `#` and `;` start full-line comments (there
 //! are no inline comments), a key ends at the first `=` or `:`, keys are case-insensitive, and a
 //! line indented deeper than its key continues that key's value (botocore's nested `s3 =`
-//! blocks). rust-ini only reads; it would rewrite the whole file on save.
+//! blocks). It is also the reader of `~/.aws-login/config` for logins (`src/config.rs`, with
+//! [`Document::refusal`] refusing what strict configparser refuses), so what `configure` writes
+//! is what a login reads.
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -182,8 +184,9 @@ impl Document {
         end
     }
 
-    /// The value of `key` in the first matching section that has it (the one rust-ini, and so
-    /// aws-login, reads), with continuation lines joined by `\n` as configparser joins them.
+    /// The value of `key` in the first matching section that has it (the only one in a file
+    /// [`Document::refusal`] accepts), with continuation lines joined by `\n` as configparser
+    /// joins them.
     pub fn get(&self, matches: &dyn Fn(&str) -> bool, key: &str) -> Option<String> {
         let (start, end) = *self.entry_ranges(matches, key).first()?;
         Some(self.value(start, end))
@@ -343,6 +346,133 @@ impl Document {
             }
         }
         removed
+    }
+}
+
+/// Why Python's `configparser` (strict, as awscli-login and botocore run it) would refuse a
+/// file, or a file it would read differently from this module. Line numbers count from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A carriage return without a line feed after it: a line break to configparser, not here.
+    LoneCarriageReturn { line: usize },
+    /// A line that starts with `[` but has no `]` closing a name.
+    BrokenHeader { line: usize },
+    /// A line before the first section header.
+    OutsideSection { line: usize },
+    /// A line in a section that is neither a header, `key = value`, a comment nor a
+    /// continuation.
+    NotAnEntry { line: usize, section: String },
+    /// `= value`: a separator with no key before it.
+    NoKey { line: usize, section: String },
+    /// A second `[name]` (only `[DEFAULT]` may come back).
+    RepeatedSection { name: String, line: usize, first: usize },
+    /// A key set twice in one section (keys ignore case): `key` as written on `line`,
+    /// `first_key` as written on `first`.
+    RepeatedKey { section: String, key: String, line: usize, first_key: String, first: usize },
+}
+
+/// One `key = value` of a file, for readers that need to say where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub section: String,
+    /// Lowercased, as configparser's `optionxform` makes it.
+    pub key: String,
+    /// The line of the key, counting from 1.
+    pub line: usize,
+    /// Trimmed, continuation lines joined with `\n`, as configparser reads it.
+    pub value: String,
+}
+
+/// configparser's section of defaults: every other section inherits its keys.
+pub const DEFAULT_SECTION: &str = "DEFAULT";
+
+impl Document {
+    /// The first thing that makes configparser in strict mode refuse this text (or read it
+    /// otherwise than [`Document::get`] does), in line order; `None` if it reads it as this
+    /// module does. A byte-order mark at the start is allowed (configparser refuses it).
+    pub fn refusal(&self) -> Option<Refusal> {
+        let mut sections: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        // `(key, line, key as written)` of the open section (sections cannot repeat, so its
+        // keys are checked against its own only), and of every `[DEFAULT]` (which can).
+        let mut keys: Vec<(&str, usize, &str)> = Vec::new();
+        let mut default_keys: Vec<(&str, usize, &str)> = Vec::new();
+        let mut section: Option<&str> = None;
+        for (i, line) in self.lines.iter().enumerate() {
+            let n = i + 1;
+            if line.text.contains('\r') {
+                return Some(Refusal::LoneCarriageReturn { line: n });
+            }
+            let visible = if i == 0 { line.text.trim_start_matches('\u{feff}') } else { &line.text };
+            let opens_header = visible.trim_start().starts_with('[');
+            match &line.kind {
+                Kind::Blank | Kind::Comment | Kind::Continuation => {}
+                Kind::Header(name) => {
+                    match sections.get(name.as_str()) {
+                        Some(&first) if name != DEFAULT_SECTION => {
+                            return Some(Refusal::RepeatedSection { name: name.clone(), line: n, first });
+                        }
+                        _ => {
+                            sections.entry(name).or_insert(n);
+                        }
+                    }
+                    keys.clear();
+                    section = Some(name);
+                }
+                // `[dev = x` is a key to configparser; it is far likelier a broken header.
+                Kind::Entry { .. } | Kind::Other if opens_header => {
+                    return Some(Refusal::BrokenHeader { line: n });
+                }
+                Kind::Entry { key, value_at } => {
+                    let Some(s) = section else { return Some(Refusal::OutsideSection { line: n }) };
+                    let written = line.text[..*value_at].trim().trim_end_matches(['=', ':']).trim();
+                    let seen = if s == DEFAULT_SECTION { &mut default_keys } else { &mut keys };
+                    if let Some(&(_, first, first_key)) = seen.iter().find(|(k, ..)| k == key) {
+                        return Some(Refusal::RepeatedKey {
+                            section: s.to_string(),
+                            key: written.to_string(),
+                            line: n,
+                            first_key: first_key.to_string(),
+                            first,
+                        });
+                    }
+                    seen.push((key, n, written));
+                }
+                Kind::Other => {
+                    let Some(s) = section else { return Some(Refusal::OutsideSection { line: n }) };
+                    let section = s.to_string();
+                    return Some(if line.text.contains(['=', ':']) {
+                        Refusal::NoKey { line: n, section }
+                    } else {
+                        Refusal::NotAnEntry { line: n, section }
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// Every entry of the sections `matches` accepts, with its section and line, in file order.
+    pub fn located_entries(&self, matches: &dyn Fn(&str) -> bool) -> Vec<Located> {
+        let mut out = Vec::new();
+        let mut section = None;
+        for (i, line) in self.lines.iter().enumerate() {
+            match &line.kind {
+                Kind::Header(name) => section = matches(name).then_some(name),
+                Kind::Entry { key, .. } => {
+                    if let Some(s) = section {
+                        let end = self.entry_end(i, self.lines.len());
+                        out.push(Located {
+                            section: s.clone(),
+                            key: key.clone(),
+                            line: i + 1,
+                            value: self.value(i, end),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 }
 
@@ -607,6 +737,49 @@ mod tests {
     }
 
     #[test]
+    fn refuses_what_strict_configparser_refuses() {
+        let ok = "\u{feff}# c\n[a]\nk = 1\n  more\n\n  ; not in it\n[DEFAULT]\nk = 2\n[b]\nk = 3\n[DEFAULT]\nj = 4\n";
+        let doc = Document::parse(ok);
+        assert_eq!(doc.refusal(), None);
+        let entries = doc.located_entries(&|s: &str| s == "a" || s == DEFAULT_SECTION);
+        let shown: Vec<_> =
+            entries.iter().map(|e| (e.section.as_str(), e.key.as_str(), e.line, e.value.as_str())).collect();
+        assert_eq!(shown, [("a", "k", 3, "1\nmore"), ("DEFAULT", "k", 8, "2"), ("DEFAULT", "j", 12, "4")]);
+
+        for (text, refusal) in [
+            ("[a]\nk = 1\n[a]\n", Refusal::RepeatedSection { name: "a".into(), line: 3, first: 1 }),
+            (
+                "[a]\nKey = 1\nkey: 2\n",
+                Refusal::RepeatedKey {
+                    section: "a".into(),
+                    key: "key".into(),
+                    line: 3,
+                    first_key: "Key".into(),
+                    first: 2,
+                },
+            ),
+            (
+                "[DEFAULT]\nk = 1\n[b]\nk = 2\n[DEFAULT]\nk = 3\n",
+                Refusal::RepeatedKey {
+                    section: "DEFAULT".into(),
+                    key: "k".into(),
+                    line: 6,
+                    first_key: "k".into(),
+                    first: 2,
+                },
+            ),
+            ("k = 1\n[a]\n", Refusal::OutsideSection { line: 1 }),
+            ("[a\nk = 1\n", Refusal::BrokenHeader { line: 1 }),
+            ("[a]\n[b = 1\n", Refusal::BrokenHeader { line: 2 }),
+            ("[a]\njunk\n", Refusal::NotAnEntry { line: 2, section: "a".into() }),
+            ("[a]\n: v\n", Refusal::NoKey { line: 2, section: "a".into() }),
+            ("[a]\r\nk = 1\rj = 2\r\n", Refusal::LoneCarriageReturn { line: 2 }),
+        ] {
+            assert_eq!(Document::parse(text).refusal(), Some(refusal), "{text:?}");
+        }
+    }
+
+    #[test]
     fn set_replaces_in_place_and_keeps_everything_else() {
         let mut doc = Document::parse(MESSY);
         assert!(doc.set(&aws("other"), "profile other", "credential_process", "aws-login --profile other"));
@@ -714,7 +887,7 @@ mod tests {
     fn duplicate_sections_are_all_edited() {
         let text = "[p]\nk = 1\n\n[q]\nk = 2\n\n[p]\nk = 3\nj = 4\n";
         let mut doc = Document::parse(text);
-        assert_eq!(doc.get(&plain("p"), "k").as_deref(), Some("1"), "the first, as rust-ini reads it");
+        assert_eq!(doc.get(&plain("p"), "k").as_deref(), Some("1"), "the first");
         doc.set(&plain("p"), "p", "k", "9");
         assert_eq!(doc.text(), "[p]\nk = 9\n\n[q]\nk = 2\n\n[p]\nk = 9\nj = 4\n");
         doc.remove(&plain("p"), "k");

@@ -3,14 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use aws_login::cli::{Cli, Command};
 use aws_login::error::{Error, exit};
 use aws_login::{config, configure, log, login, logout, migrate, paths, sink};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     log::set_verbosity(cli.verbose);
     match run(&cli) {
         Ok(()) => ExitCode::from(exit::OK as u8),
@@ -25,14 +23,14 @@ fn run(cli: &Cli) -> Result<(), Error> {
     let paths = paths::Paths::from_env()?;
     match &cli.command {
         None | Some(Command::Process(_)) => {
-            let served = login::credentials(&paths, &cli.profile, false)?;
+            let served = login::credentials(&paths, &cli.login_args(), false)?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", sink::process::to_json(&served.entry().credentials))
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
         }
         Some(Command::Logout(args)) => {
-            let report = logout::logout(&paths, &cli.profile, args.all, args.purge)?;
+            let report = logout::logout(&paths, &cli.profile_args(), args.all, args.purge)?;
             match report.profiles.as_slice() {
                 [] => eprintln!("No cached credentials to delete."),
                 names => eprintln!("Logged out: deleted the cached credentials of {}.", quoted(names)),
@@ -60,11 +58,14 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
             report.failure().map_or(Ok(()), Err)
         }
-        Some(Command::Configure(_)) => configure::configure(&paths, &config::profile_name(&cli.profile)),
+        Some(Command::Configure(_)) => {
+            configure::configure(&paths, &config::profile_name(&cli.profile_args()))
+        }
         Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),
         Some(Command::Login(args)) => {
-            let served = login::credentials(&paths, &cli.profile, args.force_refresh)?;
-            let profile = config::profile_name(&cli.profile);
+            let login_args = cli.login_args();
+            let served = login::credentials(&paths, &login_args, args.force_refresh)?;
+            let profile = config::profile_name(&login_args);
             let entry = served.entry();
             let until = human_time(entry.credentials.expiration);
             match served {

@@ -1,4 +1,5 @@
-//! A profile loaded from arbitrary `~/.aws-login/config` text (src/config.rs over rust-ini).
+//! A profile loaded from arbitrary `~/.aws-login/config` text (src/config.rs over
+//! src/ini_edit.rs, refusing what strict configparser refuses).
 //!
 //! Input: `<profile name>\0<file text>`, or just the file text for profile `default`.
 //! Checked, beyond "no panic": an accepted profile has a valid https (or loopback http) ECP URL,
