@@ -83,7 +83,7 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::with_root(home.path().to_path_buf());
         let b = PushBackoff::new(&paths, "p");
-        b.record();
+        b.record(false);
         let later = SystemTime::now() + Duration::from_secs(90 * 24 * 3600);
         std::fs::File::options()
             .write(true)
