@@ -8,6 +8,8 @@ use aws_login::error::{Error, exit};
 use aws_login::{config, configure, log, login, logout, migrate, paths, sink};
 
 fn main() -> ExitCode {
+    // Before anything is read: the command line itself may carry a password.
+    aws_login::secret::keep_out_of_core_dumps();
     let cli = Cli::parse_args();
     log::set_verbosity(cli.verbose);
     match run(&cli) {

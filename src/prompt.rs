@@ -40,7 +40,7 @@ pub fn secret(label: &str, what: &'static str, profile: &str) -> Result<Secret, 
     tcsetattr(&tty, OptionalActions::Flush, &quiet).map_err(|_| no_terminal(what, profile))?;
     let answer = (|| {
         (&tty).write_all(label.as_bytes())?;
-        let mut line = String::new();
+        let mut line = zeroize::Zeroizing::new(String::new());
         BufReader::new(&tty).read_line(&mut line)?;
         Ok::<_, std::io::Error>(line)
     })();

@@ -97,3 +97,49 @@ fn wrong_passcode_fails_clearly() {
     assert!(err.contains("Incorrect Duo passcode") && err.contains("current passcode"), "{err}");
     assert_eq!(stack.idp_log()[0]["outcome"], "bad_passcode");
 }
+
+/// A core dump taken while aws-login waits for Duo would hold the password and the Basic
+/// header: the process keeps itself out of core dumps. The control run shows this machine
+/// does write cores where the test looks (else the test cannot tell, and says so).
+#[test]
+fn a_core_dump_during_the_duo_wait_is_never_written() {
+    let dumps = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("core"))
+            .count()
+    };
+    let control = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -c unlimited 2>/dev/null; cd \"$1\" && sleep 30 & p=$!; sleep 0.2; kill -ABRT $p; wait $p")
+        .arg("sh")
+        .arg(control.path())
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    if dumps(control.path()) == 0 {
+        eprintln!(
+            "skipped: this machine writes no core file into the working directory (core_pattern), so nothing here can show one missing"
+        );
+        return;
+    }
+
+    let stack = Stack::with_knobs(r#"{"duo_delay": 30}"#, "{}");
+    let home = bob(&stack, "factor = push");
+    let cwd = tempfile::tempdir().unwrap();
+    let wrapper = ["sh", "-c", "ulimit -c unlimited; cd \"$0\" && exec \"$@\"", cwd.path().to_str().unwrap()];
+    let mut tty = home.tty_under(&stack, &wrapper, &["login", "--profile", "b"], &[]);
+    tty.expect("waiting for the IdP");
+    let found = std::process::Command::new("pgrep")
+        .args(["-s", &tty.pid().to_string(), "-x", "aws-login"])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&found.stdout).trim().to_string();
+    assert!(!pid.is_empty() && !pid.contains('\n'), "one aws-login in the session: {pid:?}");
+    assert!(std::process::Command::new("kill").args(["-ABRT", &pid]).status().unwrap().success());
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 128 + 6, "killed by SIGABRT: {screen}");
+    assert_eq!(dumps(cwd.path()), 0, "no core file, so no password in one");
+}

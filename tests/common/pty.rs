@@ -76,6 +76,11 @@ impl Tty {
         }
     }
 
+    /// The session's process (the shell that runs aws-login); its id is also the session id.
+    pub fn pid(&self) -> i32 {
+        self.session.get_process().pid().as_raw()
+    }
+
     pub fn send_line(&mut self, line: &str) {
         self.session.send_line(line).unwrap();
     }

@@ -233,8 +233,13 @@ pub async fn exchange(
 
 fn basic(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
     use base64::Engine;
-    let raw = format!("{username}:{}", password.expose());
-    sensitive(&format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw)))
+    // Both spellings of the password are zeroed once the header is built.
+    let raw = zeroize::Zeroizing::new(format!("{username}:{}", password.expose()));
+    let header = zeroize::Zeroizing::new(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
+    ));
+    sensitive(&header)
 }
 
 /// A header value marked sensitive, so the HTTP stack never prints it.
