@@ -15,7 +15,8 @@ pub const DEBUG_PREFIX: &str = "aws-login: debug: ";
 /// Detail shown at `-v` (1) and above. Callers never pass secrets.
 pub fn debug(level: u8, message: &str) {
     if VERBOSITY.load(Ordering::Relaxed) >= level {
-        eprintln!("{DEBUG_PREFIX}{message}");
+        // Outside text (role values, URLs, IdP messages) reaches these lines: escaped, cut.
+        eprintln!("{DEBUG_PREFIX}{}", crate::text::shown(message, 2000));
     }
 }
 
@@ -23,7 +24,7 @@ pub fn debug(level: u8, message: &str) {
 /// stderr is a file or pipe (credential_process), only at `-v`.
 pub fn notice(message: &str) {
     if std::io::stderr().is_terminal() {
-        eprintln!("{message}");
+        eprintln!("{}", crate::text::shown(message, 2000));
     } else {
         debug(1, message);
     }

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::from(exit::OK as u8),
         Err(e) => {
-            eprintln!("aws-login: {e}");
+            say(&format!("aws-login: {e}"));
             ExitCode::from(e.exit_code() as u8)
         }
     }
@@ -34,11 +34,11 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Some(Command::Logout(args)) => {
             let report = logout::logout(&paths, &cli.profile_args(), args.all, args.purge)?;
             match report.profiles.as_slice() {
-                [] => eprintln!("No cached credentials to delete."),
-                names => eprintln!("Logged out: deleted the cached credentials of {}.", quoted(names)),
+                [] => say("No cached credentials to delete."),
+                names => say(&format!("Logged out: deleted the cached credentials of {}.", quoted(names))),
             }
             if !report.roles.is_empty() {
-                eprintln!("Forgot the role and IdP user remembered for {}.", quoted(&report.roles));
+                say(&format!("Forgot the role and IdP user remembered for {}.", quoted(&report.roles)));
             }
             for purged in &report.accounts {
                 let what = match (purged.session, purged.password) {
@@ -46,17 +46,17 @@ fn run(cli: &Cli) -> Result<(), Error> {
                     (true, false) => "the IdP session",
                     _ => "the stored password",
                 };
-                eprintln!("Forgot {what} of {}.", purged.account);
+                say(&format!("Forgot {what} of {}.", purged.account));
             }
             match report.affected.as_slice() {
                 [] => {}
-                [one] => eprintln!(
+                [one] => say(&format!(
                     "Profile '{one}' uses the same IdP account and will ask for a password at its next login."
-                ),
-                many => eprintln!(
+                )),
+                many => say(&format!(
                     "Profiles {} use the same IdP account and will ask for a password at their next login.",
                     quoted(many)
-                ),
+                )),
             }
             report.failure().map_or(Ok(()), Err)
         }
@@ -71,12 +71,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let entry = served.entry();
             let until = human_time(entry.credentials.expiration);
             match served {
-                login::Served::Cache(_) => eprintln!(
+                login::Served::Cache(_) => say(&format!(
                     "Already logged in: profile '{profile}' as {} until {until} (use --force-refresh to renew).",
                     entry.role_arn
-                ),
+                )),
                 login::Served::Login(_) => {
-                    eprintln!("Logged in: profile '{profile}' as {} until {until}.", entry.role_arn)
+                    say(&format!("Logged in: profile '{profile}' as {} until {until}.", entry.role_arn))
                 }
             }
             Ok(())
@@ -95,3 +95,13 @@ fn human_time(t: time::OffsetDateTime) -> String {
 fn quoted(names: &[String]) -> String {
     names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
 }
+
+/// A line for the person, on stderr. Outside text reaches these lines (a role value the IdP
+/// sent, a profile name, a URL): control characters are escaped so none can rewrite the
+/// terminal, and a line is cut long before it could flood it.
+fn say(line: &str) {
+    eprintln!("{}", aws_login::text::shown(line, MAX_LINE));
+}
+
+/// Far longer than any sentence aws-login writes, far shorter than a hostile value can be.
+const MAX_LINE: usize = 2000;

@@ -31,7 +31,8 @@ impl<'a> Menu<'a> {
             .map(|(i, role)| {
                 let id = account_of(role);
                 let account = match alias(id) {
-                    Some(name) => format!("{name} ({id})"),
+                    // The user's own alias file, but shown on a live terminal: escaped.
+                    Some(name) => format!("{} ({id})", crate::text::shown(&name, 80)),
                     None => id.to_string(),
                 };
                 Entry {

@@ -88,12 +88,33 @@ fn arn_kind(arn: &str) -> Option<ArnKind> {
     if !partition_ok || !account_ok || resource.contains(char::is_whitespace) {
         return None;
     }
-    let named = |rest: &str| !rest.is_empty() && !rest.starts_with('/') && !rest.ends_with('/');
+    // IAM's own limits, so that nothing the IdP sends can make aws-login write a file it would
+    // refuse to read back, or ask STS for a name IAM cannot hold.
     match resource.split_once('/') {
-        Some(("role", rest)) if named(rest) => Some(ArnKind::Role),
-        Some(("saml-provider", rest)) if named(rest) && !rest.contains('/') => Some(ArnKind::Provider),
+        Some(("role", rest)) => {
+            let (path, name) = rest.rsplit_once('/').map_or(("", rest), |(p, n)| (p, n));
+            let path_ok = path.len() < MAX_ROLE_PATH
+                && path.split('/').all(|seg| !seg.is_empty() || path.is_empty())
+                && path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+            (path_ok && iam_name(name, MAX_ROLE_NAME, b"+=,.@_-")).then_some(ArnKind::Role)
+        }
+        Some(("saml-provider", name)) => {
+            iam_name(name, MAX_PROVIDER_NAME, b"._-").then_some(ArnKind::Provider)
+        }
         _ => None,
     }
+}
+
+/// IAM: a role name is 1–64 of `[A-Za-z0-9+=,.@_-]`, its path (here without the slashes
+/// around it) under 512 printable ASCII characters, a SAML provider name 1–128 of
+/// `[A-Za-z0-9._-]`.
+const MAX_ROLE_NAME: usize = 64;
+const MAX_ROLE_PATH: usize = 511;
+const MAX_PROVIDER_NAME: usize = 128;
+
+fn iam_name(name: &str, max: usize, punctuation: &[u8]) -> bool {
+    (1..=max).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || punctuation.contains(&b))
 }
 
 /// What aws-login reads from the assertions of a successful Response.
@@ -176,6 +197,15 @@ mod tests {
         let cn =
             Role::parse("arn:aws-cn:iam::123456789012:saml-provider/C,arn:aws-cn:iam::123456789012:role/R");
         assert_eq!(cn.unwrap().partition(), "aws-cn");
+        // At IAM's limits exactly.
+        let longest = format!(
+            "arn:aws:iam::111122223333:role/{}/{},arn:aws:iam::111122223333:saml-provider/{}",
+            "p".repeat(510),
+            "n".repeat(64),
+            "s".repeat(128)
+        );
+        assert!(Role::parse(&longest).is_ok());
+        assert!(Role::parse(&format!("arn:aws:iam::111122223333:role/a+=.@_-z,{IDP}")).is_ok());
     }
 
     fn response(values: &[&str]) -> Element {
@@ -225,6 +255,13 @@ mod tests {
             format!("arn:aws:iam::111122223333:role/,{IDP}"),
             format!("arn:aws:iam::111122223333:role/a b,{IDP}"),
             format!("arn:gcp:iam::111122223333:role/X,{IDP}"),
+            // Past IAM's limits: a name of 65, a path of 512, a provider of 129 characters.
+            format!("arn:aws:iam::111122223333:role/{},{IDP}", "n".repeat(65)),
+            format!("arn:aws:iam::111122223333:role/{}/Dev,{IDP}", "p".repeat(512)),
+            format!("{ROLE},arn:aws:iam::111122223333:saml-provider/{}", "s".repeat(129)),
+            format!("arn:aws:iam::111122223333:role/team//Dev,{IDP}"),
+            format!("arn:aws:iam::111122223333:role/Dév,{IDP}"),
+            format!("arn:aws:iam::111122223333:role/Dev/,{IDP}"),
             String::new(),
         ] {
             let e = Role::parse(&bad).unwrap_err();

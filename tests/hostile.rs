@@ -167,6 +167,17 @@ fn role_attribute_values() {
         let err = fails_cleanly(&alice(&stack), &stack, &["--profile", "dev"], 10);
         assert!(err.contains(needle) && err.contains("administrators"), "{roles}: {err}");
     }
+    // Past IAM's limits (a role name over 64 characters, here 2 MB): refused when read, so no
+    // cache too large to read back is ever written, and the sentence stays a sentence.
+    for name in ["n".repeat(65), "n".repeat(2 << 20)] {
+        set_roles(json!([format!("{PROVIDER},arn:aws:iam::111122223333:role/{name}")]));
+        let err = fails_cleanly(&alice(&stack), &stack, &["--profile", "dev"], 10);
+        assert!(
+            err.contains("not a role/provider ARN pair") && err.len() < 600,
+            "{}",
+            &err[..err.len().min(600)]
+        );
+    }
     assert!(stack.sts_log().is_empty());
 
     // Stray whitespace is trimmed; a pair sent again (in either order) is one role, so the only
@@ -441,4 +452,20 @@ fn migrate_with_a_garbled_awscli_login_credentials_file() {
     let served = home.run(&stack, &["--profile", "dev"]).ok().json();
     assert_ne!(served["SessionToken"], "!!not base64!!");
     assert_eq!(stack.idp_log().len(), 1, "a login, not the imported garbage");
+}
+
+/// A profile name is outside text too (a flag, `AWS_PROFILE`): whatever it holds, nothing it
+/// contains reaches the terminal as a control sequence, in errors or `-v` lines.
+#[test]
+fn control_characters_in_a_profile_name_never_reach_the_terminal() {
+    let stack = Stack::start();
+    let home = alice(&stack);
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    for args in
+        [&["--profile", hostile][..], &["-v", "--profile", hostile], &["logout", "--profile", hostile]]
+    {
+        let err = fails_cleanly(&home, &stack, args, 4);
+        assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+        assert!(err.contains("\\u{1b}]0;pwned"), "shown escaped: {err:?}");
+    }
 }
