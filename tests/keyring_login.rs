@@ -148,3 +148,33 @@ fn an_unreachable_keyring_falls_back_to_the_configured_password() {
     let out = out.ok();
     assert!(out.stderr().contains("not using the keyring"), "{}", out.stderr());
 }
+
+#[test]
+fn an_unreachable_keyring_is_warned_about_once_then_only_at_v() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", &format!("password = {ALICE_PW}"));
+    let no_bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    let mut warnings = Vec::new();
+    for args in
+        [&["login", "--profile", "k"][..], &["login", "--profile", "k"], &["login", "--profile", "k", "-v"]]
+    {
+        // A password login each time: the IdP session is dropped in between.
+        let _ = std::fs::remove_dir_all(home.login_dir().join("cookies"));
+        let args = [args, &["--force-refresh"]].concat();
+        let out = home.run_with_env(&stack, &args, &no_bus).ok();
+        warnings.push(
+            out.stderr()
+                .lines()
+                .filter(|l| l.contains("the password was not saved"))
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(warnings[0].len(), 1, "{warnings:?}");
+    assert!(warnings[0][0].starts_with("aws-login: warning: the password was not saved"), "{warnings:?}");
+    assert!(warnings[1].is_empty(), "said once: {warnings:?}");
+    assert!(
+        warnings[2].iter().all(|l| l.starts_with("aws-login: debug:")) && warnings[2].len() == 1,
+        "{warnings:?}"
+    );
+}
