@@ -47,8 +47,14 @@ impl CaBundle {
             value: self.path.display().to_string(),
             why: format!("{why}; point it at a PEM file of the certificate authorities to trust"),
         };
-        let bytes = std::fs::read(&self.path).map_err(|e| {
+        // A regular file only, read without waiting: a FIFO named here would hang the login.
+        let read = crate::atomic_file::read_regular(&self.path)
+            .and_then(|found| found.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)));
+        let bytes = read.map_err(|e| {
             bad(match e.kind() {
+                _ if crate::atomic_file::refusal(&e).is_some() => {
+                    "cannot read it (it is not a regular file)".into()
+                }
                 std::io::ErrorKind::NotFound => "cannot read it (there is no such file)".into(),
                 std::io::ErrorKind::PermissionDenied => "cannot read it (permission denied)".into(),
                 std::io::ErrorKind::IsADirectory => "cannot read it (it is a directory)".into(),

@@ -349,9 +349,13 @@ fn a_bad_bundle_is_a_bad_setting() {
     std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n")
         .unwrap();
     let missing = pki.dir.path().join("missing.pem");
+    // A FIFO would hang a plain read: it is refused at once.
+    let fifo = pki.dir.path().join("fifo.pem");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let cases = [
         (missing.clone(), "cannot read it"),
         (pki.dir.path().to_path_buf(), "cannot read it"),
+        (fifo, "cannot read it (it is not a regular file)"),
         (junk, "it holds no PEM certificate"),
         (broken, "it is not a valid PEM file"),
     ];
