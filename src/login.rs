@@ -48,6 +48,7 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
 
     prompt::restore_terminal_on_interrupt();
     crate::paths::check_aws_files()?;
+    sts::check_endpoint_in_env()?;
     let _lock = ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),

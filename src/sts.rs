@@ -293,6 +293,19 @@ fn json_field(text: &str, names: &[&str]) -> Option<String> {
 /// What plain http to STS would expose.
 const CARRIES: &str = "your SAML assertion and the credentials STS returns";
 
+/// Checks the STS endpoint the environment names (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`)
+/// before anything else happens, so that a bad one is a setting error before the IdP is asked
+/// for a password or Duo. The AWS profile's `endpoint_url` is checked when the SDK has read it.
+pub fn check_endpoint_in_env() -> Result<(), Error> {
+    let named = ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()));
+    match named {
+        Some(url) => crate::http::check_url(endpoint_setting(), &url, CARRIES).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// The setting an endpoint override comes from, to name it in a refusal.
 fn endpoint_setting() -> &'static str {
     ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
