@@ -111,7 +111,8 @@ Then, for example:
   aws-login login -p alice
   aws sts get-caller-identity --profile alice
   aws sts get-caller-identity --profile bob      # asks bob's password, then a Duo push
-  curl -s "\$IDP_CONTROL_URL" -d '{"duo": "deny"}' # the next pushes are denied
+  curl -s "\$IDP_CONTROL_URL" -d '{"duo": "deny", "expire_sessions": true}'
+  aws-login login -p bob --force-refresh        # asks again, and the push is denied
   scripts/stack.sh stop
 README.md, "Trying it by hand", has the users and the rest.
 EOF
