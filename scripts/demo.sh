@@ -46,21 +46,22 @@ cargo_progress() {
 }
 
 START=$EPOCHREALTIME
-echo "aws-login demo: a SAML ECP login with Duo, STS AssumeRoleWithSAML and the AWS CLI using the"
-echo "credentials, against a test IdP and STS on 127.0.0.1. Your own files are not touched."
+echo "aws-login demo: a SAML ECP login with Duo, STS AssumeRoleWithSAML and the AWS"
+echo "CLI using the credentials, against a test IdP and STS on 127.0.0.1. Your own"
+echo "files are not touched."
 
-phase 1 "Installing the test IdP and STS: Debian packages xmlsec1, openssl, python3-venv, and a
-      virtualenv in .stack/venv with pysaml2, moto and the AWS CLI (the first time: a minute or
-      two; after that, a second)"
+phase 1 "Installing the test IdP and STS: Debian packages xmlsec1, openssl and
+      python3-venv, and pysaml2, moto and the AWS CLI in .stack/venv
+      (the first time: a minute or two; after that, a second)"
 tests/stack/install.sh --servers | indent
 phase_done
 
 TARGET="$(realpath -m "${CARGO_TARGET_DIR:-target}")" # cargo takes a relative one from here
 BIN="$TARGET/debug/aws-login"
 if [[ -x "$BIN" ]]; then
-  phase 2 "Building aws-login (cargo build --locked; only what changed since the last build)"
+  phase 2 "Building aws-login with cargo (only what changed since the last build)"
 else
-  phase 2 "Building aws-login (cargo build --locked; the first time takes a few minutes, about
+  phase 2 "Building aws-login with cargo (the first time: a few minutes, about
       three on an idle two-core machine)"
 fi
 if [[ -t 2 ]]; then
@@ -77,7 +78,7 @@ cleanup() { tests/stack/stop.sh "$STATE/stack" >/dev/null 2>&1 || true; rm -rf "
 trap cleanup EXIT
 eval "$(tests/stack/start.sh "$STATE/stack")" # sets IDP_ECP_URL and STS_URL
 echo "      IdP (pysaml2): $IDP_ECP_URL"
-echo "      STS (moto behind a front that checks the IdP's signature): $STS_URL"
+echo "      STS (moto, behind a front that checks signatures): $STS_URL"
 phase_done
 
 mkdir -p "$DEMO_HOME/.aws-login" "$DEMO_HOME/.aws"
@@ -86,6 +87,7 @@ cat >"$DEMO_HOME/.aws-login/config" <<CFG
 ecp_endpoint_url = $IDP_ECP_URL
 username = alice
 password = alice-pw-Q7
+factor = off
 
 [demo-duo]
 ecp_endpoint_url = $IDP_ECP_URL
@@ -112,18 +114,19 @@ unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_
 
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-phase 4 "Logging in: alice's password (from the profile) to the IdP over SAML ECP, the signed
-      assertion to STS AssumeRoleWithSAML; the credentials are cached in the demo's HOME"
+phase 4 "Logging in as alice: her password (from the profile) to the IdP over
+      SAML ECP, the signed assertion to STS AssumeRoleWithSAML; the
+      credentials are cached in the demo's HOME"
 run aws-login login --profile demo
 phase_done
 
 phase 5 "The AWS CLI using the credentials, through credential_process"
-echo "# alice's credentials, served from aws-login's cache:"
+echo "# alice's credentials, from aws-login's cache:"
 run aws sts get-caller-identity --profile demo
-echo "# bob has no credentials yet: credential_process logs him in, password and Duo push"
-echo "# (the test IdP approves it), for the role his profile names:"
+echo "# bob has none yet: credential_process logs him in, with his password and a"
+echo "# Duo push (the test IdP approves it), for the role his profile names:"
 run aws sts get-caller-identity --profile demo-duo
-echo "# what the AWS CLI reads from credential_process (the test STS's made-up keys):"
+echo "# what the AWS CLI reads from credential_process (made-up keys):"
 run aws-login --profile demo
 phase_done
 
@@ -131,22 +134,25 @@ idp=$(wc -l <"$STATE/stack/idp.log.jsonl")
 sts=$(grep -c '"AssumeRoleWithSAML"' "$STATE/stack/sts.log.jsonl" || true)
 cleanup
 echo
-echo "The IdP handled $idp logins and STS issued $sts sets of credentials for these 4 commands;"
-echo "the rest came from aws-login's cache. All done in $(took "$START"): the servers are stopped"
-echo "and the demo's HOME is deleted."
+echo "The IdP handled $idp logins and STS issued $sts sets of credentials for these 4"
+echo "commands; the rest came from aws-login's cache. All done in $(took "$START"); the"
+echo "servers are stopped and the demo's HOME is deleted."
 cat <<NEXT
 
 What next:
-  scripts/stack.sh start         start the test IdP and STS again, in the background, with
-                                 profiles for the test users; it prints the next lines too:
-  eval "\$(scripts/stack.sh env)" in each shell you try it from (your own files are untouched)
-  aws-login login -p bob         asks bob's password (bob-pw-K2), sends a Duo push, lets you pick a role
-  scripts/stack.sh stop          when you are done
-  README.md, "Trying it by hand": the test users, making Duo deny or time out, STS refuse.
+  scripts/stack.sh start     the test IdP and STS again, in the background,
+                             with profiles for the test users; then:
+  eval "\$(scripts/stack.sh env)"     (in each shell; your own files stay untouched)
+  aws-login login -p bob     asks bob's password (bob-pw-K2), sends a Duo push
+                             and lets you pick a role
+  scripts/stack.sh stop      when you are done
+  README.md, "Trying it by hand": the test users, making Duo deny or time out
+  and STS refuse.
 
   $BIN --help
-                                 every command; \`aws-login COMMAND --help\`: its flags, with examples
-  cargo install --locked --path .   puts aws-login on your PATH; then, for your own IdP:
-  aws-login configure            asks for the IdP URL, username, Duo factor and role, and sets
-                                 credential_process in ~/.aws/config
+                             its commands; aws-login COMMAND --help: flags, examples
+  cargo install --locked --path .
+                             puts aws-login on your PATH; then, for your own IdP:
+  aws-login configure        asks for the IdP URL, username, Duo factor and
+                             role, and sets credential_process in ~/.aws/config
 NEXT
