@@ -3,9 +3,24 @@
 #   * Debian packages: xmlsec1/openssl (signing, keys) and a few tools later
 #     tests use (dbus, gnome-keyring, secret-tool, strace);
 #   * a virtualenv at $REPO/.stack/venv with the pinned Python packages.
+#
+#   tests/stack/install.sh             everything (scripts/test.sh, scripts/bench.sh)
+#   tests/stack/install.sh --servers   only what the IdP and STS front run: xmlsec1 (pysaml2
+#                                      signs with it, the front verifies with it), openssl (the
+#                                      IdP's key pair) and python3-venv; no dbus, gnome-keyring
+#                                      (which pulls in GTK), secret-tool or strace. scripts/demo.sh
+#                                      and scripts/stack.sh use this.
 # Idempotent and fast on reruns: apt is skipped when every binary exists, pip
-# is skipped when the stamp matches the requirements hash.
+# is skipped when the stamp matches the requirements hash. Says what it installs
+# on stdout; the tools' own output goes to .stack/install.log.
 set -euo pipefail
+
+SERVERS_ONLY=0
+case "${1:-}" in
+  "") ;;
+  --servers) SERVERS_ONLY=1 ;;
+  *) echo "usage: install.sh [--servers]" >&2; exit 2 ;;
+esac
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -32,11 +47,17 @@ fail() {
 declare -A BIN_PKG=(
   [xmlsec1]=xmlsec1
   [openssl]=openssl
-  [dbus-daemon]=dbus
-  [gnome-keyring-daemon]=gnome-keyring
-  [secret-tool]=libsecret-tools
-  [strace]=strace
 )
+# Only the Rust tests use these: the keyring tests (a private D-Bus session with gnome-keyring,
+# entries checked with secret-tool) and the strace-driven ones (no socket on a cache hit, kill points).
+if ((!SERVERS_ONLY)); then
+  BIN_PKG+=(
+    [dbus-daemon]=dbus
+    [gnome-keyring-daemon]=gnome-keyring
+    [secret-tool]=libsecret-tools
+    [strace]=strace
+  )
+fi
 missing=()
 for bin in "${!BIN_PKG[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || missing+=("${BIN_PKG[$bin]}")
@@ -47,6 +68,7 @@ if ((${#missing[@]})); then
   SUDO=""
   [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  echo "installing Debian packages: ${missing[*]} (apt-get; log: $LOG)"
   apt_install() { $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$LOG" 2>&1; }
   # Only refresh the package lists when installing from the current ones fails
   # (no lists yet, or lists so old that the files are gone from the mirror).
@@ -67,6 +89,7 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$VENV/bin/python" -c ''
   exit 0
 fi
 
+echo "creating $VENV: pysaml2, moto, the AWS CLI v1, boto3, pytest … (pip; log: $LOG)"
 rm -rf "$VENV"
 "$PY" -m venv "$VENV" >>"$LOG" 2>&1 || fail "python -m venv failed"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQS" >>"$LOG" 2>&1 \
