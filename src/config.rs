@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::ini_edit::{DEFAULT_SECTION, Document, Located, Refusal};
 use crate::paths::Paths;
 use crate::secret::Secret;
-use crate::source::ecp::authn_request::{PARTITIONS, ServiceProvider};
+use crate::source::ecp::authn_request::ServiceProvider;
 use crate::source::ecp::duo::{FactorSetting, HeaderNames};
 
 pub const DEFAULT_PROFILE: &str = "default";
@@ -306,17 +306,33 @@ fn parse_duo_timeout(value: Option<&str>) -> Result<std::time::Duration, Error> 
 /// regional sign-in endpoints.
 fn service_provider(get: &dyn Fn(&str, &Option<String>) -> Option<String>) -> Result<ServiceProvider, Error> {
     let partition = get("partition", &None).map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
-    let partition = partition.as_deref().unwrap_or("aws");
-    let mut sp = ServiceProvider::for_partition(partition).ok_or_else(|| Error::BadSetting {
+    let partition = partition.as_deref().unwrap_or(crate::partition::AWS.id);
+    let known = crate::partition::find(partition).ok_or_else(|| Error::BadSetting {
         key: "partition",
         value: partition.to_string(),
-        why: format!("it must be one of {}", PARTITIONS.join(", ")),
+        why: format!("it must be one of {}", crate::partition::names()),
     })?;
-    if let Some(url) = get("acs_url", &None).filter(|v| !v.trim().is_empty()) {
-        sp.acs_url = url.trim().to_string();
+    let acs_url = get("acs_url", &None).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let entity_id = get("sp_entity_id", &None).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let mut sp = match (known.saml, &acs_url, &entity_id) {
+        (Some(sp), _, _) => ServiceProvider::from(sp),
+        // Not known to aws-login (see crate::partition): the profile must say both.
+        (None, Some(acs_url), Some(entity_id)) => {
+            ServiceProvider { acs_url: acs_url.clone(), entity_id: entity_id.clone() }
+        }
+        (None, _, _) => {
+            return Err(Error::BadSetting {
+                key: "partition",
+                value: partition.to_string(),
+                why: "aws-login does not know AWS's SAML sign-in address in it: set acs_url and sp_entity_id for this profile too".into(),
+            });
+        }
+    };
+    if let Some(url) = acs_url {
+        sp.acs_url = url;
     }
-    if let Some(id) = get("sp_entity_id", &None).filter(|v| !v.trim().is_empty()) {
-        sp.entity_id = id.trim().to_string();
+    if let Some(id) = entity_id {
+        sp.entity_id = id;
     }
     Ok(sp)
 }
@@ -434,6 +450,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("aws, aws-us-gov, aws-cn"), "{e}");
+        // A partition whose SAML sign-in aws-login does not know needs both addresses.
+        let eusc = format!("{FILE}\n[e]\necp_endpoint_url = https://idp/ecp\npartition = aws-eusc\n");
+        let e =
+            load_with(&eusc, ProfileArgs { profile: Some("e".into()), ..Default::default() }).unwrap_err();
+        assert!(e.to_string().contains("acs_url and sp_entity_id"), "{e}");
+        let s = load_with(
+            &format!("{eusc}acs_url = https://sp.example/saml\nsp_entity_id = urn:x\n"),
+            ProfileArgs { profile: Some("e".into()), ..Default::default() },
+        )
+        .unwrap();
+        assert_eq!((s.sp.acs_url.as_str(), s.sp.entity_id.as_str()), ("https://sp.example/saml", "urn:x"));
     }
 
     #[test]

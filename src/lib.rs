@@ -18,6 +18,7 @@ pub mod log;
 pub mod login;
 pub mod logout;
 pub mod migrate;
+pub mod partition;
 pub mod password;
 pub mod paths;
 pub mod prompt;
