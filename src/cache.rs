@@ -7,20 +7,17 @@ use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::atomic_file;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::log;
 use crate::paths::Paths;
+use crate::store::{self, Kind};
 
 const FORMAT_VERSION: u32 = 1;
 /// Refresh this long before expiry by default: botocore re-runs credential_process inside its
 /// own 15-minute advisory window, so serving credentials closer to expiry makes SDKs spawn us on
 /// every call.
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
-/// A cache file is a few hundred bytes; anything far larger was not written by us (and nothing
-/// larger is ever written).
-pub const MAX_SIZE: u64 = 64 * 1024;
 /// STS never issues role credentials for longer than 12 hours (plus clock skew): an entry that
 /// claims more was edited by hand or written under a wrong clock, and is renewed, not served.
 const MAX_LIFETIME: Duration = Duration::minutes(12 * 60 + 5);
@@ -77,55 +74,23 @@ impl Cache {
     /// The cached entry, `None` if there is none. A file that cannot be understood is an error
     /// (never silently replaced), so nothing is lost without the user knowing.
     pub fn load(&self) -> Result<Option<Entry>, Error> {
-        let corrupt = |detail: String| Error::Unreadable {
-            what: "cached credentials",
-            path: self.path.clone(),
-            detail,
-        };
-        let Some(read) = atomic_file::read_state(&self.path, MAX_SIZE, atomic_file::Loose::Tighten)
-            .map_err(|e| Error::file("read", &self.path, e))?
-        else {
-            return Ok(None);
-        };
-        let bytes = &read.bytes;
-        if bytes.len() as u64 > MAX_SIZE {
-            return Err(corrupt(format!(
-                "it is larger than {MAX_SIZE} bytes, far larger than any cache file"
-            )));
-        }
-        #[derive(serde::Deserialize)]
-        struct Version {
-            version: u32,
-        }
-        let v: Version = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-        if v.version != FORMAT_VERSION {
-            return Err(corrupt(format!("format version {} is not one this aws-login reads", v.version)));
-        }
-        let entry = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-        read.warn_if_loose("cached credentials");
-        Ok(Some(entry))
+        store::load(&self.path, CREDENTIALS, &[FORMAT_VERSION], |_, bytes| {
+            serde_json::from_slice(bytes).map_err(|e| e.to_string())
+        })
     }
 
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
-        write_capped(&self.path, &json, "cached credentials")
+        store::save(&self.path, CREDENTIALS.what, &json, HINT)
     }
 }
 
-/// Writes state file `path`, refusing (before touching anything) more than [`MAX_SIZE`]: aws-login
-/// never writes a file it would refuse to read back.
-fn write_capped(path: &Path, json: &[u8], what: &'static str) -> Result<(), Error> {
-    if json.len() as u64 > MAX_SIZE {
-        return Err(Error::TooLarge {
-            what,
-            path: path.to_path_buf(),
-            size: json.len(),
-            cap: MAX_SIZE,
-            hint: "check the profile's username and role_arn, which make up most of it",
-        });
-    }
-    atomic_file::write_private(path, json).map_err(|e| Error::file("write", path, e))
-}
+const CREDENTIALS: Kind = Kind { what: "cached credentials", secret: true };
+/// It holds no secret: a loose mode is tightened without a word.
+const REMEMBERED: Kind = Kind { what: "the remembered role", secret: false };
+
+/// What to do when a cache file would be too large to read back.
+const HINT: &str = "check the profile's username and role_arn, which make up most of it";
 
 /// The role and IdP user of a profile's last login, kept in `cache/<profile>.role` once a
 /// logout has deleted the credentials, so that the next login needs no role choice and no
@@ -153,20 +118,10 @@ impl Remembered {
     /// counts as none (said at `-v`), and the login asks as it would have.
     pub fn load(paths: &Paths, profile: &str) -> Option<Remembered> {
         let path = paths.remembered_file(profile);
-        // It holds no secret: a loose mode is tightened without a word.
-        let read =
-            atomic_file::read_state(&path, MAX_SIZE, atomic_file::Loose::Tighten).map_err(|e| e.to_string());
-        let parsed = read.and_then(|read| match read.map(|r| r.bytes) {
-            Some(b) if b.len() as u64 <= MAX_SIZE => serde_json::from_slice::<Remembered>(&b)
-                .map_err(|e| e.to_string())
-                .and_then(|r| match r.version {
-                    FORMAT_VERSION => Ok(Some(r)),
-                    v => Err(format!("format version {v} is not one this aws-login reads")),
-                }),
-            Some(_) => Err(format!("it is larger than {MAX_SIZE} bytes")),
-            None => Ok(None),
+        let read = store::load(&path, REMEMBERED, &[FORMAT_VERSION], |_, bytes| {
+            serde_json::from_slice::<Remembered>(bytes).map_err(|e| e.to_string())
         });
-        parsed.unwrap_or_else(|why| {
+        read.unwrap_or_else(|why| {
             log::debug(1, &format!("not using the role remembered in {}: {why}", path.display()));
             None
         })
@@ -174,7 +129,7 @@ impl Remembered {
 
     pub fn store(&self, paths: &Paths, profile: &str) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
-        write_capped(&paths.remembered_file(profile), &json, "the remembered role")
+        store::save(&paths.remembered_file(profile), REMEMBERED.what, &json, HINT)
     }
 }
 
@@ -184,6 +139,7 @@ mod tests {
     use crate::error::exit;
     use crate::saml::Role;
     use crate::secret::Secret;
+    use crate::store::MAX_SIZE;
 
     fn entry(issued: OffsetDateTime, lifetime: Duration) -> Entry {
         let role = Role {

@@ -28,6 +28,7 @@ pub mod saml;
 pub mod secret;
 pub mod sink;
 pub mod source;
+pub mod store;
 pub mod sts;
 pub mod text;
 pub mod tls;
