@@ -48,6 +48,8 @@ pub struct Settings {
     pub ask_password: bool,
     /// AWS's sign-in service the assertion is requested for (`partition`, `acs_url`, `sp_entity_id`).
     pub sp: ServiceProvider,
+    /// How the profile logs in (`source`).
+    pub source: crate::source::Source,
 }
 
 /// The profile name from the flag (or `AWS_PROFILE`, which clap already folded in), else `default`.
@@ -69,7 +71,8 @@ pub fn load_from_str(text: &str, path: &Path, args: &ProfileArgs) -> Result<Sett
 }
 
 /// The keys of a profile that aws-login reads; each must be one line.
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
+    "source",
     "ecp_endpoint_url",
     "username",
     "password",
@@ -136,6 +139,7 @@ fn settings(
         flag.clone().or_else(|| section.as_ref().and_then(|s| s.get(key)).cloned())
     };
 
+    let source = crate::source::Source::parse(get("source", &None).as_deref())?;
     let Some(ecp_endpoint_url) = get("ecp_endpoint_url", &args.ecp_endpoint_url).filter(|v| !v.is_empty())
     else {
         return Err(match &section {
@@ -184,6 +188,7 @@ fn settings(
         ),
         ask_password: args.ask_password,
         sp: service_provider(&get)?,
+        source,
         profile,
     })
 }
@@ -461,6 +466,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!((s.sp.acs_url.as_str(), s.sp.entity_id.as_str()), ("https://sp.example/saml", "urn:x"));
+    }
+
+    #[test]
+    fn the_source_is_ecp_unless_named_otherwise() {
+        // As awscli-login writes profiles: no `source`, an ECP URL.
+        assert_eq!(load_with(FILE, ProfileArgs::default()).unwrap().source, crate::source::Source::Ecp);
+        let named = FILE.replace("[prod]\n", "[prod]\nsource = ecp\n");
+        let prod = ProfileArgs { profile: Some("prod".into()), ..Default::default() };
+        assert_eq!(load_with(&named, prod.clone()).unwrap().source, crate::source::Source::Ecp);
+        let e = load_with(&FILE.replace("[prod]\n", "[prod]\nsource = carrier-pigeon\n"), prod).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
+        assert!(e.to_string().contains("it must be one of ecp"), "{e}");
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The one trip every command makes: settings → cached credentials still good? → otherwise an
-//! identity source → commit its session state → role choice → STS → cache. Sinks decide what
-//! to do with the result. The identity source (today: SAML ECP, `source::ecp::flow`) knows
-//! nothing of caches or profile locks. Its session state is kept as soon as the IdP accepted
-//! the login, even if the role choice or STS then fails; the credentials cache changes only
-//! after STS answered.
+//! The one trip every command makes: settings → cached credentials still good? → otherwise the
+//! profile's identity source ([`crate::source::Source`]) → commit its session state → role
+//! choice → AWS → cache. Sinks decide what to do with the result. The source knows nothing of
+//! caches or profile locks, and this file names no source. A source's session state is kept as
+//! soon as the IdP accepted the login, even if the role choice or AWS then fails; the
+//! credentials cache changes only after AWS answered.
 //!
 //! Refresh order when the cache cannot serve:
 //! 1. under the profile's lock, read the cache again (another caller may have refreshed it);
@@ -17,9 +17,9 @@ use crate::cache::{Cache, Entry};
 use crate::cli::ProfileArgs;
 use crate::config::{self, Settings};
 use crate::error::Error;
-use crate::lock::{self, ProfileLock};
+use crate::lock::ProfileLock;
 use crate::paths::Paths;
-use crate::source::ecp;
+use crate::source::Login;
 use crate::{log, prompt, role_choice, role_picker, sts};
 
 /// Where the credentials came from.
@@ -51,7 +51,7 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
     let _lock = ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),
-        lock::max_wait(settings.duo_timeout),
+        settings.source.max_wait(&settings),
     )?;
     let cached = cache.load()?;
     if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {
@@ -79,13 +79,13 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     let kept = cached.is_none().then(|| crate::cache::Remembered::load(paths, &settings.profile)).flatten();
     let last_user =
         cached.and_then(|c| c.username.as_deref()).or(kept.as_ref().and_then(|k| k.username.as_deref()));
-    let mut ecp = ecp::flow::login(paths, settings, last_user).await?;
+    let mut login = settings.source.login(paths, settings, last_user).await?;
     // The IdP accepted the login: keep its session state now, whatever the role choice or STS
     // then say, so that trying again needs no password and no Duo push.
-    ecp.commit(paths, settings)?;
+    login.commit(paths, settings)?;
     prompt::note_session_kept();
     let remembered = cached.map(|c| c.role_arn.as_str()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
-    assume(paths, settings, remembered, &ecp).await.map_err(Error::after_session_kept)
+    assume(paths, settings, remembered, &login).await.map_err(Error::after_session_kept)
 }
 
 /// The role choice and STS, after the IdP accepted the login.
@@ -93,16 +93,15 @@ async fn assume(
     paths: &Paths,
     settings: &Settings,
     remembered: Option<&str>,
-    ecp: &ecp::flow::EcpLogin,
+    login: &Login,
 ) -> Result<Entry, Error> {
     let profile = settings.profile.as_str();
-    let saml = &ecp.saml;
-    log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
-    for r in &saml.grants.roles {
+    let roles = login.proof.roles();
+    log::debug(1, &format!("the IdP granted {} role(s)", roles.len()));
+    for r in roles {
         log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
     }
 
-    let roles = &saml.grants.roles;
     let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
         Err(Error::RoleAmbiguous { .. }) if let Some(term) = prompt::terminal() => {
             let aliases = config::account_aliases(paths);
@@ -112,17 +111,20 @@ async fn assume(
     };
     log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
     // STS would refuse more than the IdP allows; ask for no more than that.
-    let duration = match (settings.duration, saml.grants.session_duration) {
+    let duration = match (settings.duration, login.proof.max_duration()) {
         (Some(d), Some(max)) => Some(d.min(max)),
         (d, _) => d,
     };
     let request = sts::Request { profile, role, duration };
     let started = std::time::Instant::now();
-    let credentials =
-        sts::assume_role_with_saml(&request, &saml.saml_response, settings.ca_bundle.as_ref()).await?;
+    let credentials = match &login.proof {
+        crate::source::Proof::Saml { response, .. } => {
+            sts::assume_role_with_saml(&request, response, settings.ca_bundle.as_ref()).await?
+        }
+    };
     log::debug(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    Ok(Entry::new(credentials, role, Some(ecp.username.clone())))
+    Ok(Entry::new(credentials, role, Some(login.who.clone())))
 }
