@@ -11,6 +11,7 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::log;
 use crate::paths::Paths;
+use crate::role::Role;
 use crate::store::{self, Kind};
 
 const FORMAT_VERSION: u32 = 1;
@@ -35,13 +36,14 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(credentials: Credentials, role: &crate::saml::Role, username: Option<String>) -> Self {
+    pub fn new(credentials: Credentials, role: &Role, username: Option<String>) -> Self {
+        let Role::Saml(pair) = role;
         Entry {
             version: FORMAT_VERSION,
             credentials,
             issued: OffsetDateTime::now_utc(),
-            role_arn: role.role_arn.clone(),
-            principal_arn: role.principal_arn.clone(),
+            role_arn: pair.role_arn.clone(),
+            principal_arn: pair.principal_arn.clone(),
             username,
         }
     }
@@ -137,15 +139,15 @@ impl Remembered {
 mod tests {
     use super::*;
     use crate::error::exit;
-    use crate::saml::Role;
+    use crate::role::SamlRole;
     use crate::secret::Secret;
     use crate::store::MAX_SIZE;
 
     fn entry(issued: OffsetDateTime, lifetime: Duration) -> Entry {
-        let role = Role {
+        let role = Role::Saml(SamlRole {
             role_arn: "arn:aws:iam::111122223333:role/R".into(),
             principal_arn: "arn:aws:iam::111122223333:saml-provider/S".into(),
-        };
+        });
         let creds = Credentials {
             access_key_id: "AKID".into(),
             secret_access_key: Secret::new("sk"),

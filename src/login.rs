@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::lock::ProfileLock;
 use crate::paths::Paths;
 use crate::source::Login;
-use crate::{log, prompt, role_choice, role_picker, sts};
+use crate::{aws, log, prompt, role_choice, role_picker};
 
 /// Where the credentials came from.
 pub enum Served {
@@ -96,10 +96,10 @@ async fn assume(
     login: &Login,
 ) -> Result<Entry, Error> {
     let profile = settings.profile.as_str();
-    let roles = login.proof.roles();
+    let roles = &login.proof.roles();
     log::debug(1, &format!("the IdP granted {} role(s)", roles.len()));
     for r in roles {
-        log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
+        log::debug(2, &format!("  granted {}", r.detail()));
     }
 
     let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
@@ -109,19 +109,15 @@ async fn assume(
         }
         other => other?,
     };
-    log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
+    log::debug(1, &format!("assuming {}", role.detail()));
     // STS would refuse more than the IdP allows; ask for no more than that.
     let duration = match (settings.duration, login.proof.max_duration()) {
         (Some(d), Some(max)) => Some(d.min(max)),
         (d, _) => d,
     };
-    let request = sts::Request { profile, role, duration };
+    let aws = aws::Aws { profile, ca_bundle: settings.ca_bundle.as_ref() };
     let started = std::time::Instant::now();
-    let credentials = match &login.proof {
-        crate::source::Proof::Saml { response, .. } => {
-            sts::assume_role_with_saml(&request, response, settings.ca_bundle.as_ref()).await?
-        }
-    };
+    let credentials = aws::credentials(&aws, &login.proof, role, duration).await?;
     log::debug(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),

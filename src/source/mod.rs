@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::paths::Paths;
+use crate::role::Role;
 use crate::saml::Grants;
 use crate::secret::Secret;
 
@@ -135,9 +136,9 @@ impl Login {
 
 impl Proof {
     /// The roles it lets the user assume.
-    pub fn roles(&self) -> &[crate::saml::Role] {
+    pub fn roles(&self) -> Vec<Role> {
         match self {
-            Proof::Saml { grants, .. } => &grants.roles,
+            Proof::Saml { grants, .. } => grants.roles.iter().cloned().map(Role::Saml).collect(),
         }
     }
 
