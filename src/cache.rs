@@ -11,10 +11,16 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::log;
 use crate::paths::Paths;
-use crate::role::Role;
+use crate::role::{Role, SamlRole};
+use crate::source::Source;
 use crate::store::{self, Kind};
 
-const FORMAT_VERSION: u32 = 1;
+/// 2 records the source that logged in and the role's kind; 1 (before sources) is still read,
+/// as an ECP login of a SAML role, so an upgrade keeps everyone's cached credentials.
+const FORMAT_VERSION: u32 = 2;
+const V1: u32 = 1;
+/// The remembered role's format, unchanged.
+const REMEMBERED_VERSION: u32 = 1;
 /// Refresh this long before expiry by default: botocore re-runs credential_process inside its
 /// own 15-minute advisory window, so serving credentials closer to expiry makes SDKs spawn us on
 /// every call.
@@ -29,21 +35,49 @@ pub struct Entry {
     pub credentials: Credentials,
     #[serde(with = "time::serde::rfc3339")]
     pub issued: OffsetDateTime,
-    pub role_arn: String,
-    pub principal_arn: String,
+    /// The source that logged in.
+    pub source: Source,
+    /// Flattened (`role_kind`, then the role's own fields), so that a SAML role's `role_arn`
+    /// and `principal_arn` sit where version 1 had them.
+    #[serde(flatten)]
+    pub role: Role,
     #[serde(default)]
     pub username: Option<String>,
 }
 
+/// A version 1 entry, as aws-login wrote them before sources: always an ECP login.
+#[derive(serde::Deserialize)]
+struct EntryV1 {
+    credentials: Credentials,
+    #[serde(with = "time::serde::rfc3339")]
+    issued: OffsetDateTime,
+    role_arn: String,
+    principal_arn: String,
+    #[serde(default)]
+    username: Option<String>,
+}
+
+impl From<EntryV1> for Entry {
+    fn from(v1: EntryV1) -> Self {
+        Entry {
+            version: FORMAT_VERSION,
+            credentials: v1.credentials,
+            issued: v1.issued,
+            source: Source::Ecp,
+            role: Role::Saml(SamlRole { role_arn: v1.role_arn, principal_arn: v1.principal_arn }),
+            username: v1.username,
+        }
+    }
+}
+
 impl Entry {
-    pub fn new(credentials: Credentials, role: &Role, username: Option<String>) -> Self {
-        let Role::Saml(pair) = role;
+    pub fn new(credentials: Credentials, source: Source, role: &Role, username: Option<String>) -> Self {
         Entry {
             version: FORMAT_VERSION,
             credentials,
             issued: OffsetDateTime::now_utc(),
-            role_arn: pair.role_arn.clone(),
-            principal_arn: pair.principal_arn.clone(),
+            source,
+            role: role.clone(),
             username,
         }
     }
@@ -76,8 +110,12 @@ impl Cache {
     /// The cached entry, `None` if there is none. A file that cannot be understood is an error
     /// (never silently replaced), so nothing is lost without the user knowing.
     pub fn load(&self) -> Result<Option<Entry>, Error> {
-        store::load(&self.path, CREDENTIALS, &[FORMAT_VERSION], |_, bytes| {
-            serde_json::from_slice(bytes).map_err(|e| e.to_string())
+        store::load(&self.path, CREDENTIALS, &[V1, FORMAT_VERSION], |version, bytes| {
+            let read = match version {
+                V1 => serde_json::from_slice::<EntryV1>(bytes).map(Entry::from),
+                _ => serde_json::from_slice(bytes),
+            };
+            read.map_err(|e| e.to_string())
         })
     }
 
@@ -108,10 +146,11 @@ pub struct Remembered {
 
 impl Remembered {
     pub fn of(entry: &Entry) -> Self {
+        let Role::Saml(pair) = &entry.role;
         Remembered {
-            version: FORMAT_VERSION,
-            role_arn: entry.role_arn.clone(),
-            principal_arn: entry.principal_arn.clone(),
+            version: REMEMBERED_VERSION,
+            role_arn: pair.role_arn.clone(),
+            principal_arn: pair.principal_arn.clone(),
             username: entry.username.clone(),
         }
     }
@@ -120,7 +159,7 @@ impl Remembered {
     /// counts as none (said at `-v`), and the login asks as it would have.
     pub fn load(paths: &Paths, profile: &str) -> Option<Remembered> {
         let path = paths.remembered_file(profile);
-        let read = store::load(&path, REMEMBERED, &[FORMAT_VERSION], |_, bytes| {
+        let read = store::load(&path, REMEMBERED, &[REMEMBERED_VERSION], |_, bytes| {
             serde_json::from_slice::<Remembered>(bytes).map_err(|e| e.to_string())
         });
         read.unwrap_or_else(|why| {
@@ -138,8 +177,8 @@ impl Remembered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::atomic_file;
     use crate::error::exit;
-    use crate::role::SamlRole;
     use crate::secret::Secret;
     use crate::store::MAX_SIZE;
 
@@ -154,7 +193,7 @@ mod tests {
             session_token: Secret::new("tok"),
             expiration: issued + lifetime,
         };
-        Entry { issued, ..Entry::new(creds, &role, Some("alice".into())) }
+        Entry { issued, ..Entry::new(creds, Source::Ecp, &role, Some("alice".into())) }
     }
 
     #[test]
@@ -183,12 +222,52 @@ mod tests {
         assert_eq!(cache.load().unwrap(), Some(e));
 
         let huge = format!("{{\"version\":1,\"pad\":\"{}\"}}", "x".repeat(70_000));
-        for junk in ["", "{", "{\"version\":1}", "{\"version\":9}", "[]", "\u{0}\u{1}", &huge] {
+        for junk in
+            ["", "{", "{\"version\":1}", "{\"version\":2}", "{\"version\":9}", "[]", "\u{0}\u{1}", &huge]
+        {
             std::fs::write(cache.path(), junk).unwrap();
             let err = cache.load().unwrap_err();
             assert_eq!(err.exit_code(), exit::UNREADABLE, "{junk:?}");
             assert_eq!(std::fs::read_to_string(cache.path()).unwrap(), junk, "left as it was");
         }
+    }
+
+    /// A version 1 entry byte for byte as aws-login wrote them before sources (serde_json's
+    /// pretty layout of the old struct).
+    const V1_ENTRY: &str = r#"{
+  "version": 1,
+  "credentials": {
+    "access_key_id": "ASIAEXAMPLE",
+    "secret_access_key": "sk",
+    "session_token": "tok",
+    "expiration": "2026-12-02T09:00:00Z"
+  },
+  "issued": "2026-12-02T08:00:00Z",
+  "role_arn": "arn:aws:iam::111122223333:role/R",
+  "principal_arn": "arn:aws:iam::111122223333:saml-provider/S",
+  "username": "alice"
+}"#;
+
+    #[test]
+    fn a_version_1_entry_reads_as_an_ecp_login_and_is_rewritten_as_version_2() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&Paths::with_root(home.path().to_path_buf()), "prod");
+        atomic_file::write_private(cache.path(), V1_ENTRY.as_bytes()).unwrap();
+        let read = cache.load().unwrap().unwrap();
+        let issued = time::macros::datetime!(2026-12-02 08:00:00 UTC);
+        let mut want = entry(issued, Duration::hours(1));
+        want.credentials.access_key_id = "ASIAEXAMPLE".into();
+        assert_eq!(read, want);
+
+        // Version 2 is version 1 with the source and the role's kind: nothing moved.
+        cache.store(&read).unwrap();
+        let v2 = std::fs::read_to_string(cache.path()).unwrap();
+        let without: Vec<&str> = v2
+            .lines()
+            .filter(|l| !l.contains("\"source\": \"ecp\"") && !l.contains("\"role_kind\": \"saml\""))
+            .collect();
+        assert_eq!(without.join("\n"), V1_ENTRY.replace("\"version\": 1", "\"version\": 2"));
+        assert_eq!(cache.load().unwrap(), Some(read));
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
 
 fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
     let entry = cached?;
-    let same_role = settings.role_arn.as_deref().is_none_or(|r| r == entry.role_arn);
+    // Credentials of another source (the profile was changed) are not this profile's any more.
+    let same_role =
+        entry.source == settings.source && settings.role_arn.as_deref().is_none_or(|r| r == entry.role.arn());
     (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
 }
 
@@ -84,7 +86,7 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     // then say, so that trying again needs no password and no Duo push.
     login.commit(paths, settings)?;
     prompt::note_session_kept();
-    let remembered = cached.map(|c| c.role_arn.as_str()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
+    let remembered = cached.map(|c| c.role.arn()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
     assume(paths, settings, remembered, &login).await.map_err(Error::after_session_kept)
 }
 
@@ -122,5 +124,5 @@ async fn assume(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    Ok(Entry::new(credentials, role, Some(login.who.clone())))
+    Ok(Entry::new(credentials, settings.source, role, Some(login.who.clone())))
 }

@@ -71,10 +71,10 @@ fn run(cli: &Cli) -> Result<(), Error> {
             match served {
                 login::Served::Cache(_) => eprintln!(
                     "Already logged in: profile '{profile}' as {} until {until} (use --force-refresh to renew).",
-                    entry.role_arn
+                    entry.role.arn()
                 ),
                 login::Served::Login(_) => {
-                    eprintln!("Logged in: profile '{profile}' as {} until {until}.", entry.role_arn)
+                    eprintln!("Logged in: profile '{profile}' as {} until {until}.", entry.role.arn())
                 }
             }
             Ok(())

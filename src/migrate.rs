@@ -287,7 +287,7 @@ fn plan_cached_roles(paths: &Paths, awscli_credentials: &IniFile, plan: &mut Pla
         let username = get("username");
         // awscli-login keeps no issue time; counting the lifetime from now keeps the refresh
         // margin (capped at half the lifetime) from serving nearly expired credentials.
-        let entry = Entry::new(credentials, &role, username.clone());
+        let entry = Entry::new(credentials, crate::source::Source::Ecp, &role, username.clone());
         let user = username.map(|u| format!(" as {u}")).unwrap_or_default();
         let until = if expiration > OffsetDateTime::now_utc() {
             format!("credentials valid until {}", utc_minutes(expiration))

@@ -8,7 +8,9 @@ use std::fmt;
 /// A role and SAML provider pair, as the IdP's `Role` attribute grants it.
 pub use crate::saml::Role as SamlRole;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// In the cache as `role_kind` and the arm's fields.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "role_kind", rename_all = "snake_case")]
 pub enum Role {
     /// AssumeRoleWithSAML: the role and the SAML provider.
     Saml(SamlRole),

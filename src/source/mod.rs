@@ -16,7 +16,9 @@ use crate::secret::Secret;
 
 /// How a profile logs in, chosen once from its settings (`source`; a profile with
 /// `ecp_endpoint_url` and no `source`, as awscli-login writes them, is ECP).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Recorded in the credentials cache by its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Source {
     /// SAML ECP against a Shibboleth IdP, with Duo.
     Ecp,
