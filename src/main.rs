@@ -25,7 +25,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
         None | Some(Command::Process(_)) => {
             let served = login::credentials(&paths, &cli.login_args(), false)?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", sink::process::to_json(&served.entry().credentials))
+            writeln!(out, "{}", sink::Format::Process.render(&served.entry().credentials))
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
         }
