@@ -66,7 +66,7 @@ async fn password_login(
     let mut setting = settings.factor;
     if setting == FactorSetting::Unset && terminal {
         // As awscli-login does: with nothing configured, a person may choose (Enter: IdP default).
-        setting = prompt::factor(profile)?;
+        setting = ask_factor(profile)?;
     }
     // Unset leaves the choice to the IdP, whose default (`auto`) is a push.
     let may_push = match setting {
@@ -190,4 +190,20 @@ fn with_duo_advice(e: Error, factor: Option<Factor>, setting: FactorSetting) -> 
 
 fn os_user() -> Option<String> {
     std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok().filter(|u| !u.is_empty())
+}
+
+/// Asks for the Duo factor until the answer parses; an empty answer leaves it to the IdP.
+fn ask_factor(profile: &str) -> Result<FactorSetting, Error> {
+    loop {
+        let answer = prompt::line(
+            "Duo factor: push, passcode, sms, phone, auto, or off if you have no Duo (Enter: the IdP's default)",
+            Some(""),
+            "a Duo factor",
+            profile,
+        )?;
+        match FactorSetting::parse(&answer) {
+            Ok(f) => return Ok(f),
+            Err(e) => prompt::say(&e.to_string()),
+        }
+    }
 }
