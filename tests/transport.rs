@@ -571,9 +571,11 @@ fn redirects_from_sts_are_never_followed() {
             &serde_json::json!({"redirect": {"status": status, "location": location}}).to_string(),
         );
         let home = alice(&stack, "");
-        let before = home.snapshot();
+        let before = home.snapshot_outside_session();
         let err = home.run(&stack, DEV).fails(20);
-        assert_eq!(home.snapshot(), before);
+        // The IdP accepted the login, so its session is kept; nothing else changed.
+        assert_eq!(home.snapshot_outside_session(), before);
+        assert!(home.has_jar(), "the IdP session is kept");
         assert!(
             err.contains(&format!(
                 "STS at {} gave no STS answer (a redirect (HTTP {status}) to {shown}, which was not followed)",
@@ -600,9 +602,11 @@ fn plain_http_sts_off_loopback_is_refused_before_it_is_sent() {
     {
         let mut c = home.command_for(&stack, BIN);
         c.env_remove("AWS_ENDPOINT_URL_STS").envs(via).env(var, url);
-        let before = home.snapshot();
+        let before = home.snapshot_outside_session();
         let err = home.swept(c, DEV).fails(5);
-        assert_eq!(home.snapshot(), before);
+        // Refused before anything is sent to STS; the IdP session it logged in with is kept.
+        assert_eq!(home.snapshot_outside_session(), before);
+        assert!(home.has_jar(), "the IdP session is kept");
         assert!(
             err.contains(&format!("{var} = '{url}' is not valid: it must start with https:// (plain http, allowed only on this machine, would send your SAML assertion and the credentials STS returns unencrypted)")),
             "{err}"
