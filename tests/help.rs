@@ -238,6 +238,10 @@ fn force_refresh_in_both_spellings() {
 #[test]
 fn the_profile_from_either_side_of_the_command_or_the_environment() {
     let home = tempfile::tempdir().unwrap();
+    // Profiles that exist but have nothing cached: `logout` names the one it was given (a name
+    // in no config and no cache is refused as unknown, exit 4, before this could be seen).
+    std::fs::create_dir_all(home.path().join(".aws-login")).unwrap();
+    std::fs::write(home.path().join(".aws-login/config"), "[from-env]\n[top]\n[sub]\n").unwrap();
     let env = [("AWS_PROFILE", "from-env")];
     for (args, env, named) in [
         (&["logout"][..], &env[..], "from-env"),
