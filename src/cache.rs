@@ -249,7 +249,7 @@ mod tests {
 }"#;
 
     #[test]
-    fn a_version_1_entry_reads_as_an_ecp_login_and_is_rewritten_as_version_2() {
+    fn a_version_1_entry_is_read_and_rewritten_as_version_2() {
         let home = tempfile::tempdir().unwrap();
         let cache = Cache::new(&Paths::with_root(home.path().to_path_buf()), "prod");
         atomic_file::write_private(cache.path(), V1_ENTRY.as_bytes()).unwrap();
@@ -260,12 +260,11 @@ mod tests {
         assert_eq!(read, want);
 
         // Version 2 is version 1 with the source and the role's kind: nothing moved.
+        let source = format!("\"source\": {}", serde_json::to_string(&Source::Ecp).unwrap());
         cache.store(&read).unwrap();
         let v2 = std::fs::read_to_string(cache.path()).unwrap();
-        let without: Vec<&str> = v2
-            .lines()
-            .filter(|l| !l.contains("\"source\": \"ecp\"") && !l.contains("\"role_kind\": \"saml\""))
-            .collect();
+        let without: Vec<&str> =
+            v2.lines().filter(|l| !l.contains(&source) && !l.contains("\"role_kind\": \"saml\"")).collect();
         assert_eq!(without.join("\n"), V1_ENTRY.replace("\"version\": 1", "\"version\": 2"));
         assert_eq!(cache.load().unwrap(), Some(read));
     }
