@@ -7,20 +7,24 @@ use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
-use crate::atomic_file;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::log;
 use crate::paths::Paths;
+use crate::role::{Role, SamlRole};
+use crate::source::Source;
+use crate::store::{self, Kind};
 
-const FORMAT_VERSION: u32 = 1;
+/// 2 records the source that logged in and the role's kind; 1 (before sources) is still read,
+/// as an ECP login of a SAML role, so an upgrade keeps everyone's cached credentials.
+const FORMAT_VERSION: u32 = 2;
+const V1: u32 = 1;
+/// The remembered role's format, unchanged.
+const REMEMBERED_VERSION: u32 = 1;
 /// Refresh this long before expiry by default: botocore re-runs credential_process inside its
 /// own 15-minute advisory window, so serving credentials closer to expiry makes SDKs spawn us on
 /// every call.
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
-/// A cache file is a few hundred bytes; anything far larger was not written by us (and nothing
-/// larger is ever written).
-pub const MAX_SIZE: u64 = 64 * 1024;
 /// STS never issues role credentials for longer than 12 hours (plus clock skew): an entry that
 /// claims more was edited by hand or written under a wrong clock, and is renewed, not served.
 const MAX_LIFETIME: Duration = Duration::minutes(12 * 60 + 5);
@@ -31,20 +35,49 @@ pub struct Entry {
     pub credentials: Credentials,
     #[serde(with = "time::serde::rfc3339")]
     pub issued: OffsetDateTime,
-    pub role_arn: String,
-    pub principal_arn: String,
+    /// The source that logged in.
+    pub source: Source,
+    /// Flattened (`role_kind`, then the role's own fields), so that a SAML role's `role_arn`
+    /// and `principal_arn` sit where version 1 had them.
+    #[serde(flatten)]
+    pub role: Role,
     #[serde(default)]
     pub username: Option<String>,
 }
 
+/// A version 1 entry, as aws-login wrote them before sources: always an ECP login.
+#[derive(serde::Deserialize)]
+struct EntryV1 {
+    credentials: Credentials,
+    #[serde(with = "time::serde::rfc3339")]
+    issued: OffsetDateTime,
+    role_arn: String,
+    principal_arn: String,
+    #[serde(default)]
+    username: Option<String>,
+}
+
+impl From<EntryV1> for Entry {
+    fn from(v1: EntryV1) -> Self {
+        Entry {
+            version: FORMAT_VERSION,
+            credentials: v1.credentials,
+            issued: v1.issued,
+            source: Source::Ecp,
+            role: Role::Saml(SamlRole { role_arn: v1.role_arn, principal_arn: v1.principal_arn }),
+            username: v1.username,
+        }
+    }
+}
+
 impl Entry {
-    pub fn new(credentials: Credentials, role: &crate::saml::Role, username: Option<String>) -> Self {
+    pub fn new(credentials: Credentials, source: Source, role: &Role, username: Option<String>) -> Self {
         Entry {
             version: FORMAT_VERSION,
             credentials,
             issued: OffsetDateTime::now_utc(),
-            role_arn: role.role_arn.clone(),
-            principal_arn: role.principal_arn.clone(),
+            source,
+            role: role.clone(),
             username,
         }
     }
@@ -77,55 +110,27 @@ impl Cache {
     /// The cached entry, `None` if there is none. A file that cannot be understood is an error
     /// (never silently replaced), so nothing is lost without the user knowing.
     pub fn load(&self) -> Result<Option<Entry>, Error> {
-        let corrupt = |detail: String| Error::Unreadable {
-            what: "cached credentials",
-            path: self.path.clone(),
-            detail,
-        };
-        let Some(read) = atomic_file::read_state(&self.path, MAX_SIZE, atomic_file::Loose::Tighten)
-            .map_err(|e| Error::file("read", &self.path, e))?
-        else {
-            return Ok(None);
-        };
-        let bytes = &read.bytes;
-        if bytes.len() as u64 > MAX_SIZE {
-            return Err(corrupt(format!(
-                "it is larger than {MAX_SIZE} bytes, far larger than any cache file"
-            )));
-        }
-        #[derive(serde::Deserialize)]
-        struct Version {
-            version: u32,
-        }
-        let v: Version = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-        if v.version != FORMAT_VERSION {
-            return Err(corrupt(format!("format version {} is not one this aws-login reads", v.version)));
-        }
-        let entry = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-        read.warn_if_loose("cached credentials");
-        Ok(Some(entry))
+        store::load(&self.path, CREDENTIALS, &[V1, FORMAT_VERSION], |version, bytes| {
+            let read = match version {
+                V1 => serde_json::from_slice::<EntryV1>(bytes).map(Entry::from),
+                _ => serde_json::from_slice(bytes),
+            };
+            read.map_err(|e| e.to_string())
+        })
     }
 
     pub fn store(&self, entry: &Entry) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(entry).map_err(|e| Error::Unexpected(e.to_string()))?;
-        write_capped(&self.path, &json, "cached credentials")
+        store::save(&self.path, CREDENTIALS.what, &json, HINT)
     }
 }
 
-/// Writes state file `path`, refusing (before touching anything) more than [`MAX_SIZE`]: aws-login
-/// never writes a file it would refuse to read back.
-fn write_capped(path: &Path, json: &[u8], what: &'static str) -> Result<(), Error> {
-    if json.len() as u64 > MAX_SIZE {
-        return Err(Error::TooLarge {
-            what,
-            path: path.to_path_buf(),
-            size: json.len(),
-            cap: MAX_SIZE,
-            hint: "check the profile's username and role_arn, which make up most of it",
-        });
-    }
-    atomic_file::write_private(path, json).map_err(|e| Error::file("write", path, e))
-}
+const CREDENTIALS: Kind = Kind { what: "cached credentials", secret: true };
+/// It holds no secret: a loose mode is tightened without a word.
+const REMEMBERED: Kind = Kind { what: "the remembered role", secret: false };
+
+/// What to do when a cache file would be too large to read back.
+const HINT: &str = "check the profile's username and role_arn, which make up most of it";
 
 /// The role and IdP user of a profile's last login, kept in `cache/<profile>.role` once a
 /// logout has deleted the credentials, so that the next login needs no role choice and no
@@ -141,10 +146,11 @@ pub struct Remembered {
 
 impl Remembered {
     pub fn of(entry: &Entry) -> Self {
+        let Role::Saml(pair) = &entry.role;
         Remembered {
-            version: FORMAT_VERSION,
-            role_arn: entry.role_arn.clone(),
-            principal_arn: entry.principal_arn.clone(),
+            version: REMEMBERED_VERSION,
+            role_arn: pair.role_arn.clone(),
+            principal_arn: pair.principal_arn.clone(),
             username: entry.username.clone(),
         }
     }
@@ -153,20 +159,10 @@ impl Remembered {
     /// counts as none (said at `-v`), and the login asks as it would have.
     pub fn load(paths: &Paths, profile: &str) -> Option<Remembered> {
         let path = paths.remembered_file(profile);
-        // It holds no secret: a loose mode is tightened without a word.
-        let read =
-            atomic_file::read_state(&path, MAX_SIZE, atomic_file::Loose::Tighten).map_err(|e| e.to_string());
-        let parsed = read.and_then(|read| match read.map(|r| r.bytes) {
-            Some(b) if b.len() as u64 <= MAX_SIZE => serde_json::from_slice::<Remembered>(&b)
-                .map_err(|e| e.to_string())
-                .and_then(|r| match r.version {
-                    FORMAT_VERSION => Ok(Some(r)),
-                    v => Err(format!("format version {v} is not one this aws-login reads")),
-                }),
-            Some(_) => Err(format!("it is larger than {MAX_SIZE} bytes")),
-            None => Ok(None),
+        let read = store::load(&path, REMEMBERED, &[REMEMBERED_VERSION], |_, bytes| {
+            serde_json::from_slice::<Remembered>(bytes).map_err(|e| e.to_string())
         });
-        parsed.unwrap_or_else(|why| {
+        read.unwrap_or_else(|why| {
             log::debug(1, &format!("not using the role remembered in {}: {why}", path.display()));
             None
         })
@@ -174,29 +170,30 @@ impl Remembered {
 
     pub fn store(&self, paths: &Paths, profile: &str) -> Result<(), Error> {
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::Unexpected(e.to_string()))?;
-        write_capped(&paths.remembered_file(profile), &json, "the remembered role")
+        store::save(&paths.remembered_file(profile), REMEMBERED.what, &json, HINT)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::atomic_file;
     use crate::error::exit;
-    use crate::saml::Role;
     use crate::secret::Secret;
+    use crate::store::MAX_SIZE;
 
     fn entry(issued: OffsetDateTime, lifetime: Duration) -> Entry {
-        let role = Role {
+        let role = Role::Saml(SamlRole {
             role_arn: "arn:aws:iam::111122223333:role/R".into(),
             principal_arn: "arn:aws:iam::111122223333:saml-provider/S".into(),
-        };
+        });
         let creds = Credentials {
             access_key_id: "AKID".into(),
             secret_access_key: Secret::new("sk"),
             session_token: Secret::new("tok"),
             expiration: issued + lifetime,
         };
-        Entry { issued, ..Entry::new(creds, &role, Some("alice".into())) }
+        Entry { issued, ..Entry::new(creds, Source::Ecp, &role, Some("alice".into())) }
     }
 
     #[test]
@@ -225,12 +222,51 @@ mod tests {
         assert_eq!(cache.load().unwrap(), Some(e));
 
         let huge = format!("{{\"version\":1,\"pad\":\"{}\"}}", "x".repeat(70_000));
-        for junk in ["", "{", "{\"version\":1}", "{\"version\":9}", "[]", "\u{0}\u{1}", &huge] {
+        for junk in
+            ["", "{", "{\"version\":1}", "{\"version\":2}", "{\"version\":9}", "[]", "\u{0}\u{1}", &huge]
+        {
             std::fs::write(cache.path(), junk).unwrap();
             let err = cache.load().unwrap_err();
             assert_eq!(err.exit_code(), exit::UNREADABLE, "{junk:?}");
             assert_eq!(std::fs::read_to_string(cache.path()).unwrap(), junk, "left as it was");
         }
+    }
+
+    /// A version 1 entry byte for byte as aws-login wrote them before sources (serde_json's
+    /// pretty layout of the old struct).
+    const V1_ENTRY: &str = r#"{
+  "version": 1,
+  "credentials": {
+    "access_key_id": "ASIAEXAMPLE",
+    "secret_access_key": "sk",
+    "session_token": "tok",
+    "expiration": "2026-12-02T09:00:00Z"
+  },
+  "issued": "2026-12-02T08:00:00Z",
+  "role_arn": "arn:aws:iam::111122223333:role/R",
+  "principal_arn": "arn:aws:iam::111122223333:saml-provider/S",
+  "username": "alice"
+}"#;
+
+    #[test]
+    fn a_version_1_entry_is_read_and_rewritten_as_version_2() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = Cache::new(&Paths::with_root(home.path().to_path_buf()), "prod");
+        atomic_file::write_private(cache.path(), V1_ENTRY.as_bytes()).unwrap();
+        let read = cache.load().unwrap().unwrap();
+        let issued = time::macros::datetime!(2026-12-02 08:00:00 UTC);
+        let mut want = entry(issued, Duration::hours(1));
+        want.credentials.access_key_id = "ASIAEXAMPLE".into();
+        assert_eq!(read, want);
+
+        // Version 2 is version 1 with the source and the role's kind: nothing moved.
+        let source = format!("\"source\": {}", serde_json::to_string(&Source::Ecp).unwrap());
+        cache.store(&read).unwrap();
+        let v2 = std::fs::read_to_string(cache.path()).unwrap();
+        let without: Vec<&str> =
+            v2.lines().filter(|l| !l.contains(&source) && !l.contains("\"role_kind\": \"saml\"")).collect();
+        assert_eq!(without.join("\n"), V1_ENTRY.replace("\"version\": 1", "\"version\": 2"));
+        assert_eq!(cache.load().unwrap(), Some(read));
     }
 
     #[test]

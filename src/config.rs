@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::ini_edit::{DEFAULT_SECTION, Document, Located, Refusal};
 use crate::paths::Paths;
 use crate::secret::Secret;
-use crate::source::ecp::authn_request::{PARTITIONS, ServiceProvider};
+use crate::source::ecp::authn_request::ServiceProvider;
 use crate::source::ecp::duo::{FactorSetting, HeaderNames};
 
 pub const DEFAULT_PROFILE: &str = "default";
@@ -48,6 +48,8 @@ pub struct Settings {
     pub ask_password: bool,
     /// AWS's sign-in service the assertion is requested for (`partition`, `acs_url`, `sp_entity_id`).
     pub sp: ServiceProvider,
+    /// How the profile logs in (`source`).
+    pub source: crate::source::Source,
 }
 
 /// The profile name from the flag (or `AWS_PROFILE`, which clap already folded in), else `default`.
@@ -69,7 +71,8 @@ pub fn load_from_str(text: &str, path: &Path, args: &ProfileArgs) -> Result<Sett
 }
 
 /// The keys of a profile that aws-login reads; each must be one line.
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
+    "source",
     "ecp_endpoint_url",
     "username",
     "password",
@@ -136,6 +139,7 @@ fn settings(
         flag.clone().or_else(|| section.as_ref().and_then(|s| s.get(key)).cloned())
     };
 
+    let source = crate::source::Source::parse(get("source", &None).as_deref())?;
     let Some(ecp_endpoint_url) = get("ecp_endpoint_url", &args.ecp_endpoint_url).filter(|v| !v.is_empty())
     else {
         return Err(match &section {
@@ -184,6 +188,7 @@ fn settings(
         ),
         ask_password: args.ask_password,
         sp: service_provider(&get)?,
+        source,
         profile,
     })
 }
@@ -306,17 +311,33 @@ fn parse_duo_timeout(value: Option<&str>) -> Result<std::time::Duration, Error> 
 /// regional sign-in endpoints.
 fn service_provider(get: &dyn Fn(&str, &Option<String>) -> Option<String>) -> Result<ServiceProvider, Error> {
     let partition = get("partition", &None).map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
-    let partition = partition.as_deref().unwrap_or("aws");
-    let mut sp = ServiceProvider::for_partition(partition).ok_or_else(|| Error::BadSetting {
+    let partition = partition.as_deref().unwrap_or(crate::partition::AWS.id);
+    let known = crate::partition::find(partition).ok_or_else(|| Error::BadSetting {
         key: "partition",
         value: partition.to_string(),
-        why: format!("it must be one of {}", PARTITIONS.join(", ")),
+        why: format!("it must be one of {}", crate::partition::names()),
     })?;
-    if let Some(url) = get("acs_url", &None).filter(|v| !v.trim().is_empty()) {
-        sp.acs_url = url.trim().to_string();
+    let acs_url = get("acs_url", &None).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let entity_id = get("sp_entity_id", &None).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let mut sp = match (known.saml, &acs_url, &entity_id) {
+        (Some(sp), _, _) => ServiceProvider::from(sp),
+        // Not known to aws-login (see crate::partition): the profile must say both.
+        (None, Some(acs_url), Some(entity_id)) => {
+            ServiceProvider { acs_url: acs_url.clone(), entity_id: entity_id.clone() }
+        }
+        (None, _, _) => {
+            return Err(Error::BadSetting {
+                key: "partition",
+                value: partition.to_string(),
+                why: "aws-login does not know AWS's SAML sign-in address in it: set acs_url and sp_entity_id for this profile too".into(),
+            });
+        }
+    };
+    if let Some(url) = acs_url {
+        sp.acs_url = url;
     }
-    if let Some(id) = get("sp_entity_id", &None).filter(|v| !v.trim().is_empty()) {
-        sp.entity_id = id.trim().to_string();
+    if let Some(id) = entity_id {
+        sp.entity_id = id;
     }
     Ok(sp)
 }
@@ -434,6 +455,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("aws, aws-us-gov, aws-cn"), "{e}");
+        // A partition whose SAML sign-in aws-login does not know needs both addresses.
+        let eusc = format!("{FILE}\n[e]\necp_endpoint_url = https://idp/ecp\npartition = aws-eusc\n");
+        let e =
+            load_with(&eusc, ProfileArgs { profile: Some("e".into()), ..Default::default() }).unwrap_err();
+        assert!(e.to_string().contains("acs_url and sp_entity_id"), "{e}");
+        let s = load_with(
+            &format!("{eusc}acs_url = https://sp.example/saml\nsp_entity_id = urn:x\n"),
+            ProfileArgs { profile: Some("e".into()), ..Default::default() },
+        )
+        .unwrap();
+        assert_eq!((s.sp.acs_url.as_str(), s.sp.entity_id.as_str()), ("https://sp.example/saml", "urn:x"));
+    }
+
+    #[test]
+    fn the_source_is_ecp_unless_named_otherwise() {
+        // As awscli-login writes profiles: no `source`, an ECP URL.
+        assert_eq!(load_with(FILE, ProfileArgs::default()).unwrap().source, crate::source::Source::Ecp);
+        let named = FILE.replace("[prod]\n", "[prod]\nsource = ecp\n");
+        let prod = ProfileArgs { profile: Some("prod".into()), ..Default::default() };
+        assert_eq!(load_with(&named, prod.clone()).unwrap().source, crate::source::Source::Ecp);
+        let e = load_with(&FILE.replace("[prod]\n", "[prod]\nsource = carrier-pigeon\n"), prod).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
+        assert!(e.to_string().contains("it must be one of ecp"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,6 @@ use crate::error::Error;
 use crate::ini_edit::{self, IniFile, NewDir};
 use crate::paths::{self, Paths};
 use crate::prompt;
-use crate::source::ecp::authn_request::PARTITIONS;
 use crate::source::ecp::duo::FactorSetting;
 
 /// Shown for a setting that is not set; Enter (or typing it) leaves it unset.
@@ -59,7 +58,7 @@ const QUESTIONS: [Question; 6] = [
     Question { key: "role_arn", label: "Role ARN", unset: UNSET, required: false, check: check_role_arn },
     Question {
         key: "partition",
-        label: "AWS partition (aws, aws-us-gov, aws-cn)",
+        label: "AWS partition (aws, aws-us-gov, aws-cn, aws-eusc)",
         unset: "aws",
         required: false,
         check: check_partition,
@@ -127,7 +126,8 @@ pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
     // The AWS CLI and SDKs need a region before anything else; STS's partition suggests one.
     let current_region = aws_config.doc.get(&in_profile, "region").filter(|r| !r.trim().is_empty());
     let partition = settings.doc.get(&own, "partition").filter(|p| !p.trim().is_empty());
-    let suggested = crate::sts::default_region(partition.as_deref().unwrap_or("aws"));
+    let known = partition.as_deref().and_then(|p| crate::partition::find(p.trim()));
+    let suggested = known.unwrap_or(&crate::partition::AWS).sts_region;
     let region = ask_region(current_region.as_deref(), suggested, profile)?;
     if current_region.as_deref() != Some(region.as_str()) {
         aws_config.doc.set(&in_profile, &ini_edit::aws_config_header(profile), "region", &region);
@@ -298,7 +298,7 @@ fn check_factor(v: &str) -> Result<String, String> {
 fn check_role_arn(v: &str) -> Result<String, String> {
     let parts: Vec<&str> = v.splitn(6, ':').collect();
     let ok = matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
-        if PARTITIONS.contains(partition)
+        if crate::partition::find(partition).is_some()
             && account.len() == 12
             && account.bytes().all(|b| b.is_ascii_digit())
             && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty()));
@@ -310,10 +310,10 @@ fn check_role_arn(v: &str) -> Result<String, String> {
 }
 
 fn check_partition(v: &str) -> Result<String, String> {
-    if PARTITIONS.contains(&v) {
+    if crate::partition::find(v).is_some() {
         Ok(v.to_string())
     } else {
-        Err(format!("'{v}' is not a partition: use {}.", PARTITIONS.join(", ")))
+        Err(format!("'{v}' is not a partition: use {}.", crate::partition::names()))
     }
 }
 

@@ -3,7 +3,7 @@
 //! successful exchange, so cookies the IdP rotates are kept. On first use it imports
 //! awscli-login's jar (`cookies/<username>.txt`, Python's LWP format): a user switching tools
 //! keeps their IdP session. Only the live cookies the IdP's ECP URL would be sent are saved, and
-//! a jar, like a cache file, is never read or written beyond [`crate::cache::MAX_SIZE`].
+//! a jar, like a cache file, is never read or written beyond [`crate::store::MAX_SIZE`].
 
 use std::path::{Path, PathBuf};
 
@@ -12,13 +12,14 @@ use reqwest::Url;
 use time::OffsetDateTime;
 
 use crate::atomic_file;
-use crate::cache::MAX_SIZE;
 use crate::error::Error;
 use crate::lock::ProfileLock;
 use crate::paths::Paths;
 use crate::secret::Secret;
+use crate::store::{self, Kind, MAX_SIZE};
 
 const FORMAT_VERSION: u32 = 1;
+const KIND: Kind = Kind { what: "IdP session cookies", secret: true };
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct JarFile {
@@ -56,20 +57,8 @@ impl Jar {
         let holder = format!("IdP account '{account}'");
         let lock = ProfileLock::acquire_within(&paths.cookie_lock(account), &holder, max_wait)?;
         let path = paths.cookie_jar(account);
-        let unreadable =
-            |detail: String| Error::Unreadable { what: "IdP session cookies", path: path.clone(), detail };
-        let read = atomic_file::read_state(&path, MAX_SIZE, atomic_file::Loose::Tighten);
-        let store = match read.map_err(|e| Error::file("read", &path, e))? {
-            Some(read) if read.bytes.len() as u64 > MAX_SIZE => {
-                return Err(unreadable(format!(
-                    "it is larger than {MAX_SIZE} bytes, far larger than any cookie jar"
-                )));
-            }
-            Some(read) => {
-                let store = parse(&read.bytes).map_err(unreadable)?;
-                read.warn_if_loose("IdP session cookies");
-                store
-            }
+        let store = match store::load(&path, KIND, &[FORMAT_VERSION], |_, bytes| parse(bytes))? {
+            Some(store) => store,
             None => import_lwp(&paths.awscli_login_cookie_jar(username), endpoint),
         };
         Ok(Jar { path, url: endpoint.clone(), store, _lock: lock })
@@ -103,16 +92,12 @@ impl Jar {
             serde_json::from_slice(&raw).map_err(|e| Error::Unexpected(e.to_string()))?;
         let file = JarFile { version: FORMAT_VERSION, cookies };
         let json = serde_json::to_vec(&file).map_err(|e| Error::Unexpected(e.to_string()))?;
-        if json.len() as u64 > MAX_SIZE {
-            return Err(Error::TooLarge {
-                what: "the IdP session cookies",
-                path: self.path.clone(),
-                size: json.len(),
-                cap: MAX_SIZE,
-                hint: "the IdP sets far more cookies than a session needs, so tell its administrators",
-            });
-        }
-        atomic_file::write_private(&self.path, &json).map_err(|e| Error::file("write", &self.path, e))
+        store::save(
+            &self.path,
+            "the IdP session cookies",
+            &json,
+            "the IdP sets far more cookies than a session needs, so tell its administrators",
+        )
     }
 
     #[cfg(test)]
@@ -122,14 +107,6 @@ impl Jar {
 }
 
 fn parse(bytes: &[u8]) -> Result<CookieStore, String> {
-    #[derive(serde::Deserialize)]
-    struct Version {
-        version: u32,
-    }
-    let v: Version = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if v.version != FORMAT_VERSION {
-        return Err(format!("format version {} is not one this aws-login reads", v.version));
-    }
     let file: JarFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     let raw = serde_json::to_vec(&file.cookies).map_err(|e| e.to_string())?;
     cookie_store::serde::json::load(std::io::Cursor::new(raw)).map_err(|e| e.to_string())

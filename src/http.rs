@@ -9,7 +9,7 @@
 //! - trust: the system's certificate authorities plus `ca_bundle`;
 //! - the standard proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`).
 //!
-//! The IdP's client is [`client`]; STS's (the SDK's own connector, `sts::http_client`) takes
+//! The IdP's client is [`client`]; STS's (the SDK's own connector, `aws::sts::http_client`) takes
 //! the same rules from here: its URLs through [`check_url`], its connect bound from
 //! [`CONNECT_TIMEOUT`]. The SDK's client never follows redirects.
 

@@ -2,6 +2,7 @@
 //! fuzz targets and benchmarks also reach.
 
 pub mod atomic_file;
+pub mod aws;
 pub mod backoff;
 pub mod cache;
 pub mod cli;
@@ -18,16 +19,18 @@ pub mod log;
 pub mod login;
 pub mod logout;
 pub mod migrate;
+pub mod partition;
 pub mod password;
 pub mod paths;
 pub mod prompt;
+pub mod role;
 pub mod role_choice;
 pub mod role_picker;
 pub mod saml;
 pub mod secret;
 pub mod sink;
 pub mod source;
-pub mod sts;
+pub mod store;
 pub mod text;
 pub mod tls;
 pub mod xml;

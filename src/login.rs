@@ -1,9 +1,9 @@
-//! The one trip every command makes: settings → cached credentials still good? → otherwise an
-//! identity source → commit its session state → role choice → STS → cache. Sinks decide what
-//! to do with the result. The identity source (today: SAML ECP, `source::ecp::flow`) knows
-//! nothing of caches or profile locks. Its session state is kept as soon as the IdP accepted
-//! the login, even if the role choice or STS then fails; the credentials cache changes only
-//! after STS answered.
+//! The one trip every command makes: settings → cached credentials still good? → otherwise the
+//! profile's identity source ([`crate::source::Source`]) → commit its session state → role
+//! choice → AWS → cache. Sinks decide what to do with the result. The source knows nothing of
+//! caches or profile locks, and this file names no source. A source's session state is kept as
+//! soon as the IdP accepted the login, even if the role choice or AWS then fails; the
+//! credentials cache changes only after AWS answered.
 //!
 //! Refresh order when the cache cannot serve:
 //! 1. under the profile's lock, read the cache again (another caller may have refreshed it);
@@ -17,10 +17,10 @@ use crate::cache::{Cache, Entry};
 use crate::cli::ProfileArgs;
 use crate::config::{self, Settings};
 use crate::error::Error;
-use crate::lock::{self, ProfileLock};
+use crate::lock::ProfileLock;
 use crate::paths::Paths;
-use crate::source::ecp;
-use crate::{log, prompt, role_choice, role_picker, sts};
+use crate::source::Login;
+use crate::{aws, log, prompt, role_choice, role_picker};
 
 /// Where the credentials came from.
 pub enum Served {
@@ -48,11 +48,11 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
 
     prompt::restore_terminal_on_interrupt();
     crate::paths::check_aws_files()?;
-    sts::check_endpoint_in_env()?;
+    aws::sts::check_endpoint_in_env()?;
     let _lock = ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),
-        lock::max_wait(settings.duo_timeout),
+        settings.source.max_wait(&settings),
     )?;
     let cached = cache.load()?;
     if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {
@@ -71,7 +71,9 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
 
 fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
     let entry = cached?;
-    let same_role = settings.role_arn.as_deref().is_none_or(|r| r == entry.role_arn);
+    // Credentials of another source (the profile was changed) are not this profile's any more.
+    let same_role =
+        entry.source == settings.source && settings.role_arn.as_deref().is_none_or(|r| r == entry.role.arn());
     (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
 }
 
@@ -80,13 +82,13 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     let kept = cached.is_none().then(|| crate::cache::Remembered::load(paths, &settings.profile)).flatten();
     let last_user =
         cached.and_then(|c| c.username.as_deref()).or(kept.as_ref().and_then(|k| k.username.as_deref()));
-    let mut ecp = ecp::flow::login(paths, settings, last_user).await?;
+    let mut login = settings.source.login(paths, settings, last_user).await?;
     // The IdP accepted the login: keep its session state now, whatever the role choice or STS
     // then say, so that trying again needs no password and no Duo push.
-    ecp.commit(paths, settings)?;
+    login.commit(paths, settings)?;
     prompt::note_session_kept();
-    let remembered = cached.map(|c| c.role_arn.as_str()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
-    assume(paths, settings, remembered, &ecp).await.map_err(Error::after_session_kept)
+    let remembered = cached.map(|c| c.role.arn()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
+    assume(paths, settings, remembered, &login).await.map_err(Error::after_session_kept)
 }
 
 /// The role choice and STS, after the IdP accepted the login.
@@ -94,16 +96,15 @@ async fn assume(
     paths: &Paths,
     settings: &Settings,
     remembered: Option<&str>,
-    ecp: &ecp::flow::EcpLogin,
+    login: &Login,
 ) -> Result<Entry, Error> {
     let profile = settings.profile.as_str();
-    let saml = &ecp.saml;
-    log::debug(1, &format!("the IdP granted {} role(s)", saml.grants.roles.len()));
-    for r in &saml.grants.roles {
-        log::debug(2, &format!("  granted {r} via {}", r.principal_arn));
+    let roles = &login.proof.roles();
+    log::debug(1, &format!("the IdP granted {} role(s)", roles.len()));
+    for r in roles {
+        log::debug(2, &format!("  granted {}", r.detail()));
     }
 
-    let roles = &saml.grants.roles;
     let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
         Err(Error::RoleAmbiguous { .. }) if let Some(term) = prompt::terminal() => {
             let aliases = config::account_aliases(paths);
@@ -111,19 +112,18 @@ async fn assume(
         }
         other => other?,
     };
-    log::debug(1, &format!("assuming {role} through {}", role.principal_arn));
+    log::debug(1, &format!("assuming {}", role.detail()));
     // STS would refuse more than the IdP allows; ask for no more than that.
-    let duration = match (settings.duration, saml.grants.session_duration) {
+    let duration = match (settings.duration, login.proof.max_duration()) {
         (Some(d), Some(max)) => Some(d.min(max)),
         (d, _) => d,
     };
-    let request = sts::Request { profile, role, duration };
+    let aws = aws::Aws { profile, ca_bundle: settings.ca_bundle.as_ref() };
     let started = std::time::Instant::now();
-    let credentials =
-        sts::assume_role_with_saml(&request, &saml.saml_response, settings.ca_bundle.as_ref()).await?;
+    let credentials = aws::credentials(&aws, &login.proof, role, duration).await?;
     log::debug(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    Ok(Entry::new(credentials, role, Some(ecp.username.clone())))
+    Ok(Entry::new(credentials, settings.source, role, Some(login.who.clone())))
 }

@@ -1,11 +1,8 @@
 //! `aws-login logout`: delete cached credentials (the role and IdP user they were for are kept
-//! in `cache/<profile>.role` for the next login); with `--purge` also those, and the IdP session
-//! cookies and keyring password of the profile's IdP account. Nothing is revoked at AWS: issued
-//! credentials stay valid until they expire, as with every STS credential.
-//!
-//! A purge takes the IdP account's lock, as a login does around the account's cookie jar: a login
-//! of another profile of the same account that holds the jar finishes first (saving its cookies)
-//! and the purge then deletes what it saved, so a purged session stays purged.
+//! in `cache/<profile>.role` for the next login); with `--purge` also those, and what the
+//! profile's source keeps of its account's session ([`crate::source::Source::forget`]). Nothing
+//! is revoked at AWS: issued credentials stay valid until they expire, as with every STS
+//! credential.
 
 use std::path::Path;
 
@@ -13,9 +10,7 @@ use crate::cache::{Cache, Remembered};
 use crate::cli::ProfileArgs;
 use crate::config;
 use crate::error::Error;
-use crate::keyring;
 use crate::lock::{self, ProfileLock};
-use crate::password::{self, Forgot};
 use crate::paths::Paths;
 
 /// What a logout did, for the message to the user.
@@ -94,7 +89,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         if remove(cache.path())? {
             report.profiles.push(profile.clone());
         }
-        crate::backoff::PushBackoff::new(paths, profile).clear();
+        crate::source::logged_out(paths, profile);
         if !purge {
             continue;
         }
@@ -103,10 +98,16 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
             report.roles.push(profile.clone());
         }
         let last_user = kept.or(remembered).and_then(|k| k.username);
-        let Some((username, settings)) = account_of(paths, profile, args, last_user) else { continue };
-        let name = keyring::account(&username, &settings.ecp_endpoint_url);
+        let Some((name, settings)) = account_of(paths, profile, args, last_user.as_deref()) else { continue };
         if !done_accounts.contains(&name) {
-            purge_account(paths, &name, &username, &settings, &mut report)?;
+            let forgot = settings.source.forget(paths, &settings, last_user.as_deref())?;
+            if let Some(why) = forgot.failure {
+                report.keyring_failures.push((name.clone(), why));
+            }
+            if forgot.session || forgot.password {
+                let (session, password) = (forgot.session, forgot.password);
+                report.accounts.push(Purged { account: name.clone(), session, password });
+            }
             done_accounts.push(name);
         }
     }
@@ -118,11 +119,8 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
             let args = ProfileArgs { profile: Some(other.clone()), ..Default::default() };
             let cached_user = Cache::new(paths, other).load().ok().flatten().and_then(|e| e.username);
             let last_user = cached_user.or_else(|| Remembered::load(paths, other).and_then(|r| r.username));
-            if let Some((u, settings)) = account_of(paths, other, &args, last_user)
-                && report
-                    .accounts
-                    .iter()
-                    .any(|p| p.account == keyring::account(&u, &settings.ecp_endpoint_url))
+            if let Some((account, _)) = account_of(paths, other, &args, last_user.as_deref())
+                && report.accounts.iter().any(|p| p.account == account)
             {
                 report.affected.push(other.clone());
             }
@@ -137,54 +135,23 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
     Ok(report)
 }
 
-/// Forgets IdP account `name`'s session cookies and keyring password, under the account's lock.
-fn purge_account(
-    paths: &Paths,
-    name: &str,
-    username: &str,
-    settings: &config::Settings,
-    report: &mut Report,
-) -> Result<(), Error> {
-    // As long as a login of the account may hold it (waiting for a Duo answer).
-    let wait = lock::max_wait(settings.duo_timeout);
-    let _account =
-        ProfileLock::acquire_within(&paths.cookie_lock(name), &format!("IdP account '{name}'"), wait)?;
-    let mut session = remove(&paths.cookie_jar(name))?;
-    // awscli-login's jar would otherwise be imported again at the next login.
-    session |= remove(&paths.awscli_login_cookie_jar(username))?;
-    let password = match password::forget(name) {
-        Forgot::Password => true,
-        Forgot::Nothing => false,
-        // A profile that does not use the keyring has no say in it: trying was a courtesy.
-        Forgot::Unreachable(_) if !password::keyring_on(settings) => false,
-        Forgot::Unreachable(why) => {
-            report.keyring_failures.push((name.to_string(), why));
-            false
-        }
-    };
-    if session || password {
-        report.accounts.push(Purged { account: name.to_string(), session, password });
-    }
-    Ok(())
-}
-
 /// Whether aws-login keeps anything for `profile` (credentials or a remembered role).
 fn has_state(paths: &Paths, profile: &str) -> bool {
     [paths.cache_file(profile), paths.remembered_file(profile)].iter().any(|p| p.symlink_metadata().is_ok())
 }
 
-/// The IdP user a profile logs in as, with its settings (the ECP URL: together, the IdP
-/// account), if they can be known.
+/// The account whose session a profile shares, with the profile's settings, if they can be
+/// known.
 fn account_of(
     paths: &Paths,
     profile: &str,
     args: &ProfileArgs,
-    last_user: Option<String>,
+    last_user: Option<&str>,
 ) -> Option<(String, config::Settings)> {
     let args = ProfileArgs { profile: Some(profile.to_string()), ..args.clone() };
     let settings = config::load(paths, &args).ok()?;
-    let username = settings.username.clone().or(last_user)?;
-    Some((username, settings))
+    let account = settings.source.account(&settings, last_user)?;
+    Some((account, settings))
 }
 
 /// Profiles with cached credentials or a remembered role.

@@ -27,7 +27,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
         None | Some(Command::Process(_)) => {
             let served = login::credentials(&paths, &cli.login_args(), false)?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", sink::process::to_json(&served.entry().credentials))
+            writeln!(out, "{}", sink::Format::Process.render(&served.entry().credentials))
                 .and_then(|()| out.flush())
                 .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
         }
@@ -73,10 +73,10 @@ fn run(cli: &Cli) -> Result<(), Error> {
             match served {
                 login::Served::Cache(_) => say(&format!(
                     "Already logged in: profile '{profile}' as {} until {until} (use --force-refresh to renew).",
-                    entry.role_arn
+                    entry.role.arn()
                 )),
                 login::Served::Login(_) => {
-                    say(&format!("Logged in: profile '{profile}' as {} until {until}.", entry.role_arn))
+                    say(&format!("Logged in: profile '{profile}' as {} until {until}.", entry.role.arn()))
                 }
             }
             Ok(())

@@ -22,7 +22,7 @@ use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::ini_edit::{self, IniFile, NewDir};
 use crate::paths::{self, Paths};
-use crate::saml::Role;
+use crate::role::Role;
 use crate::secret::Secret;
 use crate::{config, keyring};
 
@@ -280,12 +280,14 @@ fn plan_cached_roles(paths: &Paths, awscli_credentials: &IniFile, plan: &mut Pla
             session_token: Secret::new(token.unwrap_or_default()),
             expiration,
         };
-        let role =
-            Role { role_arn: role_arn.clone(), principal_arn: get("aws_principal_arn").unwrap_or_default() };
+        let role = Role::Saml(crate::role::SamlRole {
+            role_arn: role_arn.clone(),
+            principal_arn: get("aws_principal_arn").unwrap_or_default(),
+        });
         let username = get("username");
         // awscli-login keeps no issue time; counting the lifetime from now keeps the refresh
         // margin (capped at half the lifetime) from serving nearly expired credentials.
-        let entry = Entry::new(credentials, &role, username.clone());
+        let entry = Entry::new(credentials, crate::source::Source::Ecp, &role, username.clone());
         let user = username.map(|u| format!(" as {u}")).unwrap_or_default();
         let until = if expiration > OffsetDateTime::now_utc() {
             format!("credentials valid until {}", utc_minutes(expiration))

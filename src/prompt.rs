@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::error::{Error, exit};
 use crate::secret::Secret;
-use crate::source::ecp::duo::FactorSetting;
 
 /// The controlling terminal for full-screen questions (the role picker, the Duo spinner), or
 /// `None` without one.
@@ -140,24 +139,4 @@ pub fn restore_terminal_on_interrupt() {
         }
         std::process::exit(exit::INTERRUPTED);
     });
-}
-
-/// Asks until the answer parses; an empty answer is `default`.
-pub fn factor(profile: &str) -> Result<FactorSetting, Error> {
-    loop {
-        let answer = line(
-            "Duo factor: push, passcode, sms, phone, auto, or off if you have no Duo (Enter: the IdP's default)",
-            Some(""),
-            "a Duo factor",
-            profile,
-        )?;
-        match FactorSetting::parse(&answer) {
-            Ok(f) => return Ok(f),
-            Err(e) => {
-                if let Some(term) = terminal() {
-                    let _ = term.write_line(&e.to_string());
-                }
-            }
-        }
-    }
 }

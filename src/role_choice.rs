@@ -2,7 +2,7 @@
 //! the last login, else the only one.
 
 use crate::error::Error;
-use crate::saml::Role;
+use crate::role::Role;
 
 pub fn choose<'a>(
     roles: &'a [Role],
@@ -10,8 +10,8 @@ pub fn choose<'a>(
     remembered: Option<&str>,
     profile: &str,
 ) -> Result<&'a Role, Error> {
-    let find = |arn: &str| roles.iter().find(|r| r.role_arn == arn);
-    let list = || roles.iter().map(|r| r.role_arn.as_str()).collect::<Vec<_>>().join(", ");
+    let find = |arn: &str| roles.iter().find(|r| r.arn() == arn);
+    let list = || roles.iter().map(Role::arn).collect::<Vec<_>>().join(", ");
     if let Some(wanted) = configured {
         return find(wanted)
             .ok_or_else(|| Error::RoleNotGranted { wanted: wanted.to_string(), available: list() });
@@ -32,18 +32,18 @@ mod tests {
     use crate::error::exit;
 
     fn role(name: &str) -> Role {
-        Role {
+        Role::Saml(crate::role::SamlRole {
             role_arn: format!("arn:aws:iam::111122223333:role/{name}"),
             principal_arn: "arn:aws:iam::111122223333:saml-provider/S".into(),
-        }
+        })
     }
 
     #[test]
     fn configured_then_remembered_then_single() {
         let roles = [role("A"), role("B")];
         let b = "arn:aws:iam::111122223333:role/B";
-        assert_eq!(choose(&roles, Some(b), None, "p").unwrap().role_arn, b);
-        assert_eq!(choose(&roles, None, Some(b), "p").unwrap().role_arn, b);
+        assert_eq!(choose(&roles, Some(b), None, "p").unwrap().arn(), b);
+        assert_eq!(choose(&roles, None, Some(b), "p").unwrap().arn(), b);
         let e = choose(&roles, None, Some("arn:aws:iam::111122223333:role/Gone"), "p").unwrap_err();
         assert_eq!(e.exit_code(), exit::ROLE_CHOICE);
         let e = choose(&roles, Some("arn:aws:iam::111122223333:role/C"), Some(b), "p").unwrap_err();

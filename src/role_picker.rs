@@ -6,7 +6,7 @@
 use console::{Key, Term};
 
 use crate::error::Error;
-use crate::saml::Role;
+use crate::role::Role;
 
 /// The menu: accounts in order, each with its roles in order, numbered 1.. across accounts.
 pub struct Menu<'a> {
@@ -168,12 +168,12 @@ fn finish<'a>(term: &Term, result: Result<&'a Role, Error>) -> Result<&'a Role, 
 }
 
 fn account_of(role: &Role) -> &str {
-    role.role_arn.split(':').nth(4).unwrap_or("")
+    role.account()
 }
 
 /// The role's name with its path: `role/team/Admin` → `team/Admin`.
 fn name_of(role: &Role) -> &str {
-    role.role_arn.split_once(":role/").map(|(_, n)| n).unwrap_or(&role.role_arn)
+    role.name()
 }
 
 #[cfg(test)]
@@ -181,10 +181,10 @@ mod tests {
     use super::*;
 
     fn role(account: &str, name: &str) -> Role {
-        Role {
+        Role::Saml(crate::role::SamlRole {
             role_arn: format!("arn:aws:iam::{account}:role/{name}"),
             principal_arn: format!("arn:aws:iam::{account}:saml-provider/S"),
-        }
+        })
     }
 
     fn roles() -> Vec<Role> {

@@ -162,7 +162,10 @@ fn sts_errors_in_a_foreign_format_still_show_their_code_and_message() {
         let home = alice(&stack);
         let before = home.snapshot_outside_session();
         let err = home.run(&stack, DEV).fails(20);
-        assert_eq!(home.snapshot_outside_session(), before, "only the IdP session is kept");
+        // The IdP accepted the login, so its session is kept (README: the session state follows
+        // the IdP); nothing else changed.
+        assert_eq!(home.snapshot_outside_session(), before);
+        assert!(home.has_jar(), "the IdP session is kept");
         assert!(
             err.contains(&format!("STS at {} gave no STS answer ({found})", stack.sts_url)),
             "{broken}: {err}"

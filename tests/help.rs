@@ -238,6 +238,10 @@ fn force_refresh_in_both_spellings() {
 #[test]
 fn the_profile_from_either_side_of_the_command_or_the_environment() {
     let home = tempfile::tempdir().unwrap();
+    // Profiles that exist but have nothing cached: `logout` names the one it was given (a name
+    // in no config and no cache is refused as unknown, exit 4, before this could be seen).
+    std::fs::create_dir_all(home.path().join(".aws-login")).unwrap();
+    std::fs::write(home.path().join(".aws-login/config"), "[from-env]\n[top]\n[sub]\n").unwrap();
     let env = [("AWS_PROFILE", "from-env")];
     for (args, env, named) in [
         (&["logout"][..], &env[..], "from-env"),
@@ -245,10 +249,12 @@ fn the_profile_from_either_side_of_the_command_or_the_environment() {
         (&["logout", "-p", "sub"], &env, "sub"),
         (&["-p", "top", "logout", "--profile", "sub"], &[], "sub"),
     ] {
-        // The home has no profiles: logout names the one it was asked for, which does not exist.
         let (code, _, stderr) = text(&run_env(home.path(), args, env));
-        assert_eq!(code, 4, "{args:?}: {stderr}");
-        assert!(stderr.contains(&format!("profile '{named}' does not exist")), "{args:?}: {stderr}");
+        assert_eq!(code, 3, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("profile '{named}' has no cached credentials")),
+            "{args:?}: {stderr}"
+        );
     }
     for args in [
         &["--profile", "nope"][..],

@@ -260,7 +260,7 @@ fn corrupt_truncated_or_hand_edited_cache_files() {
         ("not UTF-8", vec![0xff, 0xfe, 0x00, 0x7b, 0x80, 0x81]),
         ("not an object", b"[1, 2, 3]".to_vec()),
         ("version as a string", edit(&|v| v["version"] = json!("1"))),
-        ("newer version", edit(&|v| v["version"] = json!(2))),
+        ("newer version", edit(&|v| v["version"] = json!(3))),
         ("version 0", edit(&|v| v["version"] = json!(0))),
         ("expiration as a number", edit(&|v| v["credentials"]["expiration"] = json!(1_900_000_000))),
         ("impossible date", edit(&|v| v["credentials"]["expiration"] = json!("2026-13-45T25:00:00Z"))),
@@ -279,7 +279,7 @@ fn corrupt_truncated_or_hand_edited_cache_files() {
             "{what}: {err}"
         );
         if what == "newer version" {
-            assert!(err.contains("format version 2 is not one this aws-login reads"), "{err}");
+            assert!(err.contains("format version 3 is not one this aws-login reads"), "{err}");
         }
         assert_eq!(std::fs::read(home.cache_file("dev")).unwrap(), bytes, "{what}: left as it was");
     }

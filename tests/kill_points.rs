@@ -15,7 +15,7 @@ fn whole_login_file(path: &Path, text: &str) -> bool {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { return false };
     let dir = path.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned());
     match dir.as_deref() {
-        Some("cache") => v["version"] == 1 && v["credentials"]["session_token"].is_string(),
+        Some("cache") => v["version"] == 2 && v["credentials"]["session_token"].is_string(),
         Some("cookies") => v["version"] == 1 && v["cookies"].is_array(),
         _ => false,
     }

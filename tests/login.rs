@@ -167,3 +167,52 @@ fn turning_off_certificate_checks_warns_every_time() {
     let again = home.run(&stack, &["login", "--profile", "dev", "--force-refresh"]).ok();
     assert!(again.stderr().contains("TLS certificate is not checked"), "{}", again.stderr());
 }
+
+/// An upgrade keeps what came before: a profile as awscli-login writes it (its keys only, no
+/// `source`) logs in, and a cache entry in format version 1, byte for byte as aws-login wrote
+/// them before sources, is served as it is, without a login, and renewed as version 2.
+#[test]
+fn an_awscli_login_profile_and_a_version_1_cache_entry_still_work() {
+    let stack = Stack::start();
+    let home = alice(&stack);
+    let config = std::fs::read_to_string(home.login_dir().join("config")).unwrap();
+    assert!(!config.contains("source"), "{config}");
+    home.run(&stack, &["login", "--profile", "dev"]).ok();
+
+    let rfc3339 = |t: time::OffsetDateTime| {
+        t.replace_nanosecond(0).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let v1 = format!(
+        r#"{{
+  "version": 1,
+  "credentials": {{
+    "access_key_id": "ASIAVERSION1EXAMPLE",
+    "secret_access_key": "v1-secret",
+    "session_token": "v1-token",
+    "expiration": "{}"
+  }},
+  "issued": "{}",
+  "role_arn": "{DEVELOPER}",
+  "principal_arn": "{PROVIDER}",
+  "username": "alice"
+}}"#,
+        rfc3339(now + time::Duration::hours(1)),
+        rfc3339(now)
+    );
+    std::fs::write(home.cache_file("dev"), &v1).unwrap();
+    std::fs::set_permissions(home.cache_file("dev"), std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let idp_calls = stack.idp_log().len();
+    let creds = home.run(&stack, &["--profile", "dev"]).ok().json();
+    assert_eq!(creds["AccessKeyId"], "ASIAVERSION1EXAMPLE");
+    assert_eq!(creds["SessionToken"], "v1-token");
+    assert_eq!(stack.idp_log().len(), idp_calls, "served from the version 1 entry, no login");
+    assert_eq!(std::fs::read_to_string(home.cache_file("dev")).unwrap(), v1, "read, not rewritten");
+
+    home.run(&stack, &["login", "--force-refresh", "--profile", "dev"]).ok();
+    let entry: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(home.cache_file("dev")).unwrap()).unwrap();
+    assert_eq!((entry["version"].as_u64(), entry["source"].as_str()), (Some(2), Some("ecp")));
+    assert_eq!((entry["role_arn"].as_str(), entry["role_kind"].as_str()), (Some(DEVELOPER), Some("saml")));
+}

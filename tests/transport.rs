@@ -577,7 +577,9 @@ fn redirects_from_sts_are_never_followed() {
         let home = alice(&stack, "");
         let before = home.snapshot_outside_session();
         let err = home.run(&stack, DEV).fails(20);
-        assert_eq!(home.snapshot_outside_session(), before, "the IdP accepted: only its session is kept");
+        // The IdP accepted the login, so its session is kept; nothing else changed.
+        assert_eq!(home.snapshot_outside_session(), before);
+        assert!(home.has_jar(), "the IdP session is kept");
         assert!(
             err.contains(&format!(
                 "STS at {} gave no STS answer (a redirect (HTTP {status}) to {shown}, which was not followed)",
@@ -606,7 +608,9 @@ fn plain_http_sts_off_loopback_is_refused_before_it_is_sent() {
         c.env_remove("AWS_ENDPOINT_URL_STS").envs(via).env(var, url);
         let before = home.snapshot();
         let err = home.swept(c, DEV).fails(5);
+        // A setting error found before the IdP is asked for anything: nothing changed.
         assert_eq!(home.snapshot(), before);
+        assert!(stack.idp_log().is_empty(), "the IdP was not contacted");
         assert!(
             err.contains(&format!("{var} = '{url}' is not valid: it must start with https:// (plain http, allowed only on this machine, would send your SAML assertion and the credentials STS returns unencrypted)")),
             "{err}"

@@ -33,13 +33,26 @@ fn venv_bin(name: &str) -> PathBuf {
     p
 }
 
-/// The test IdP and the STS front, stopped when dropped.
+/// Test servers, stopped when dropped: the IdP and the STS front by default
+/// ([`Stack::start`]), or any combination: `Stack::empty().idp(..).sts(..).serving()` starts
+/// those named together and waits until each serves. A server not started leaves its URL empty.
 pub struct Stack {
     pub dir: tempfile::TempDir,
     children: Vec<Child>,
+    /// Started, not yet known to serve.
+    starting: Vec<Server>,
     pub ecp_url: String,
     pub idp_url: String,
     pub sts_url: String,
+}
+
+/// A test server a [`Stack`] can start.
+#[derive(Debug, Clone, Copy)]
+enum Server {
+    /// tests/idp/idp.py: the SAML IdP with its ECP endpoint.
+    Idp,
+    /// tests/sts/front.py: moto's STS behind a front that checks what AWS checks.
+    Sts,
 }
 
 impl Stack {
@@ -53,49 +66,69 @@ impl Stack {
 
     /// Extra arguments for tests/idp/idp.py, e.g. `--tls-cert F --tls-key F` for HTTPS.
     pub fn with_idp_args(idp_knobs: &str, sts_knobs: &str, idp_args: &[&str]) -> Stack {
-        let dir = tempfile::tempdir().unwrap();
-        let py = venv_bin("python");
-        let spawn = |script: &str, extra: &[&str], log: &str| -> Child {
-            let log = std::fs::File::create(dir.path().join(log)).unwrap();
-            Command::new(&py)
-                .arg(repo().join(script))
-                .arg("--state-dir")
-                .arg(dir.path())
-                .arg("--die-with-parent")
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap()
-        };
-        let cert = dir.path().join("idp-cert.pem");
-        let idp = spawn("tests/idp/idp.py", &[&["--knobs", idp_knobs], idp_args].concat(), "idp.stderr");
-        let sts = spawn(
-            "tests/sts/front.py",
-            &[
-                "--idp-cert",
-                cert.to_str().unwrap(),
-                "--idp-entity-id",
-                "https://idp.example.org/idp/shibboleth",
-                "--knobs",
-                sts_knobs,
-            ],
-            "sts.stderr",
-        );
-        let mut stack = Stack {
-            dir,
-            children: vec![idp, sts],
+        Stack::empty().idp(idp_knobs, idp_args).sts(sts_knobs).serving()
+    }
+
+    /// No server yet: one state directory for those to come.
+    pub fn empty() -> Stack {
+        Stack {
+            dir: tempfile::tempdir().unwrap(),
+            children: Vec::new(),
+            starting: Vec::new(),
             ecp_url: String::new(),
             idp_url: String::new(),
             sts_url: String::new(),
-        };
-        let idp = stack.ready("idp.json");
-        let sts = stack.ready("sts.json");
-        stack.ecp_url = idp["ecp_url"].as_str().unwrap().to_string();
-        stack.idp_url = idp["base_url"].as_str().unwrap().to_string();
-        stack.sts_url = sts["url"].as_str().unwrap().to_string();
-        stack
+        }
+    }
+
+    /// Starts the test IdP, with `knobs` and extra `args`.
+    pub fn idp(mut self, knobs: &str, args: &[&str]) -> Stack {
+        self.spawn(Server::Idp, "tests/idp/idp.py", &[&["--knobs", knobs], args].concat(), "idp.stderr");
+        self
+    }
+
+    /// Starts the STS front, trusting the test IdP's signing certificate (read when it checks an
+    /// assertion, so the two start side by side).
+    pub fn sts(mut self, knobs: &str) -> Stack {
+        let cert = self.dir.path().join("idp-cert.pem");
+        let cert = cert.to_str().unwrap().to_string();
+        let entity_id = "https://idp.example.org/idp/shibboleth";
+        let args = ["--idp-cert", &cert, "--idp-entity-id", entity_id, "--knobs", knobs];
+        self.spawn(Server::Sts, "tests/sts/front.py", &args, "sts.stderr");
+        self
+    }
+
+    /// Waits until every server started serves, and takes in their URLs.
+    pub fn serving(mut self) -> Stack {
+        for server in std::mem::take(&mut self.starting) {
+            match server {
+                Server::Idp => {
+                    let idp = self.ready("idp.json");
+                    self.ecp_url = idp["ecp_url"].as_str().unwrap().to_string();
+                    self.idp_url = idp["base_url"].as_str().unwrap().to_string();
+                }
+                Server::Sts => self.sts_url = self.ready("sts.json")["url"].as_str().unwrap().to_string(),
+            }
+        }
+        self
+    }
+
+    /// Runs a test server from the stack's Python, in its state directory, logging to `log`.
+    fn spawn(&mut self, server: Server, script: &str, extra: &[&str], log: &str) {
+        let log = std::fs::File::create(self.dir.path().join(log)).unwrap();
+        let child = Command::new(venv_bin("python"))
+            .arg(repo().join(script))
+            .arg("--state-dir")
+            .arg(self.dir.path())
+            .arg("--die-with-parent")
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.children.push(child);
+        self.starting.push(server);
     }
 
     fn ready(&mut self, file: &str) -> Value {

@@ -40,7 +40,8 @@ const DEBUG_PREFIX: &str = "aws-login: debug: ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
-    /// Proves who the user is to the IdP: a password, a Duo passcode, a session cookie.
+    /// Proves who the user (or machine) is to an IdP or OpenID provider: a password, a Duo
+    /// passcode, a session cookie; ID, access and refresh tokens; a client secret; a private key.
     Login,
     /// AWS credentials: a secret access key or a session token.
     Aws,
@@ -218,9 +219,9 @@ fn in_files(home: &Path) -> Vec<Found> {
     {
         for line in config.lines() {
             if let Some((key, value)) = line.split_once(['=', ':'])
-                && ["password", "passcode"].contains(&key.trim())
+                && let Some(label) = secret_setting(key, value)
             {
-                out.push((Kind::Login, "a password or passcode in the config", value.trim().to_string()));
+                out.push((Kind::Login, label, value.trim().to_string()));
             }
         }
     }
@@ -252,6 +253,35 @@ fn in_files(home: &Path) -> Vec<Found> {
     out
 }
 
+/// Whether a config line `key = value` holds a secret, and which: by its key (the settings of
+/// the sources to come included) or, whatever the key, by its value's shape.
+fn secret_setting(key: &str, value: &str) -> Option<&'static str> {
+    let value = value.trim();
+    let by_key = match key.trim().to_ascii_lowercase().as_str() {
+        "password" | "passcode" => Some("a password or passcode in the config"),
+        "client_secret" => Some("a client secret in the config"),
+        "id_token" | "access_token" | "refresh_token" => Some("a token in the config"),
+        "private_key" => Some("a private key in the config"),
+        _ => None,
+    };
+    by_key.filter(|_| !value.is_empty()).or_else(|| secret_shape(value))
+}
+
+/// What a value is, judged by its shape alone: a JWT (an OpenID Connect ID token, most access
+/// tokens, a signed client assertion) or a PEM private key.
+fn secret_shape(value: &str) -> Option<&'static str> {
+    let jwt = value.split('.').collect::<Vec<_>>();
+    let base64url =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if value.starts_with("eyJ") && jwt.len() == 3 && jwt[..2].iter().all(|s| base64url(s)) {
+        return Some("a JSON Web Token (an ID or access token)");
+    }
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY-----") {
+        return Some("a private key");
+    }
+    None
+}
+
 impl Home {
     /// The secrets this home has seen.
     pub fn known(&self) -> &Known {
@@ -270,5 +300,26 @@ mod tests {
         assert_eq!(find("X-Duo-Passcode: 123456", "123456"), Some(16));
         assert_eq!(find("pw=alice-pw-Q7x", "alice-pw-Q7"), Some(3), "other secrets match anywhere");
         assert_eq!(masked("before 123456 after", 7, 6), "…before ****** after…");
+    }
+
+    #[test]
+    fn secrets_in_the_config_are_known_by_key_or_by_shape() {
+        assert!(secret_setting("password ", " hunter2").is_some());
+        assert!(secret_setting("Client_Secret", "s3cr3t").unwrap().contains("client secret"));
+        for key in ["id_token", "access_token", "refresh_token"] {
+            assert!(secret_setting(key, "opaque-value").unwrap().contains("token"), "{key}");
+        }
+        assert_eq!(secret_setting("client_secret", " "), None, "an empty setting holds nothing");
+        assert_eq!(secret_setting("username", "alice"), None);
+        assert_eq!(secret_setting("ecp_endpoint_url", "https://idp.example.edu/ecp"), None);
+        // By shape, whatever the key.
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+        assert!(secret_setting("assertion", jwt).unwrap().contains("JSON Web Token"));
+        assert_eq!(secret_shape("eyJ.not a jwt.x"), None);
+        assert_eq!(secret_shape("a.b.c"), None);
+        let pem = "-----BEGIN PRIVATE KEY-----MIIEvQ-----END PRIVATE KEY-----";
+        assert_eq!(secret_shape(pem), Some("a private key"));
+        assert!(secret_shape("-----BEGIN EC PRIVATE KEY-----x").is_some());
+        assert_eq!(secret_shape("-----BEGIN CERTIFICATE-----x"), None, "a certificate is public");
     }
 }

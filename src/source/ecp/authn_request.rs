@@ -16,27 +16,21 @@ pub struct ServiceProvider {
     pub entity_id: String,
 }
 
-/// The partitions whose SAML sign-in aws-login knows.
-pub const PARTITIONS: [&str; 3] = ["aws", "aws-us-gov", "aws-cn"];
-
 impl ServiceProvider {
     /// The commercial partition, as AWS publishes it in its SAML metadata.
     pub fn aws() -> Self {
-        ServiceProvider {
-            acs_url: "https://signin.aws.amazon.com/saml".into(),
-            entity_id: "urn:amazon:webservices".into(),
-        }
+        Self::from(crate::partition::AWS_SAML)
     }
 
-    /// AWS's sign-in service provider in `partition` (one of [`PARTITIONS`]).
+    /// AWS's sign-in service provider in `partition`, if [`crate::partition`] knows it.
     pub fn for_partition(partition: &str) -> Option<Self> {
-        let (acs_url, entity_id) = match partition {
-            "aws" => return Some(Self::aws()),
-            "aws-us-gov" => ("https://signin.amazonaws-us-gov.com/saml", "urn:amazon:webservices:govcloud"),
-            "aws-cn" => ("https://signin.amazonaws.cn/saml", "urn:amazon:webservices:cn-north-1"),
-            _ => return None,
-        };
-        Some(ServiceProvider { acs_url: acs_url.into(), entity_id: entity_id.into() })
+        crate::partition::find(partition)?.saml.map(Self::from)
+    }
+}
+
+impl From<crate::partition::SamlSp> for ServiceProvider {
+    fn from(sp: crate::partition::SamlSp) -> Self {
+        ServiceProvider { acs_url: sp.acs_url.into(), entity_id: sp.entity_id.into() }
     }
 }
 
@@ -147,12 +141,11 @@ mod tests {
             ("https://signin.amazonaws.cn/saml", "urn:amazon:webservices:cn-north-1")
         );
         assert!(ServiceProvider::for_partition("aws-mars").is_none());
-        for p in PARTITIONS {
-            let doc =
-                AuthnRequest { sp: ServiceProvider::for_partition(p).unwrap(), ..fixed() }.to_envelope();
+        for sp in crate::partition::ALL.iter().filter_map(|p| ServiceProvider::for_partition(p.id)) {
+            let doc = AuthnRequest { sp: sp.clone(), ..fixed() }.to_envelope();
             let env = xml::parse(&doc).unwrap();
             let req = &env.children[0].children[0];
-            assert_eq!(req.children[0].text, ServiceProvider::for_partition(p).unwrap().entity_id);
+            assert_eq!(req.children[0].text, sp.entity_id);
         }
     }
 

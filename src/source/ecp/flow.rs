@@ -12,44 +12,11 @@ use crate::cookies::Jar;
 use crate::error::Error;
 use crate::password::{self, Password, Source};
 use crate::paths::Paths;
+use crate::source::{Login, Proof, Session};
 use crate::{keyring, log, prompt};
 
-/// An ECP login the IdP accepted, and the session state to keep from it.
-pub struct EcpLogin {
-    pub saml: SamlLogin,
-    pub username: String,
-    /// The IdP account (`user@host[:port]`): the keyring entry and the cookie jar.
-    pub account: String,
-    /// The cookie jar with the IdP's new cookies; it holds the account's lock until committed.
-    jar: Option<Jar>,
-    /// The password a password login used (none after a session login).
-    password: Option<Password>,
-}
-
-impl EcpLogin {
-    /// Keeps what the IdP's acceptance gave: its (possibly rotated) session cookies, the
-    /// password that worked (in the keyring, if the profile keeps it there), and the end of any
-    /// Duo hold. Called as soon as the IdP accepted, before the role choice and STS, which may
-    /// still fail: throwing the new cookie away would cost the user a password and a Duo push.
-    /// Releases the IdP account's lock.
-    pub fn commit(&mut self, paths: &Paths, settings: &Settings) -> Result<(), Error> {
-        if let Some(jar) = self.jar.take() {
-            jar.save()?;
-        }
-        if let Some(password) = self.password.take() {
-            password::remember(paths, settings, &self.account, &password);
-        }
-        PushBackoff::new(paths, &settings.profile).clear();
-        Ok(())
-    }
-}
-
 /// Logs in as the profile's user (else the user of the last login, else asked for).
-pub async fn login(
-    paths: &Paths,
-    settings: &Settings,
-    last_username: Option<&str>,
-) -> Result<EcpLogin, Error> {
+pub async fn login(paths: &Paths, settings: &Settings, last_username: Option<&str>) -> Result<Login, Error> {
     let profile = settings.profile.as_str();
     let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
     let username = match settings.username.clone().or_else(|| last_username.map(str::to_string)) {
@@ -57,8 +24,7 @@ pub async fn login(
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
     };
     let account = keyring::account(&username, &settings.ecp_endpoint_url);
-    let mut jar =
-        Jar::open(paths, &account, &username, &endpoint, crate::lock::max_wait(settings.duo_timeout))?;
+    let mut jar = Jar::open(paths, &account, &username, &endpoint, super::session::max_wait(settings))?;
     let http = super::http_client(settings)?;
     let sp = settings.sp.clone();
 
@@ -72,7 +38,12 @@ pub async fn login(
         }
         Err(e) => return Err(e),
     };
-    Ok(EcpLogin { saml, username, account, jar: Some(jar), password })
+    let proof = Proof::Saml { response: saml.saml_response, grants: saml.grants };
+    Ok(Login::new(
+        proof,
+        username,
+        Session::Ecp(super::session::Session { account, jar: Some(jar), password }),
+    ))
 }
 
 /// The IdP being logged in to.
@@ -95,7 +66,7 @@ async fn password_login(
     let mut setting = settings.factor;
     if setting == FactorSetting::Unset && terminal {
         // As awscli-login does: with nothing configured, a person may choose (Enter: IdP default).
-        setting = prompt::factor(profile)?;
+        setting = ask_factor(profile)?;
     }
     // Unset leaves the choice to the IdP, whose default (`auto`) is a push.
     let may_push = match setting {
@@ -219,4 +190,20 @@ fn with_duo_advice(e: Error, factor: Option<Factor>, setting: FactorSetting) -> 
 
 fn os_user() -> Option<String> {
     std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).ok().filter(|u| !u.is_empty())
+}
+
+/// Asks for the Duo factor until the answer parses; an empty answer leaves it to the IdP.
+fn ask_factor(profile: &str) -> Result<FactorSetting, Error> {
+    loop {
+        let answer = prompt::line(
+            "Duo factor: push, passcode, sms, phone, auto, or off if you have no Duo (Enter: the IdP's default)",
+            Some(""),
+            "a Duo factor",
+            profile,
+        )?;
+        match FactorSetting::parse(&answer) {
+            Ok(f) => return Ok(f),
+            Err(e) => prompt::say(&e.to_string()),
+        }
+    }
 }

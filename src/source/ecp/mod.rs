@@ -5,6 +5,7 @@ pub mod authn_request;
 pub mod duo;
 pub mod flow;
 pub mod response;
+pub mod session;
 
 use std::time::Duration;
 

@@ -15,15 +15,6 @@ use crate::saml::Role;
 use crate::secret::Secret;
 use crate::tls::{self, CaBundle};
 
-/// The region STS is called in when neither the environment nor the AWS profile names one.
-pub fn default_region(partition: &str) -> &'static str {
-    match partition {
-        "aws-us-gov" => "us-gov-west-1",
-        "aws-cn" => "cn-north-1",
-        _ => "us-east-1",
-    }
-}
-
 /// `ca_bundle` adds certificate authorities to the system's for an https STS endpoint.
 pub async fn assume_role_with_saml(
     req: &Request<'_>,
@@ -36,7 +27,9 @@ pub async fn assume_role_with_saml(
             .or_else(
                 aws_config::profile::ProfileFileRegionProvider::builder().profile_name(aws_profile).build(),
             )
-            .or_else(Region::from_static(default_region(role.partition())));
+            .or_else(Region::from_static(
+                crate::partition::of_arn(&role.role_arn).unwrap_or(&crate::partition::AWS).sts_region,
+            ));
     // Bounded, so a silent STS endpoint fails with a clear error instead of hanging the caller.
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(crate::http::CONNECT_TIMEOUT)

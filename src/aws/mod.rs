@@ -1,0 +1,36 @@
+//! The AWS boundary: every call aws-login makes to AWS goes through [`credentials`], one `match`
+//! over what the source proved and the role chosen (AssumeRoleWithSAML today;
+//! AssumeRoleWithWebIdentity and Identity Center's GetRoleCredentials join as arms). A match,
+//! not an `Exchange` trait: the calls are few and known.
+
+pub mod sts;
+
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::role::Role;
+use crate::source::Proof;
+use crate::tls::CaBundle;
+
+/// What every call to AWS needs from the profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Aws<'a> {
+    /// The AWS profile (region, `endpoint_url`) of the same name.
+    pub profile: &'a str,
+    /// Certificate authorities to trust besides the system's.
+    pub ca_bundle: Option<&'a CaBundle>,
+}
+
+/// Temporary credentials for `role`, in exchange for `proof`; `duration` is DurationSeconds.
+pub async fn credentials(
+    aws: &Aws<'_>,
+    proof: &Proof,
+    role: &Role,
+    duration: Option<u32>,
+) -> Result<Credentials, Error> {
+    match (proof, role) {
+        (Proof::Saml { response, .. }, Role::Saml(pair)) => {
+            let request = sts::Request { profile: aws.profile, role: pair, duration };
+            sts::assume_role_with_saml(&request, response, aws.ca_bundle).await
+        }
+    }
+}
