@@ -52,20 +52,8 @@ impl fmt::Display for Role {
 /// Text from the IdP inside a one-sentence message: whitespace runs become one space, other
 /// control characters are escaped, and anything past 200 characters is cut.
 pub fn one_line(text: &str) -> String {
-    const MAX: usize = 200;
-    let mut out = String::new();
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        for c in word.chars() {
-            if c.is_control() { out.extend(c.escape_default()) } else { out.push(c) }
-        }
-    }
-    if out.chars().count() > MAX {
-        out = out.chars().take(MAX - 1).chain(['…']).collect();
-    }
-    out
+    // Whitespace runs (newlines included) become one space; the rest is text::shown's rule.
+    crate::text::shown(&text.split_whitespace().collect::<Vec<_>>().join(" "), 200)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

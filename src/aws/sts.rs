@@ -242,11 +242,9 @@ fn error_in_body(body: &[u8]) -> Option<String> {
     }
     let message = xml_element(&text, "Message").or_else(|| json_field(&text, &["message", "Message"]));
     Some(match message.filter(|m| !m.trim().is_empty()) {
-        Some(m) => format!(
-            "{}: {}",
-            crate::text::shown(&code, 100),
-            crate::text::shown(crate::saml::one_line(&m).trim_end_matches('.'), 300)
-        ),
+        Some(m) => {
+            format!("{}: {}", crate::text::shown(&code, 100), crate::saml::one_line(&m).trim_end_matches('.'))
+        }
         None => crate::text::shown(&code, 100),
     })
 }
