@@ -127,6 +127,18 @@ pub fn note_saving() {
 pub fn restore_terminal_on_interrupt() {
     let Ok(tty) = OpenOptions::new().read(true).write(true).open("/dev/tty") else { return };
     let Ok(saved) = rustix::termios::tcgetattr(&tty) else { return };
+    // Release builds abort on panic (no unwinding, so no guard's drop runs): a bug met while
+    // echo is off must not leave the terminal that way either.
+    if let Ok(panic_tty) = tty.try_clone() {
+        let panic_saved = saved.clone();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ =
+                rustix::termios::tcsetattr(&panic_tty, rustix::termios::OptionalActions::Now, &panic_saved);
+            let _ = (&panic_tty).write_all(b"\x1b[?25h");
+            previous(info);
+        }));
+    }
     let _ = ctrlc::set_handler(move || {
         let _ = rustix::termios::tcsetattr(&tty, rustix::termios::OptionalActions::Now, &saved);
         let _ = (&tty).write_all(b"\x1b[?25h\n");

@@ -43,7 +43,7 @@ CAROL = ("carol", "carol-pw-M5")  # Duo, one role
 DEVELOPER = "arn:aws:iam::111122223333:role/Developer"
 
 # Targets from issue 5.
-FLOOR_FACTOR = 2.0
+FLOOR_FACTOR = 1.5
 RSS_MIB = 8.0
 SPEEDUP = 100.0
 LOGIN_OVERHEAD_MS = 10.0
