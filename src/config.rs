@@ -208,6 +208,15 @@ pub fn account_aliases(paths: &Paths) -> HashMap<String, String> {
         .collect()
 }
 
+/// The profile's section as written (keys lowercased, `[DEFAULT]` under it), for settings that
+/// belong to one command rather than to every login (the console's `federation_url`, …); empty
+/// when the file or the section is missing.
+pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, String>, Error> {
+    let path = paths.config();
+    let Some(doc) = read_config(&path)? else { return Ok(HashMap::new()) };
+    Ok(profile_section(&doc, profile, &path)?.unwrap_or_default())
+}
+
 /// Every profile named in the config file (its sections but `[DEFAULT]`, as configparser's
 /// `sections()`).
 pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {

@@ -4,6 +4,7 @@
 pub mod atomic_file;
 pub mod aws;
 pub mod backoff;
+pub mod browser;
 pub mod cache;
 pub mod cli;
 pub mod config;

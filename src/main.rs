@@ -64,6 +64,20 @@ fn run(cli: &Cli) -> Result<(), Error> {
             configure::configure(&paths, &config::profile_name(&cli.profile_args()))
         }
         Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),
+        Some(Command::Console(args)) => {
+            let show = match (args.open, args.print) {
+                (true, _) => sink::console::Show::Open,
+                (_, true) => sink::console::Show::Print,
+                _ => sink::console::Show::Auto,
+            };
+            let request = sink::console::Request {
+                show,
+                destination: args.destination.clone(),
+                region: cli.console_region(),
+                duration: args.duration.clone(),
+            };
+            sink::console::console(&paths, &cli.profile_args(), &request)
+        }
         Some(Command::Login(args)) => {
             let login_args = cli.login_args();
             let served = login::credentials(&paths, &login_args, args.force_refresh)?;
