@@ -20,6 +20,7 @@ pub mod log;
 pub mod login;
 pub mod logout;
 pub mod migrate;
+pub mod names;
 pub mod partition;
 pub mod password;
 pub mod paths;
