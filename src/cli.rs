@@ -28,7 +28,8 @@ const LOGIN_EXAMPLES: &str = "\
 Examples:
   aws-login login --profile dev
   aws-login login --profile dev --force-refresh --factor push
-  aws-login login -p prod --role-arn arn:aws:iam::123456789012:role/Developer";
+  aws-login login -p prod --role-arn arn:aws:iam::123456789012:role/Developer
+  aws-login login -p dev --all-roles --prune     every granted role as its own profile";
 
 const PROCESS_EXAMPLES: &str = "\
 Examples:
@@ -133,6 +134,15 @@ pub struct LoginArgs {
     /// Log in again even if the cached credentials are still valid.
     #[arg(long, alias = "force_refresh")]
     pub force_refresh: bool,
+
+    /// Log in once and store every role the IdP grants as a profile of its own (named by
+    /// profile_template, default {account_alias}-{role_name}).
+    #[arg(long, alias = "all_roles", conflicts_with = "role_arn")]
+    pub all_roles: bool,
+
+    /// With --all-roles: remove the profiles it made for roles no longer granted.
+    #[arg(long, requires = "all_roles")]
+    pub prune: bool,
 
     #[command(flatten)]
     pub overrides: Overrides,
@@ -566,7 +576,7 @@ mod tests {
         cmd.build();
         let mut checked = 0;
         walk(&cmd, &mut checked);
-        assert_eq!(checked, 9 * 3 + 1, "nine overrides in three places, and --force-refresh");
+        assert_eq!(checked, 9 * 3 + 2, "nine overrides in three places, --force-refresh and --all-roles");
         clap::Command::debug_assert(Cli::command());
     }
 }

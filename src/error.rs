@@ -253,6 +253,12 @@ pub enum Error {
         "cannot open the console in a browser with `{command}` ({detail}); set `browser` in the profile or $BROWSER to a browser command, or use --print and open the URL yourself"
     )]
     BrowserFailed { command: String, detail: String },
+
+    /// `login --all-roles` stored the other roles; these are listed above the sentence.
+    #[error(
+        "{failed} of the {total} roles granted were not stored as profiles (listed above); the others were; fix what is said there, or run the same command again to retry"
+    )]
+    SomeRolesFailed { failed: usize, total: usize },
 }
 
 impl Error {
@@ -297,6 +303,7 @@ impl Error {
             FederationRefused { .. } => exit::STS_REJECTED,
             NotFederation { .. } => exit::NETWORK,
             BrowserFailed { .. } => exit::BROWSER,
+            SomeRolesFailed { .. } => exit::PARTLY_DONE,
         }
     }
 

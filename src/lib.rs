@@ -1,6 +1,7 @@
 //! aws-login as a library: the binary in `main.rs` is a thin shell over these modules, which the
 //! fuzz targets and benchmarks also reach.
 
+pub mod all_roles;
 pub mod atomic_file;
 pub mod aws;
 pub mod backoff;

@@ -74,11 +74,7 @@ pub fn console(paths: &Paths, args: &ProfileArgs, req: &Request) -> Result<(), E
     let served = crate::login::credentials(paths, args, false)?;
     let entry = served.entry();
     let duration = session_duration(&entry.role, plan.duration);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Unexpected(format!("cannot start the network runtime: {e}")))?;
-    let token = runtime.block_on(signin_token(
+    let token = crate::login::runtime()?.block_on(signin_token(
         &plan.federation,
         &entry.credentials,
         duration,
