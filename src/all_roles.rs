@@ -109,7 +109,8 @@ pub fn login_all_roles(paths: &Paths, args: &ProfileArgs, prune: bool) -> Result
     for (name, role, answer) in answers {
         match answer {
             Ok(credentials) => {
-                let entry = cache::Entry::new(credentials, settings.source, &role, Some(login.who.clone()));
+                let entry =
+                    cache::Entry::new(credentials, settings.source.kind(), &role, Some(login.who.clone()));
                 cache::Cache::new(paths, &name).store(&entry)?;
                 write_profile(&mut ours, &mut theirs, &name, &role, &settings, region.as_deref())?;
                 report.written.push((name, role));

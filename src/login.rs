@@ -68,7 +68,7 @@ pub fn before_login(paths: &Paths, settings: &Settings) -> Result<ProfileLock, E
     ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),
-        settings.source.max_wait(settings),
+        settings.source.max_wait(),
     )
 }
 
@@ -84,8 +84,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
     let entry = cached?;
     // Credentials of another source (the profile was changed) are not this profile's any more.
-    let same_role =
-        entry.source == settings.source && settings.role_arn.as_deref().is_none_or(|r| r == entry.role.arn());
+    let same_role = entry.source == settings.source.kind()
+        && settings.role_arn.as_deref().is_none_or(|r| r == entry.role.arn());
     (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
 }
 
@@ -116,7 +116,7 @@ async fn sign_in(
     let mut login = settings.source.login(paths, settings, last_user).await?;
     // The IdP accepted the login: keep its session state now, whatever the role choice or STS
     // then say, so that trying again needs no password and no Duo push.
-    login.commit(paths, settings)?;
+    login.commit(paths)?;
     prompt::note_session_kept();
     Ok(login)
 }
@@ -162,5 +162,5 @@ async fn assume(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    Ok(Entry::new(credentials, settings.source, role, Some(login.who.clone())))
+    Ok(Entry::new(credentials, settings.source.kind(), role, Some(login.who.clone())))
 }

@@ -21,7 +21,7 @@ use crate::config;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::http;
-use crate::partition::{self, Partition};
+use crate::partition::Partition;
 use crate::paths::Paths;
 use crate::role::Role;
 use crate::secret::Secret;
@@ -69,7 +69,7 @@ pub fn console(paths: &Paths, args: &ProfileArgs, req: &Request) -> Result<(), E
     let settings = config::load(paths, args)?;
     let values = config::profile_values(paths, &settings.profile)?;
     let env = |name: &str| std::env::var(name).ok();
-    let plan = plan(&values, req, &env)?;
+    let plan = plan(settings.partition, &values, req, &env)?;
 
     let served = crate::login::credentials(paths, args, false)?;
     let entry = served.entry();
@@ -108,6 +108,7 @@ fn say(line: &str) {
 
 /// Checks the flags and settings, and decides the URLs: nothing is sent yet.
 fn plan(
+    known: &Partition,
     values: &HashMap<String, String>,
     req: &Request,
     env: &dyn Fn(&str) -> Option<String>,
@@ -123,12 +124,6 @@ fn plan(
             _ => Ok(None),
         }
     };
-    let partition_id = value("partition")?.unwrap_or_else(|| partition::AWS.id.to_string());
-    let known = partition::find(&partition_id).ok_or_else(|| Error::BadSetting {
-        key: "partition",
-        value: crate::text::shown(&partition_id, 100),
-        why: format!("it must be one of {}", partition::names()),
-    })?;
     let from_env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     // The environment beats the profile, as for every AWS_LOGIN_* setting.
     let federation = match (from_env("AWS_LOGIN_FEDERATION_URL"), value("federation_url")?) {
@@ -357,6 +352,7 @@ async fn signin_token(
 mod tests {
     use super::*;
     use crate::error::exit;
+    use crate::partition;
 
     fn creds() -> Credentials {
         Credentials {
@@ -380,7 +376,7 @@ mod tests {
     /// Golden: the two URLs exactly as AWS documents them, for the commercial partition.
     #[test]
     fn the_documented_wire_format() {
-        let plan = plan(&values(&[]), &req(Show::Print), NO_ENV).unwrap();
+        let plan = plan(&partition::AWS, &values(&[]), &req(Show::Print), NO_ENV).unwrap();
         assert_eq!(plan.federation.as_str(), "https://signin.aws.amazon.com/federation");
         assert_eq!(plan.destination.as_str(), "https://console.aws.amazon.com/console/home");
         assert!(plan.browser.is_none() && plan.duration.is_none());
@@ -416,11 +412,12 @@ mod tests {
             ("aws-us-gov", "signin.amazonaws-us-gov.com", "console.amazonaws-us-gov.com"),
             ("aws-cn", "signin.amazonaws.cn", "console.amazonaws.cn"),
         ] {
-            let plan = plan(&values(&[("partition", id)]), &req(Show::Print), NO_ENV).unwrap();
+            let plan = plan(partition::find(id).unwrap(), &values(&[]), &req(Show::Print), NO_ENV).unwrap();
             assert_eq!(plan.federation.host_str(), Some(signin), "{id}");
             assert_eq!(plan.destination.host_str(), Some(console), "{id}");
         }
-        let e = plan(&values(&[("partition", "aws-eusc")]), &req(Show::Print), NO_ENV).unwrap_err();
+        let eusc = partition::find("aws-eusc").unwrap();
+        let e = plan(eusc, &values(&[]), &req(Show::Print), NO_ENV).unwrap_err();
         assert_eq!(e.exit_code(), exit::BAD_SETTING);
         assert!(
             e.to_string().contains("has not published its console sign-in hosts")
@@ -428,12 +425,11 @@ mod tests {
             "{e}"
         );
         let both = values(&[
-            ("partition", "aws-eusc"),
             ("federation_url", "https://signin.example.eu/federation"),
             ("console_url", "https://console.example.eu/"),
         ]);
         assert_eq!(
-            plan(&both, &req(Show::Print), NO_ENV).unwrap().federation.host_str(),
+            plan(eusc, &both, &req(Show::Print), NO_ENV).unwrap().federation.host_str(),
             Some("signin.example.eu")
         );
     }
@@ -445,7 +441,7 @@ mod tests {
             ("console_url", "http://127.0.0.1:9/c"),
         ]);
         let env = |n: &str| (n == "AWS_LOGIN_FEDERATION_URL").then(|| "http://[::1]:8/f".to_string());
-        let p = plan(&v, &req(Show::Print), &env).unwrap();
+        let p = plan(&partition::AWS, &v, &req(Show::Print), &env).unwrap();
         assert_eq!(
             (p.federation.as_str(), p.destination.as_str()),
             ("http://[::1]:8/f", "http://127.0.0.1:9/c")
@@ -453,7 +449,7 @@ mod tests {
         for (key, bad) in
             [("federation_url", "http://signin.example/federation"), ("console_url", "https://u:pw@c/")]
         {
-            let e = plan(&values(&[(key, bad)]), &req(Show::Print), NO_ENV).unwrap_err();
+            let e = plan(&partition::AWS, &values(&[(key, bad)]), &req(Show::Print), NO_ENV).unwrap_err();
             assert_eq!(e.exit_code(), exit::BAD_SETTING, "{key}");
             assert!(e.to_string().starts_with(&format!("{key} = ")) && !e.to_string().contains("pw@"), "{e}");
         }
@@ -465,10 +461,13 @@ mod tests {
         r.region = Some(Some("eu-west-1".into()));
         r.destination = Some("/s3/home?region=us-east-1&x=1".into());
         r.duration = Some("43200".into());
-        let p = plan(&values(&[("duration", "900")]), &r, NO_ENV).unwrap();
+        let p = plan(&partition::AWS, &values(&[("duration", "900")]), &r, NO_ENV).unwrap();
         assert_eq!(p.destination.as_str(), "https://console.aws.amazon.com/s3/home?x=1&region=eu-west-1");
         assert_eq!(p.duration, Some(43200), "the flag beats the profile");
-        assert_eq!(plan(&values(&[("duration", "0")]), &req(Show::Print), NO_ENV).unwrap().duration, None);
+        assert_eq!(
+            plan(&partition::AWS, &values(&[("duration", "0")]), &req(Show::Print), NO_ENV).unwrap().duration,
+            None
+        );
         for (region, duration, dest) in [
             (Some(Some("EU WEST")), None, None),
             (Some(None), None, None),
@@ -483,7 +482,7 @@ mod tests {
                 duration: duration.map(str::to_string),
                 destination: dest.map(str::to_string),
             };
-            let e = plan(&values(&[]), &r, NO_ENV).unwrap_err();
+            let e = plan(&partition::AWS, &values(&[]), &r, NO_ENV).unwrap_err();
             assert_eq!(e.exit_code(), exit::BAD_SETTING, "{region:?} {duration:?} {dest:?}: {e}");
         }
     }
@@ -492,17 +491,17 @@ mod tests {
     fn open_or_print() {
         let display = |n: &str| (n == "DISPLAY").then(|| ":0".to_string());
         let with_browser = values(&[("browser", "my-browser --new")]);
-        let p = plan(&with_browser, &req(Show::Auto), &display).unwrap();
+        let p = plan(&partition::AWS, &with_browser, &req(Show::Auto), &display).unwrap();
         assert_eq!(p.browser.unwrap(), ["my-browser", "--new"]);
         assert!(
-            plan(&with_browser, &req(Show::Auto), NO_ENV).unwrap().browser.is_none(),
+            plan(&partition::AWS, &with_browser, &req(Show::Auto), NO_ENV).unwrap().browser.is_none(),
             "no display: print"
         );
         assert!(
-            plan(&with_browser, &req(Show::Open), NO_ENV).unwrap().browser.is_some(),
+            plan(&partition::AWS, &with_browser, &req(Show::Open), NO_ENV).unwrap().browser.is_some(),
             "--open opens anyway"
         );
-        assert!(plan(&with_browser, &req(Show::Print), &display).unwrap().browser.is_none());
+        assert!(plan(&partition::AWS, &with_browser, &req(Show::Print), &display).unwrap().browser.is_none());
     }
 
     #[test]
