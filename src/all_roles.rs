@@ -91,7 +91,7 @@ pub fn login_all_roles(paths: &Paths, args: &ProfileArgs, prune: bool) -> Result
     let duration = login::duration(&settings, &login);
     let aws = aws::Aws { profile: &settings.profile, ca_bundle: settings.ca_bundle.as_ref() };
     let started = std::time::Instant::now();
-    let answers: Vec<_> = runtime.block_on(
+    let answers: Vec<_> = runtime.block_on(aws::sts::sharing_one_client(
         futures_util::stream::iter(named)
             .map(|(name, role)| {
                 let (aws, proof) = (&aws, &login.proof);
@@ -102,7 +102,7 @@ pub fn login_all_roles(paths: &Paths, args: &ProfileArgs, prune: bool) -> Result
             })
             .buffer_unordered(CONCURRENCY)
             .collect(),
-    );
+    ));
     crate::log::debug(1, &format!("{} STS calls answered in {:?}", answers.len(), started.elapsed()));
 
     let region = theirs.doc.get(&|h| ini_edit::is_aws_config_profile(h, &settings.profile), "region");
