@@ -28,8 +28,7 @@ const LOGIN_EXAMPLES: &str = "\
 Examples:
   aws-login login --profile dev
   aws-login login --profile dev --force-refresh --factor push
-  aws-login login -p prod --role-arn arn:aws:iam::123456789012:role/Developer
-  aws-login login -p dev --all-roles --prune     every granted role as its own profile";
+  aws-login login -p prod --role-arn arn:aws:iam::123456789012:role/Developer";
 
 const PROCESS_EXAMPLES: &str = "\
 Examples:

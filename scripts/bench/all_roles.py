@@ -10,6 +10,10 @@ Target: the whole 20-role run within 2x the one-role login. On 2 cores the Pytho
 check + moto, per call) dominates the 20-role run, so the table also gives the client's time
 beyond the servers': wall time minus the time at least one server was busy on that run's
 requests (the union of their [start, start + handling_ms] intervals: the STS calls overlap).
+A floor does the same exchanges from inside this (already running) harness with http.client,
+six STS calls at a time and no checks: what it leaves beyond the servers' busy time is the
+servers' own HTTP work outside their logged figure, loopback and scheduling, which no client
+avoids.
 """
 
 import argparse
@@ -20,12 +24,20 @@ import sys
 import tempfile
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (its process runner, server logs and homes)
 
 FRANK = ("frank", "frank-pw-T3")  # Duo, 20 roles in three accounts
 TARGET = 2.0
+CONCURRENCY = 6  # as aws-login's own (src/all_roles.rs)
+
+
+def frank_roles():
+    with open(os.path.join(bench.REPO, "tests", "idp", "users.json")) as fh:
+        pairs = json.load(fh)["frank"]["roles"]
+    return [tuple(sorted(p.split(","), key=lambda arn: ":saml-provider/" in arn)) for p in pairs]
 
 
 def busy_ms(*logs):
@@ -52,6 +64,20 @@ def timed(stack, home, argv, what):
             "idp": len(idp), "sts": len(bench.assumes(sts))}
 
 
+def floor(stack, roles):
+    """frank's login and 20 STS calls from inside this process (see the module's docstring)."""
+    stack.mark()
+    t0 = time.perf_counter_ns()
+    assertion = bench.null_assertion(stack, FRANK)
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(lambda pair: bench.null_assume(stack, assertion, *pair), roles))
+    wall = (time.perf_counter_ns() - t0) / 1e6
+    idp, sts = stack.since_mark()
+    busy = busy_ms(idp, sts)
+    return {"wall_ms": wall, "server_ms": busy, "client_ms": wall - busy, "idp": len(idp),
+            "sts": len(bench.assumes(sts))}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ours", required=True)
@@ -64,9 +90,11 @@ def main():
     try:
         home = bench.Home(root, "ours", stack, os.path.dirname(os.path.abspath(args.ours)), args.ours)
         home.profile("one", FRANK, "push").profile("all", FRANK, "push")
-        runs = {"one role": [], "all 20 roles": []}
+        runs = {"one role": [], "all 20 roles": [], "floor: 20 roles from the harness": []}
+        roles = frank_roles()
         for i in range(args.runs):
-            order = list(runs) if i % 2 == 0 else list(reversed(runs))
+            runs["floor: 20 roles from the harness"].append(floor(stack, roles))
+            order = ["one role", "all 20 roles"][::1 if i % 2 == 0 else -1]
             for kind in order:
                 argv = [args.ours, "login", "--profile", "one", "--force-refresh"] if kind == "one role" \
                     else [args.ours, "login", "--all-roles", "--profile", "all"]
