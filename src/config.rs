@@ -208,13 +208,14 @@ pub fn account_aliases(paths: &Paths) -> HashMap<String, String> {
         .collect()
 }
 
-/// The profile's section as written (keys lowercased, `[DEFAULT]` under it), for settings that
+/// The profile's section as written (keys lowercased, over its `login_profile`'s and
+/// `[DEFAULT]`), for settings that
 /// belong to one command rather than to every login (the console's `federation_url`, …); empty
 /// when the file or the section is missing.
 pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, String>, Error> {
     let path = paths.config();
     let Some(doc) = read_config(&path)? else { return Ok(HashMap::new()) };
-    Ok(profile_section(&doc, profile, &path)?.unwrap_or_default())
+    Ok(with_login_profile(&doc, profile_section(&doc, profile, &path)?, profile, &path)?.unwrap_or_default())
 }
 
 /// Every profile named in the config file (its sections but `[DEFAULT]`, as configparser's
@@ -530,6 +531,12 @@ mod tests {
         assert_eq!(made.role_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
         assert_eq!(made.duration, Some(3600), "bob's own value, not [DEFAULT]'s");
         assert_eq!(made.profile, "gen");
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        std::fs::create_dir_all(paths.root()).unwrap();
+        std::fs::write(paths.config(), text).unwrap();
+        let values = profile_values(&paths, "gen").unwrap();
+        assert_eq!((values["username"].as_str(), values["login_profile"].as_str()), ("bob", "bob"));
         for (p, words) in [("loop", "takes its login from another itself"), ("lost", "has no such profile")] {
             let e = load(p).unwrap_err();
             assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
