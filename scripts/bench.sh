@@ -15,7 +15,13 @@
 #   * the floor, scripts/bench/floor.rs, with plain `rustc -O`.
 # Then it starts the IdP and STS on 127.0.0.1 (tests/stack/start.sh), runs scripts/bench/bench.py
 # and stops them. Nothing is run under `nice`; a busy machine gives noisy figures, so run it twice.
+#
+#   scripts/bench.sh --all-roles [--runs N]  instead: `login --all-roles` with 20 roles against a
+#                                            one-role login (scripts/bench/all_roles.py); needs
+#                                            neither awscli-login nor the floor
 set -euo pipefail
+ALL_ROLES=0
+if [[ "${1:-}" == "--all-roles" ]]; then ALL_ROLES=1; shift; fi
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -26,6 +32,7 @@ REQS="$HERE/bench/requirements.txt"
 "$REPO/tests/stack/install.sh" >&2
 
 # awscli-login 1.0 in its own virtualenv; reinstalled only when the requirements change.
+((ALL_ROLES)) || {
 want="$( { cat "$REQS"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$BENCH_VENV/.bench-stamp" || "$(cat "$BENCH_VENV/.bench-stamp")" != "$want" ]] \
   || ! "$BENCH_VENV/bin/python" -c 'import awscli_login, awscli' 2>/dev/null; then
@@ -35,6 +42,7 @@ if [[ ! -f "$BENCH_VENV/.bench-stamp" || "$(cat "$BENCH_VENV/.bench-stamp")" != 
   "$BENCH_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQS" >&2
   echo "$want" >"$BENCH_VENV/.bench-stamp"
 fi
+}
 
 if [[ -n "${AWS_LOGIN_BIN:-}" ]]; then
   OURS="$AWS_LOGIN_BIN"
@@ -63,6 +71,11 @@ if [[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no -- src Cargo.
   rev="$rev + uncommitted changes in src/"
 fi
 echo "measured: $OURS built from $rev; $("$STACK/venv/bin/python" --version 2>&1) runs the harness"
+
+if ((ALL_ROLES)); then
+  "$STACK/venv/bin/python" "$HERE/bench/all_roles.py" --ours "$OURS" --stack-dir "$WORK/stack" "$@"
+  exit 0
+fi
 
 "$STACK/venv/bin/python" "$HERE/bench/bench.py" --ours "$OURS" --floor "$WORK/floor" --rss "$WORK/rss" \
   --theirs-venv "$BENCH_VENV" --stack-dir "$WORK/stack" "$@"

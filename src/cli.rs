@@ -52,6 +52,14 @@ Examples:
   aws-login migrate                      show what would change
   aws-login migrate --apply              change it";
 
+const CONSOLE_EXAMPLES: &str = "\
+Examples:
+  aws-login console --profile dev                  open the console (print the URL without a display)
+  aws-login console -p dev --print                 print the sign-in URL on stdout
+  aws-login console -p dev --region eu-west-1 --destination /s3/home --duration 3600
+
+--region R opens the console in region R; the sign-in URL is good for 15 minutes.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "aws-login",
@@ -111,6 +119,10 @@ pub enum Command {
     /// says what it would do unless --apply is given.
     #[command(after_help = MIGRATE_EXAMPLES)]
     Migrate(MigrateArgs),
+    /// Sign in to the AWS Management Console with the profile's credentials: open it in the
+    /// browser, or print the sign-in URL.
+    #[command(after_help = CONSOLE_EXAMPLES)]
+    Console(ConsoleArgs),
 }
 
 /// Flags flattened into a command, built only when that command is on the command line (clap's
@@ -164,6 +176,15 @@ pub struct LoginArgs {
     #[arg(long, alias = "force_refresh")]
     pub force_refresh: bool,
 
+    /// Log in once and store every role the IdP grants as a profile of its own (named by
+    /// profile_template, default {account_alias}-{role_name}).
+    #[arg(long, alias = "all_roles", conflicts_with = "role_arn")]
+    pub all_roles: bool,
+
+    /// With --all-roles: remove the profiles it made for roles no longer granted.
+    #[arg(long, requires = "all_roles")]
+    pub prune: bool,
+
     #[command(flatten)]
     pub overrides: Deferred<Overrides>,
 }
@@ -214,6 +235,31 @@ pub struct ProfileFlag {
         help_heading = PROFILE
     )]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
+    /// Open the console in the browser (the profile's `browser`, else $BROWSER, else the
+    /// platform's opener); the default when a display is available.
+    #[arg(long, conflicts_with = "print")]
+    pub open: bool,
+
+    /// Print the sign-in URL on stdout (it signs in whoever opens it within 15 minutes); the
+    /// default without a display.
+    #[arg(long)]
+    pub print: bool,
+
+    /// Where the console opens: a console URL, or a path such as /s3/home.
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+
+    /// Console session length in seconds (900..43200); else the profile's duration, else AWS's
+    /// default.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -392,6 +438,11 @@ impl Cli {
         ProfileArgs::new(self.profile.clone(), overrides)
     }
 
+    /// `--region` as `console` takes it (`Some(None)`: given without a value).
+    pub fn console_region(&self) -> Option<Option<String>> {
+        self.region.clone()
+    }
+
     /// The profile alone: what `logout` and `configure` go by.
     pub fn profile_args(&self) -> ProfileArgs {
         ProfileArgs { profile: self.profile.clone(), ..ProfileArgs::default() }
@@ -404,7 +455,8 @@ fn refuse_misplaced(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(),
     let on_line = |m: &ArgMatches, id: &str| {
         m.try_get_raw(id).is_ok_and(|v| v.is_some()) && m.value_source(id) == Some(ValueSource::CommandLine)
     };
-    if on_line(matches, "region") {
+    // Only `console` has a region: the one it opens the console in.
+    if on_line(matches, "region") && matches.subcommand_name() != Some("console") {
         return Err(cmd.error(
             clap::error::ErrorKind::UnknownArgument,
             "aws-login takes no --region: STS's region is the AWS profile's `region` in ~/.aws/config \
@@ -570,7 +622,7 @@ mod tests {
         cmd.build();
         let mut checked = 0;
         walk(&cmd, &mut checked);
-        assert_eq!(checked, 9 * 3 + 1, "nine overrides in three places, and --force-refresh");
+        assert_eq!(checked, 9 * 3 + 2, "nine overrides in three places, --force-refresh and --all-roles");
         clap::Command::debug_assert(Cli::command());
     }
 }

@@ -85,8 +85,16 @@ pub fn load_from_str(text: &str, path: &Path, args: &ProfileArgs) -> Result<Sett
 }
 
 /// The keys every profile may have, whatever its source; each must be one line.
-const KEYS: [&str; 7] =
-    ["source", "role_arn", "duration", "refresh_margin", "verify_ssl_certificate", "ca_bundle", "partition"];
+const KEYS: [&str; 8] = [
+    "source",
+    "role_arn",
+    "duration",
+    "refresh_margin",
+    "verify_ssl_certificate",
+    "ca_bundle",
+    "partition",
+    crate::all_roles::LOGIN_PROFILE_KEY,
+];
 
 /// Whether aws-login reads `key` (for this profile's source or another's).
 fn is_key(key: &str) -> bool {
@@ -125,7 +133,7 @@ fn profile_section(
 fn settings(file: Option<&Document>, path: PathBuf, args: &ProfileArgs) -> Result<Settings, Error> {
     let profile = profile_name(args);
     let section = match file {
-        Some(doc) => profile_section(doc, &profile, &path)?,
+        Some(doc) => with_login_profile(doc, profile_section(doc, &profile, &path)?, &profile, &path)?,
         None => None,
     };
     let values = Lookup { profile, path, section };
@@ -150,6 +158,32 @@ fn settings(file: Option<&Document>, path: PathBuf, args: &ProfileArgs) -> Resul
     })
 }
 
+/// A profile that names a `login_profile` (as `login --all-roles` writes them) has that
+/// profile's settings, its own keys over them: one IdP account, one session, many roles.
+fn with_login_profile(
+    file: &Document,
+    own: Option<HashMap<String, String>>,
+    profile: &str,
+    path: &Path,
+) -> Result<Option<HashMap<String, String>>, Error> {
+    let key = crate::all_roles::LOGIN_PROFILE_KEY;
+    let Some(login) = own.as_ref().and_then(|_| file.get(&|s| s == profile, key)) else { return Ok(own) };
+    let login = login.trim();
+    let bad = |why: String| Error::BadSetting { key, value: crate::text::shown(login, 100), why };
+    let Some(mut merged) = profile_section(file, login, path)? else {
+        return Err(bad(format!("{} has no such profile; fix login_profile of [{profile}]", path.display())));
+    };
+    if merged.contains_key(key) {
+        return Err(bad(
+            "that profile takes its login from another itself; name the profile that logs in".into()
+        ));
+    }
+    for e in file.located_entries(&|s: &str| s == profile) {
+        merged.insert(e.key, e.value);
+    }
+    Ok(Some(merged))
+}
+
 fn parse_partition(value: Option<&str>) -> Result<&'static Partition, Error> {
     let id = value.map(str::trim).unwrap_or(crate::partition::AWS.id);
     crate::partition::find(id).ok_or_else(|| Error::BadSetting {
@@ -172,6 +206,16 @@ pub fn account_aliases(paths: &Paths) -> HashMap<String, String> {
         .into_iter()
         .map(|e| (e.key.trim().to_string(), e.value.trim().to_string()))
         .collect()
+}
+
+/// The profile's section as written (keys lowercased, over its `login_profile`'s and
+/// `[DEFAULT]`), for settings that
+/// belong to one command rather than to every login (the console's `federation_url`, …); empty
+/// when the file or the section is missing.
+pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, String>, Error> {
+    let path = paths.config();
+    let Some(doc) = read_config(&path)? else { return Ok(HashMap::new()) };
+    Ok(with_login_profile(&doc, profile_section(&doc, profile, &path)?, profile, &path)?.unwrap_or_default())
 }
 
 /// Every profile named in the config file (its sections but `[DEFAULT]`, as configparser's
@@ -470,6 +514,34 @@ mod tests {
         std::fs::create_dir_all(paths.root()).unwrap();
         std::fs::write(paths.config(), &text).unwrap();
         assert_eq!(profiles(&paths).unwrap(), ["dev", "ops"]);
+    }
+
+    #[test]
+    fn a_generated_profile_takes_its_login_profiles_settings() {
+        let text = "[DEFAULT]\nduration = 900\n[bob]\necp_endpoint_url = https://idp/ecp\nusername = bob\nduration = 3600\n\
+            [gen]\nlogin_profile = bob\nrole_arn = arn:aws:iam::1:role/R\n[loop]\nlogin_profile = gen\n[lost]\nlogin_profile = nobody\n";
+        let load = |p: &str| {
+            load_from_str(
+                text,
+                Path::new("c"),
+                &ProfileArgs { profile: Some(p.into()), ..Default::default() },
+            )
+        };
+        let made = load("gen").unwrap();
+        assert_eq!(made.role_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
+        assert_eq!(made.duration, Some(3600), "bob's own value, not [DEFAULT]'s");
+        assert_eq!(made.profile, "gen");
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::with_root(home.path().join(".aws-login"));
+        std::fs::create_dir_all(paths.root()).unwrap();
+        std::fs::write(paths.config(), text).unwrap();
+        let values = profile_values(&paths, "gen").unwrap();
+        assert_eq!((values["username"].as_str(), values["login_profile"].as_str()), ("bob", "bob"));
+        for (p, words) in [("loop", "takes its login from another itself"), ("lost", "has no such profile")] {
+            let e = load(p).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING);
+            assert!(e.to_string().contains(words), "{e}");
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod exit {
     pub const LOCKED: i32 = 25;
     pub const PARTLY_DONE: i32 = 26;
     pub const UNSAFE_FILE: i32 = 27;
+    pub const BROWSER: i32 = 28;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -234,6 +235,30 @@ pub enum Error {
         "`aws-login configure` asks questions but there is no terminal to ask on; run it in a terminal, or edit ~/.aws-login/config and set credential_process = aws-login --profile {profile} in ~/.aws/config"
     )]
     ConfigureNeedsTerminal { profile: String },
+
+    /// The AWS federation endpoint would not issue a console sign-in token.
+    #[error(
+        "the AWS federation endpoint at {url} refused to issue a console sign-in token (HTTP {status}); run `aws-login login --profile {profile} --force-refresh` and try again, and check federation_url if it is set"
+    )]
+    FederationRefused { url: String, status: u16, profile: String },
+
+    /// Something other than the federation endpoint answered.
+    #[error(
+        "{url} gave no answer of the AWS federation endpoint ({found}); check federation_url (or AWS_LOGIN_FEDERATION_URL) and any proxy in between, then try again"
+    )]
+    NotFederation { url: String, found: String },
+
+    /// The browser command could not be run, or failed.
+    #[error(
+        "cannot open the console in a browser with `{command}` ({detail}); set `browser` in the profile or $BROWSER to a browser command, or use --print and open the URL yourself"
+    )]
+    BrowserFailed { command: String, detail: String },
+
+    /// `login --all-roles` stored the other roles; these are listed above the sentence.
+    #[error(
+        "{failed} of the {total} roles granted were not stored as profiles (listed above); the others were; fix what is said there, or run the same command again to retry"
+    )]
+    SomeRolesFailed { failed: usize, total: usize },
 }
 
 impl Error {
@@ -275,6 +300,10 @@ impl Error {
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
             ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,
+            FederationRefused { .. } => exit::STS_REJECTED,
+            NotFederation { .. } => exit::NETWORK,
+            BrowserFailed { .. } => exit::BROWSER,
+            SomeRolesFailed { .. } => exit::PARTLY_DONE,
         }
     }
 

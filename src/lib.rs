@@ -1,9 +1,11 @@
 //! aws-login as a library: the binary in `main.rs` is a thin shell over these modules, which the
 //! fuzz targets and benchmarks also reach.
 
+pub mod all_roles;
 pub mod atomic_file;
 pub mod aws;
 pub mod backoff;
+pub mod browser;
 pub mod cache;
 pub mod cli;
 pub mod config;
@@ -19,6 +21,7 @@ pub mod log;
 pub mod login;
 pub mod logout;
 pub mod migrate;
+pub mod names;
 pub mod partition;
 pub mod password;
 pub mod paths;

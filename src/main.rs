@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use aws_login::cli::{Cli, Command};
 use aws_login::error::{Error, exit};
-use aws_login::{config, configure, log, login, logout, migrate, paths, sink};
+use aws_login::{all_roles, config, configure, log, login, logout, migrate, paths, sink};
 
 fn main() -> ExitCode {
     // Before anything is read: the command line itself may carry a password.
@@ -64,6 +64,39 @@ fn run(cli: &Cli) -> Result<(), Error> {
             configure::configure(&paths, &config::profile_name(&cli.profile_args()))
         }
         Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),
+        Some(Command::Console(args)) => {
+            let show = match (args.open, args.print) {
+                (true, _) => sink::console::Show::Open,
+                (_, true) => sink::console::Show::Print,
+                _ => sink::console::Show::Auto,
+            };
+            let request = sink::console::Request {
+                show,
+                destination: args.destination.clone(),
+                region: cli.console_region(),
+                duration: args.duration.clone(),
+            };
+            sink::console::console(&paths, &cli.profile_args(), &request)
+        }
+        Some(Command::Login(args)) if args.all_roles => {
+            let report = all_roles::login_all_roles(&paths, &cli.login_args(), args.prune)?;
+            say(&format!(
+                "Logged in as {}: {} of the {} roles granted stored as profiles.",
+                report.who,
+                report.written.len(),
+                report.granted
+            ));
+            for (name, role) in &report.written {
+                say(&format!("  {name}: {}", role.arn()));
+            }
+            for (role, why) in &report.failed {
+                say(&format!("  not stored: {}: {why}", role.arn()));
+            }
+            for name in &report.pruned {
+                say(&format!("  removed profile '{name}': its role is no longer granted"));
+            }
+            report.failure().map_or(Ok(()), Err)
+        }
         Some(Command::Login(args)) => {
             let login_args = cli.login_args();
             let served = login::credentials(&paths, &login_args, args.force_refresh)?;

@@ -49,6 +49,15 @@ impl fmt::Display for Role {
     }
 }
 
+/// A SAML role `name` in `account`, vouched for by provider `S`: for tests.
+#[cfg(test)]
+pub(crate) fn saml_role(account: &str, name: &str) -> Role {
+    Role::Saml(SamlRole {
+        role_arn: format!("arn:aws:iam::{account}:role/{name}"),
+        principal_arn: format!("arn:aws:iam::{account}:saml-provider/S"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,8 @@ struct Entry<'a> {
     number: usize,
     account: String,
     label: String,
+    /// What the user's `[roles]` patterns call it, if anything.
+    role_label: Option<String>,
     role: &'a Role,
 }
 
@@ -39,11 +41,24 @@ impl<'a> Menu<'a> {
                     number: i + 1,
                     label: format!("{account} {}", name_of(role)).to_lowercase(),
                     account,
+                    role_label: None,
                     role,
                 }
             })
             .collect();
         Menu { entries }
+    }
+
+    /// Shows each role's label (`team/Admin (administrator)`), which filters too.
+    pub fn labelled(mut self, label: &dyn Fn(&Role) -> Option<String>) -> Self {
+        for e in &mut self.entries {
+            if let Some(l) = label(e.role) {
+                let l = crate::text::shown(&l, 80);
+                e.label = format!("{} {}", e.label, l.to_lowercase());
+                e.role_label = Some(l);
+            }
+        }
+        self
     }
 
     /// The entries whose account or role name contains `filter` (case-insensitive); a number
@@ -90,7 +105,10 @@ impl<'a> Menu<'a> {
                 lines.push(format!("  Account {}", e.account));
                 account = Some(&e.account);
             }
-            lines.push(format!("    [{}] {}", e.number, name_of(e.role)));
+            match &e.role_label {
+                Some(l) => lines.push(format!("    [{}] {} ({l})", e.number, name_of(e.role))),
+                None => lines.push(format!("    [{}] {}", e.number, name_of(e.role))),
+            }
         }
         if quitting {
             lines.push("  (Enter quits)".into());
@@ -218,6 +236,15 @@ mod tests {
         let quitting = menu.render("q");
         assert_eq!(quitting.len(), 7, "every role, and what Enter does: {quitting:?}");
         assert_eq!(quitting[6], "  (Enter quits)");
+    }
+
+    #[test]
+    fn role_labels_are_shown_and_filter() {
+        let roles = roles();
+        let label = |r: &Role| r.name().ends_with("Admin").then(|| "administrator".to_string());
+        let menu = Menu::new(&roles, &|_| None).labelled(&label);
+        assert_eq!(menu.render("administ"), ["  Account 444455556666", "    [4] team/Admin (administrator)"]);
+        assert_eq!(menu.render("").len(), 6);
     }
 
     #[test]

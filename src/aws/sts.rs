@@ -22,14 +22,99 @@ pub async fn assume_role_with_saml(
     ca_bundle: Option<&CaBundle>,
 ) -> Result<Credentials, Error> {
     let (aws_profile, role, duration) = (req.profile, req.role, req.duration);
+    let fallback = crate::partition::of_arn(&role.role_arn).unwrap_or(&crate::partition::AWS).sts_region;
+    let built = client(aws_profile, fallback, ca_bundle).await?;
+    let (config, client) = (&built.config, &built.client);
+    let out = client
+        .assume_role_with_saml()
+        .role_arn(&role.role_arn)
+        .principal_arn(&role.principal_arn)
+        .saml_assertion(saml_response.expose())
+        .set_duration_seconds(duration.map(|d| d as i32))
+        .send()
+        .await
+        .map_err(|e| {
+            tls::failure("STS", &shown_endpoint(config), ca_bundle, &e)
+                .unwrap_or_else(|| sts_error(e, config, req))
+        })?;
+    let c = out
+        .credentials
+        .ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
+    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.secs())
+        .map_err(|_| Error::Unexpected("STS answered with an impossible expiration time".into()))?;
+    // The SDK fills the required fields a cut-short answer lacks with empty strings and the
+    // epoch: that is no credential, and must never be cached or printed.
+    if c.access_key_id.is_empty()
+        || c.secret_access_key.is_empty()
+        || c.session_token.is_empty()
+        || expiration <= OffsetDateTime::now_utc()
+    {
+        return Err(Error::NotSts {
+            url: shown_endpoint(config),
+            found: "an answer without complete, unexpired credentials".into(),
+        });
+    }
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: Secret::new(c.secret_access_key),
+        session_token: Secret::new(c.session_token),
+        expiration,
+    })
+}
+
+/// An STS client and the SDK config it came from.
+struct Built {
+    config: aws_config::SdkConfig,
+    client: aws_sdk_sts::Client,
+}
+
+/// What a client is built from: the AWS profile, the partition's default region, `ca_bundle`.
+type Key = (String, &'static str, Option<std::path::PathBuf>);
+type Shared = std::sync::Arc<futures_util::lock::Mutex<Vec<(Key, std::sync::Arc<Built>)>>>;
+
+tokio::task_local! {
+    /// The clients built inside [`sharing_one_client`].
+    static SHARED: Shared;
+}
+
+/// Runs `calls` with one STS client (one SDK config, one connection pool: TLS roots loaded and
+/// connections opened once) shared by all of them, as `login --all-roles` makes one call per
+/// role. The client lives as long as `calls`, inside one runtime; elsewhere each call builds
+/// its own.
+pub async fn sharing_one_client<F: std::future::Future>(calls: F) -> F::Output {
+    SHARED.scope(Shared::default(), calls).await
+}
+
+async fn client(
+    aws_profile: &str,
+    fallback_region: &'static str,
+    ca_bundle: Option<&CaBundle>,
+) -> Result<std::sync::Arc<Built>, Error> {
+    let Ok(shared) = SHARED.try_with(Shared::clone) else {
+        return build(aws_profile, fallback_region, ca_bundle).await.map(std::sync::Arc::new);
+    };
+    let key: Key = (aws_profile.to_string(), fallback_region, ca_bundle.map(|c| c.path.clone()));
+    // Held while building, so that calls started together wait for one client.
+    let mut built = shared.lock().await;
+    if let Some((_, b)) = built.iter().find(|(k, _)| *k == key) {
+        return Ok(b.clone());
+    }
+    let b = std::sync::Arc::new(build(aws_profile, fallback_region, ca_bundle).await?);
+    built.push((key, b.clone()));
+    Ok(b)
+}
+
+async fn build(
+    aws_profile: &str,
+    fallback_region: &'static str,
+    ca_bundle: Option<&CaBundle>,
+) -> Result<Built, Error> {
     let region =
         RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
             .or_else(
                 aws_config::profile::ProfileFileRegionProvider::builder().profile_name(aws_profile).build(),
             )
-            .or_else(Region::from_static(
-                crate::partition::of_arn(&role.role_arn).unwrap_or(&crate::partition::AWS).sts_region,
-            ));
+            .or_else(Region::from_static(fallback_region));
     // Bounded, so a silent STS endpoint fails with a clear error instead of hanging the caller.
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(crate::http::CONNECT_TIMEOUT)
@@ -57,41 +142,7 @@ pub async fn assume_role_with_saml(
             .http_client(http_client(ca_bundle, system_roots)?)
             .build(),
     );
-    let out = client
-        .assume_role_with_saml()
-        .role_arn(&role.role_arn)
-        .principal_arn(&role.principal_arn)
-        .saml_assertion(saml_response.expose())
-        .set_duration_seconds(duration.map(|d| d as i32))
-        .send()
-        .await
-        .map_err(|e| {
-            tls::failure("STS", &shown_endpoint(&config), ca_bundle, &e)
-                .unwrap_or_else(|| sts_error(e, &config, req))
-        })?;
-    let c = out
-        .credentials
-        .ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
-    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.secs())
-        .map_err(|_| Error::Unexpected("STS answered with an impossible expiration time".into()))?;
-    // The SDK fills the required fields a cut-short answer lacks with empty strings and the
-    // epoch: that is no credential, and must never be cached or printed.
-    if c.access_key_id.is_empty()
-        || c.secret_access_key.is_empty()
-        || c.session_token.is_empty()
-        || expiration <= OffsetDateTime::now_utc()
-    {
-        return Err(Error::NotSts {
-            url: shown_endpoint(&config),
-            found: "an answer without complete, unexpired credentials".into(),
-        });
-    }
-    Ok(Credentials {
-        access_key_id: c.access_key_id,
-        secret_access_key: Secret::new(c.secret_access_key),
-        session_token: Secret::new(c.session_token),
-        expiration,
-    })
+    Ok(Built { config, client })
 }
 
 /// What the call asked for, to turn STS's refusals into advice.

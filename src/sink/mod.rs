@@ -2,6 +2,7 @@
 //! pure functions (golden-tested); outputs that act (a credentials file, exec, a local
 //! credentials server, the console) will be commands of their own, not formats.
 
+pub mod console;
 pub mod process;
 
 use crate::credentials::Credentials;

@@ -44,6 +44,9 @@ pub struct Stack {
     pub ecp_url: String,
     pub idp_url: String,
     pub sts_url: String,
+    /// The console federation stand-in's endpoint and console (tests/console/federation.py).
+    pub federation_url: String,
+    pub console_url: String,
 }
 
 /// A test server a [`Stack`] can start.
@@ -53,6 +56,8 @@ enum Server {
     Idp,
     /// tests/sts/front.py: moto's STS behind a front that checks what AWS checks.
     Sts,
+    /// tests/console/federation.py: AWS's console federation endpoint and console, stood in.
+    Federation,
 }
 
 impl Stack {
@@ -78,6 +83,8 @@ impl Stack {
             ecp_url: String::new(),
             idp_url: String::new(),
             sts_url: String::new(),
+            federation_url: String::new(),
+            console_url: String::new(),
         }
     }
 
@@ -98,6 +105,12 @@ impl Stack {
         self
     }
 
+    /// Starts the console federation stand-in, which checks credentials at this stack's STS.
+    pub fn federation(mut self) -> Stack {
+        self.spawn(Server::Federation, "tests/console/federation.py", &[], "federation.stderr");
+        self
+    }
+
     /// Waits until every server started serves, and takes in their URLs.
     pub fn serving(mut self) -> Stack {
         for server in std::mem::take(&mut self.starting) {
@@ -108,6 +121,11 @@ impl Stack {
                     self.idp_url = idp["base_url"].as_str().unwrap().to_string();
                 }
                 Server::Sts => self.sts_url = self.ready("sts.json")["url"].as_str().unwrap().to_string(),
+                Server::Federation => {
+                    let fed = self.ready("federation.json");
+                    self.federation_url = fed["federation_url"].as_str().unwrap().to_string();
+                    self.console_url = fed["console_url"].as_str().unwrap().to_string();
+                }
             }
         }
         self
@@ -149,7 +167,7 @@ impl Stack {
     }
 
     pub fn server_output(&self) -> String {
-        ["idp.stderr", "sts.stderr"]
+        ["idp.stderr", "sts.stderr", "federation.stderr"]
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -172,6 +190,11 @@ impl Stack {
     /// One entry per request the STS front handled.
     pub fn sts_log(&self) -> Vec<Value> {
         self.log("sts.log.jsonl")
+    }
+
+    /// One entry per request the console federation stand-in handled.
+    pub fn federation_log(&self) -> Vec<Value> {
+        self.log("federation.log.jsonl")
     }
 
     /// AssumeRoleWithSAML calls only.

@@ -45,6 +45,9 @@ pub enum Kind {
     Login,
     /// AWS credentials: a secret access key or a session token.
     Aws,
+    /// A console sign-in token (in the URL `console --print` prints): stdout only, like AWS
+    /// credentials, and never in a file.
+    Signin,
 }
 
 /// Every secret seen in one home, kept across runs (a rotated cookie stays a secret): its
@@ -83,7 +86,7 @@ impl Known {
             if let Some(at) = find(stderr, secret) {
                 fail(kind, label, "stderr".into(), stderr, at, secret.len());
             }
-            if *kind != Kind::Aws
+            if !matches!(kind, Kind::Aws | Kind::Signin)
                 && let Some(at) = find(stdout, secret)
             {
                 fail(kind, label, "stdout".into(), stdout, at, secret.len());
@@ -280,6 +283,14 @@ fn secret_shape(value: &str) -> Option<&'static str> {
         return Some("a private key");
     }
     None
+}
+
+impl Known {
+    /// Learns a console sign-in token a test took from a printed or opened URL: no later run
+    /// may show it on stderr or leave it in a file.
+    pub fn learn_signin_token(&self, token: &str) {
+        self.0.borrow_mut().insert((Kind::Signin, "a console sign-in token", token.to_string()));
+    }
 }
 
 impl Home {

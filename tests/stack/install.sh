@@ -56,6 +56,8 @@ if ((!SERVERS_ONLY)); then
     [gnome-keyring-daemon]=gnome-keyring
     [secret-tool]=libsecret-tools
     [strace]=strace
+    # The one real-browser test (tests/console.rs): headless Chromium follows a sign-in URL.
+    [chromium]=chromium
   )
 fi
 missing=()

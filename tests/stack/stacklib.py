@@ -204,3 +204,13 @@ def elapsed_ms(start):
 def fatal(msg):
     print(msg, file=sys.stderr, flush=True)
     sys.exit(2)
+
+
+def publish_and_serve(server, name, ready_path, info):
+    """Writes the ready file, says so on stderr, then serves until interrupted."""
+    write_json_atomic(ready_path, info)
+    print(f"{name}: ready at {info.get('url')}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
