@@ -36,6 +36,18 @@ Examples:
   aws-login process --profile dev --duration 3600
   credential_process = aws-login --profile dev     (in ~/.aws/config: the same, as the AWS tools run it)";
 
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  eval \"$(aws-login export --profile dev -o bash)\"       bash, zsh, sh
+  aws-login export --profile dev -o fish | source
+  aws-login export --profile dev -o powershell | Invoke-Expression
+  aws-login export --profile dev -o boto                 {\"aws_access_key_id\": …} for boto3.client(**args)";
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  aws-login exec --profile dev -- aws s3 ls
+  aws-login exec --profile dev -- terraform plan";
+
 const LOGOUT_EXAMPLES: &str = "\
 Examples:
   aws-login logout --profile dev
@@ -82,6 +94,10 @@ pub struct Cli {
     #[command(flatten)]
     pub overrides: Overrides,
 
+    /// `-o F` given before any command (or before `process` / `export`).
+    #[command(flatten)]
+    pub output: OutputArgs,
+
     /// More detail on stderr (-v, -vv, -vvv); secrets are never shown.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -100,6 +116,13 @@ pub enum Command {
     /// Print credentials as credential_process JSON (the default when no command is given).
     #[command(after_help = PROCESS_EXAMPLES)]
     Process(ProcessArgs),
+    /// Print credentials for a shell or an SDK (-o F; default: the profile's `output`, else
+    /// exports for the shell the environment names).
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
+    /// Run a command with the credentials and region in its environment, in place of aws-login.
+    #[command(after_help = EXEC_EXAMPLES)]
+    Exec(ExecArgs),
     /// Delete cached credentials (and with --purge the IdP session and stored password).
     #[command(after_help = LOGOUT_EXAMPLES)]
     Logout(LogoutArgs),
@@ -133,6 +156,53 @@ pub struct ProcessArgs {
 
     #[command(flatten)]
     pub overrides: Overrides,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
+    /// Run even inside another `aws-login exec` for a different profile.
+    #[arg(long, alias = "allow_nesting")]
+    pub allow_nesting: bool,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
+
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// How the credentials are handed over, where they are printed.
+#[derive(Debug, Args, Default, Clone)]
+pub struct OutputArgs {
+    /// Output format: process (the credential_process JSON), env (exports for the shell in use),
+    /// bash, zsh, sh, fish, powershell, cmd, boto, js, or none.
+    #[arg(
+        short = 'o',
+        long = "format",
+        value_name = "F",
+        value_parser = crate::sink::choice::parse_flag,
+        help_heading = "Output"
+    )]
+    pub format: Option<crate::sink::Choice>,
 }
 
 #[derive(Debug, Args)]
@@ -345,9 +415,21 @@ impl Cli {
         let overrides = match &self.command {
             Some(Command::Login(a)) => a.overrides.clone().over(earlier),
             Some(Command::Process(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Export(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Exec(a)) => a.overrides.clone().over(earlier),
             _ => earlier,
         };
         ProfileArgs::new(self.profile.clone(), overrides)
+    }
+
+    /// `-o F` from the command line, given after `process` / `export` or before them.
+    pub fn format(&self) -> Option<crate::sink::Choice> {
+        let after = match &self.command {
+            Some(Command::Process(a)) => a.output.format,
+            Some(Command::Export(a)) => a.output.format,
+            _ => None,
+        };
+        after.or(self.output.format)
     }
 
     /// The profile alone: what `logout` and `configure` go by.
@@ -370,7 +452,14 @@ fn refuse_misplaced(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(),
         ));
     }
     let Some((name, sub)) = matches.subcommand() else { return Ok(()) };
-    if matches!(name, "login" | "process") {
+    if on_line(matches, "format") && !matches!(name, "process" | "export") {
+        let sub_cmd = cmd.find_subcommand_mut(name).unwrap_or_else(|| unreachable!("clap matched it"));
+        return Err(sub_cmd.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("the argument '--format' cannot be used with '{name}': it applies only to printing credentials: aws-login [process|export] -o F"),
+        ));
+    }
+    if matches!(name, "login" | "process" | "export" | "exec") {
         return Ok(());
     }
     let overrides = Overrides::augment_args(clap::Command::new("overrides"));
@@ -523,7 +612,7 @@ mod tests {
         cmd.build();
         let mut checked = 0;
         walk(&cmd, &mut checked);
-        assert_eq!(checked, 9 * 3 + 1, "nine overrides in three places, and --force-refresh");
+        assert_eq!(checked, 9 * 5 + 2, "nine overrides in five places, --force-refresh and --allow-nesting");
         clap::Command::debug_assert(Cli::command());
     }
 }

@@ -26,6 +26,11 @@ pub mod exit {
     pub const LOCKED: i32 = 25;
     pub const PARTLY_DONE: i32 = 26;
     pub const UNSAFE_FILE: i32 = 27;
+    pub const UNSAFE_VALUE: i32 = 40;
+    pub const NESTED: i32 = 41;
+    pub const NOT_OURS: i32 = 42;
+    pub const CANNOT_EXECUTE: i32 = 126;
+    pub const COMMAND_NOT_FOUND: i32 = 127;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -234,6 +239,23 @@ pub enum Error {
         "`aws-login configure` asks questions but there is no terminal to ask on; run it in a terminal, or edit ~/.aws-login/config and set credential_process = aws-login --profile {profile} in ~/.aws/config"
     )]
     ConfigureNeedsTerminal { profile: String },
+
+    /// An output format whose syntax cannot hold a value; the value itself is never shown.
+    #[error(
+        "cannot print {key} for {shell}: its value holds {what}, which {shell} cannot carry safely; use {other} instead"
+    )]
+    UnsafeValue { key: &'static str, what: &'static str, shell: &'static str, other: &'static str },
+
+    #[error(
+        "already inside `aws-login exec` for profile '{outer}', so profile '{inner}' would mix two identities; leave that shell first, or pass --allow-nesting"
+    )]
+    Nested { outer: String, inner: String },
+
+    #[error("cannot run {program}: no such command; check its name and PATH")]
+    CommandNotFound { program: String },
+
+    #[error("cannot run {program}: {detail}")]
+    CannotExecute { program: String, detail: String },
 }
 
 impl Error {
@@ -275,6 +297,10 @@ impl Error {
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
             ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,
+            UnsafeValue { .. } => exit::UNSAFE_VALUE,
+            Nested { .. } => exit::NESTED,
+            CommandNotFound { .. } => exit::COMMAND_NOT_FOUND,
+            CannotExecute { .. } => exit::CANNOT_EXECUTE,
         }
     }
 
