@@ -56,6 +56,9 @@ if ((!SERVERS_ONLY)); then
     [gnome-keyring-daemon]=gnome-keyring
     [secret-tool]=libsecret-tools
     [strace]=strace
+    # The shells the exports are evaluated by (tests/export.rs, tests/shell_quoting.rs).
+    [zsh]=zsh
+    [fish]=fish
   )
 fi
 missing=()
