@@ -194,7 +194,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args, Default, Clone)]
 pub struct OutputArgs {
     /// Output format: process (the credential_process JSON), env (exports for the shell in use),
-    /// bash, zsh, sh, fish, powershell, cmd, boto, js, or none.
+    /// bash, zsh, sh, fish, powershell, cmd, boto, js, credentials-file, or none.
     #[arg(
         short = 'o',
         long = "format",
@@ -203,6 +203,16 @@ pub struct OutputArgs {
         help_heading = "Output"
     )]
     pub format: Option<crate::sink::Choice>,
+
+    /// With -o credentials-file: the file to write instead of AWS_SHARED_CREDENTIALS_FILE or
+    /// ~/.aws/credentials (implies -o credentials-file).
+    #[arg(long, alias = "credentials_file", value_name = "PATH", help_heading = "Output")]
+    pub credentials_file: Option<std::path::PathBuf>,
+
+    /// With -o credentials-file: replace keys in the profile's section that aws-login did not
+    /// write.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -422,14 +432,20 @@ impl Cli {
         ProfileArgs::new(self.profile.clone(), overrides)
     }
 
-    /// `-o F` from the command line, given after `process` / `export` or before them.
-    pub fn format(&self) -> Option<crate::sink::Choice> {
+    /// `-o F` and its companions from the command line, given after `process` / `export` or
+    /// before them.
+    pub fn output_args(&self) -> OutputArgs {
+        let earlier = self.output.clone();
         let after = match &self.command {
-            Some(Command::Process(a)) => a.output.format,
-            Some(Command::Export(a)) => a.output.format,
-            _ => None,
+            Some(Command::Process(a)) => a.output.clone(),
+            Some(Command::Export(a)) => a.output.clone(),
+            _ => return earlier,
         };
-        after.or(self.output.format)
+        OutputArgs {
+            format: after.format.or(earlier.format),
+            credentials_file: after.credentials_file.or(earlier.credentials_file),
+            force: after.force || earlier.force,
+        }
     }
 
     /// The profile alone: what `logout` and `configure` go by.
@@ -452,11 +468,15 @@ fn refuse_misplaced(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(),
         ));
     }
     let Some((name, sub)) = matches.subcommand() else { return Ok(()) };
-    if on_line(matches, "format") && !matches!(name, "process" | "export") {
+    let output = ["format", "credentials_file", "force"].into_iter().find(|id| on_line(matches, id));
+    if let Some(id) = output
+        && !matches!(name, "process" | "export")
+    {
+        let flag = format!("--{}", id.replace('_', "-"));
         let sub_cmd = cmd.find_subcommand_mut(name).unwrap_or_else(|| unreachable!("clap matched it"));
         return Err(sub_cmd.error(
             clap::error::ErrorKind::ArgumentConflict,
-            format!("the argument '--format' cannot be used with '{name}': it applies only to printing credentials: aws-login [process|export] -o F"),
+            format!("the argument '{flag}' cannot be used with '{name}': it applies only to printing credentials: aws-login [process|export] -o F"),
         ));
     }
     if matches!(name, "login" | "process" | "export" | "exec") {
@@ -612,7 +632,11 @@ mod tests {
         cmd.build();
         let mut checked = 0;
         walk(&cmd, &mut checked);
-        assert_eq!(checked, 9 * 5 + 2, "nine overrides in five places, --force-refresh and --allow-nesting");
+        assert_eq!(
+            checked,
+            9 * 5 + 2 + 3,
+            "nine overrides in five places, --force-refresh, --allow-nesting, and --credentials-file in three places"
+        );
         clap::Command::debug_assert(Cli::command());
     }
 }

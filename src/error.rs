@@ -251,6 +251,19 @@ pub enum Error {
     )]
     Nested { outer: String, inner: String },
 
+    #[error(
+        "profile '{profile}' in {} holds keys aws-login did not write, so they were left alone; pass --force to replace them",
+        path.display()
+    )]
+    NotOurs { profile: String, path: PathBuf },
+
+    #[error(
+        "profile '{profile}' runs credential_process in {}, and keys written for it in {} would hide that for good; use another --profile for the file, or -o process",
+        config.display(),
+        path.display()
+    )]
+    WiredToProcess { profile: String, config: PathBuf, path: PathBuf },
+
     #[error("cannot run {program}: no such command; check its name and PATH")]
     CommandNotFound { program: String },
 
@@ -300,6 +313,7 @@ impl Error {
             UnsafeValue { .. } => exit::UNSAFE_VALUE,
             Nested { .. } => exit::NESTED,
             CommandNotFound { .. } => exit::COMMAND_NOT_FOUND,
+            NotOurs { .. } | WiredToProcess { .. } => exit::NOT_OURS,
             CannotExecute { .. } => exit::CANNOT_EXECUTE,
         }
     }

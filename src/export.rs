@@ -5,10 +5,11 @@
 
 use std::io::Write;
 
-use crate::cli::ProfileArgs;
+use crate::cli::{OutputArgs, ProfileArgs};
 use crate::error::Error;
 use crate::paths::Paths;
-use crate::sink::{Choice, Format, Issued};
+use crate::sink::shell::{self, Shell};
+use crate::sink::{Choice, Format, Issued, credentials_file};
 use crate::{config, login};
 
 /// Who is asking: decides what happens without `-o`.
@@ -20,21 +21,34 @@ pub enum Caller {
     Export,
 }
 
-pub fn run(paths: &Paths, args: &ProfileArgs, flag: Option<Choice>, caller: Caller) -> Result<(), Error> {
+pub fn run(paths: &Paths, args: &ProfileArgs, output: &OutputArgs, caller: Caller) -> Result<(), Error> {
+    // --credentials-file means -o credentials-file, and goes with no other format.
+    let flag = match (output.format, &output.credentials_file) {
+        (None, Some(_)) => Some(Choice::CredentialsFile),
+        (Some(choice), Some(path)) if choice != Choice::CredentialsFile => {
+            return Err(Error::BadSetting {
+                key: "credentials-file",
+                value: crate::text::shown(&path.display().to_string(), 200),
+                why: "it goes with -o credentials-file only".into(),
+            });
+        }
+        (flag, _) => flag,
+    };
     let choice = match (flag, caller) {
         (Some(choice), _) => choice,
         (None, Caller::Process) => Choice::Print(Format::Process),
         (None, Caller::Export) => profile_choice(paths, args)?.unwrap_or(Choice::DetectShell),
     };
-    match choice.resolved() {
+    match choice {
         Choice::Print(format) => print(paths, args, format),
-        // Listed by `Choice`, but only once the credentials-file writer exists.
-        Choice::CredentialsFile | Choice::DetectShell => Err(Error::BadSetting {
-            key: "format",
-            value: "credentials-file".into(),
-            why: "it is not available in this version".into(),
-        }),
+        Choice::DetectShell => print(paths, args, Format::Shell(detected())),
+        Choice::CredentialsFile => to_credentials_file(paths, args, output),
     }
+}
+
+/// The shell `-o env` means here.
+fn detected() -> Shell {
+    shell::detect(&|k: &str| std::env::var(k).ok())
 }
 
 fn print(paths: &Paths, args: &ProfileArgs, format: Format) -> Result<(), Error> {
@@ -43,7 +57,26 @@ fn print(paths: &Paths, args: &ProfileArgs, format: Format) -> Result<(), Error>
     let region =
         format.wants_region().then(|| crate::aws::region::of_profile(&config::profile_name(args))).flatten();
     let issued = issued(entry, region.as_deref());
-    let Some(text) = format.render(&issued)? else { return Ok(()) };
+    match format.render(&issued)? {
+        Some(text) => stdout(&text),
+        None => Ok(()),
+    }
+}
+
+/// Writes the profile's section of a shared credentials file, then prints (for the shell in
+/// use) the variables that point the AWS tools at it.
+fn to_credentials_file(paths: &Paths, args: &ProfileArgs, output: &OutputArgs) -> Result<(), Error> {
+    let profile = config::profile_name(args);
+    let target = credentials_file::Target::new(output.credentials_file.as_deref())?;
+    credentials_file::check(&target, &profile, output.force)?;
+    let served = login::credentials(paths, args, false)?;
+    let entry = served.entry();
+    credentials_file::write(&target, &profile, &issued(entry, None))?;
+    let (set, unset) = credentials_file::variables(&target, &profile);
+    stdout(&shell::assignments(detected(), &set, &unset)?)
+}
+
+fn stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|()| out.flush())

@@ -24,10 +24,10 @@ fn run(cli: &Cli) -> Result<(), Error> {
     let paths = paths::Paths::from_env()?;
     match &cli.command {
         None | Some(Command::Process(_)) => {
-            export::run(&paths, &cli.login_args(), cli.format(), export::Caller::Process)
+            export::run(&paths, &cli.login_args(), &cli.output_args(), export::Caller::Process)
         }
         Some(Command::Export(_)) => {
-            export::run(&paths, &cli.login_args(), cli.format(), export::Caller::Export)
+            export::run(&paths, &cli.login_args(), &cli.output_args(), export::Caller::Export)
         }
         Some(Command::Exec(args)) => {
             let code = sink::exec::exec(&paths, &cli.login_args(), args.allow_nesting, &args.command)?;

@@ -1,7 +1,7 @@
 //! The `-o/--format` names and a profile's `output` setting, read into what to do.
 
 use super::Format;
-use super::shell::{self, Shell};
+use super::shell::Shell;
 
 /// What `-o F` asks for. `env` is resolved against the environment when it is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +45,6 @@ impl Choice {
             "none" => Choice::Print(Format::None),
             _ => return None,
         })
-    }
-
-    /// `env` made concrete from this process's environment.
-    pub fn resolved(self) -> Choice {
-        match self {
-            Choice::DetectShell => {
-                Choice::Print(Format::Shell(shell::detect(&|k: &str| std::env::var(k).ok())))
-            }
-            other => other,
-        }
     }
 }
 

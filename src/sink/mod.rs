@@ -3,6 +3,7 @@
 //! credentials server, the console) are commands of their own, not formats.
 
 pub mod choice;
+pub mod credentials_file;
 pub mod exec;
 pub mod process;
 pub mod sdk_json;

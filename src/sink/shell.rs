@@ -63,8 +63,18 @@ pub fn variables<'a>(issued: &Issued<'a>) -> (Vec<(&'static str, Cow<'a, str>)>,
 /// The lines for `shell`, unsets first.
 pub fn render(shell: Shell, issued: &Issued<'_>) -> Result<String, Error> {
     let (set, unset) = variables(issued);
+    assignments(shell, &set, &unset)
+}
+
+/// Lines for `shell` that unset `unset`, then set `set`, each value quoted.
+pub fn assignments(
+    shell: Shell,
+    set: &[(&'static str, Cow<'_, str>)],
+    unset: &[&'static str],
+) -> Result<String, Error> {
     let mut lines = Vec::new();
     match shell {
+        _ if unset.is_empty() => {}
         Shell::Sh => lines.push(format!("unset {}", unset.join(" "))),
         // `set -e` fails for a variable that was not set, and fish's `set` keeps that status,
         // which would make `| source` look failed.
@@ -74,7 +84,7 @@ pub fn render(shell: Shell, issued: &Issued<'_>) -> Result<String, Error> {
         }
         Shell::Cmd => lines.extend(unset.iter().map(|k| format!("set \"{k}=\""))),
     }
-    for (key, value) in &set {
+    for (key, value) in set {
         if value.contains('\0') {
             return Err(refused(shell, key, "a NUL byte, which no environment variable can hold"));
         }
