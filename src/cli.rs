@@ -46,7 +46,12 @@ Examples:
 const EXEC_EXAMPLES: &str = "\
 Examples:
   aws-login exec --profile dev -- aws s3 ls
-  aws-login exec --profile dev -- terraform plan";
+  aws-login exec --profile dev -- terraform plan
+  aws-login exec --server --profile dev -- ./long-job.sh   credentials that stay fresh, from a local server";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  aws-login serve --profile dev          then, in another shell, set the variables it printed";
 
 const LOGOUT_EXAMPLES: &str = "\
 Examples:
@@ -123,6 +128,10 @@ pub enum Command {
     /// Run a command with the credentials and region in its environment, in place of aws-login.
     #[command(after_help = EXEC_EXAMPLES)]
     Exec(ExecArgs),
+    /// Serve the profile's credentials to SDKs on a local port (the ECS container credentials
+    /// shape), refreshed before they expire, until Ctrl-C; prints the variables to set.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Delete cached credentials (and with --purge the IdP session and stored password).
     #[command(after_help = LOGOUT_EXAMPLES)]
     Logout(LogoutArgs),
@@ -182,12 +191,23 @@ pub struct ExecArgs {
     #[arg(long, alias = "allow_nesting")]
     pub allow_nesting: bool,
 
+    /// Hand the credentials over through a local credentials server that refreshes them,
+    /// instead of as fixed keys (for commands that outlive the credentials).
+    #[arg(long)]
+    pub server: bool,
+
     #[command(flatten)]
     pub overrides: Overrides,
 
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
 }
 
 /// How the credentials are handed over, where they are printed.

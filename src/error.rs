@@ -264,6 +264,10 @@ pub enum Error {
     )]
     WiredToProcess { profile: String, config: PathBuf, path: PathBuf },
 
+    /// What another aws-login run (the local credentials server's fetch) said, and its code.
+    #[error("{message}")]
+    Relayed { message: String, code: i32 },
+
     #[error("cannot run {program}: no such command; check its name and PATH")]
     CommandNotFound { program: String },
 
@@ -314,6 +318,7 @@ impl Error {
             Nested { .. } => exit::NESTED,
             CommandNotFound { .. } => exit::COMMAND_NOT_FOUND,
             NotOurs { .. } | WiredToProcess { .. } => exit::NOT_OURS,
+            Relayed { code, .. } => *code,
             CannotExecute { .. } => exit::CANNOT_EXECUTE,
         }
     }

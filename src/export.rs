@@ -76,7 +76,8 @@ fn to_credentials_file(paths: &Paths, args: &ProfileArgs, output: &OutputArgs) -
     stdout(&shell::assignments(detected(), &set, &unset)?)
 }
 
-fn stdout(text: &str) -> Result<(), Error> {
+/// Prints `text` and a newline on stdout.
+pub fn stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|()| out.flush())

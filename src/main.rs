@@ -30,9 +30,11 @@ fn run(cli: &Cli) -> Result<(), Error> {
             export::run(&paths, &cli.login_args(), &cli.output_args(), export::Caller::Export)
         }
         Some(Command::Exec(args)) => {
-            let code = sink::exec::exec(&paths, &cli.login_args(), args.allow_nesting, &args.command)?;
+            let code =
+                sink::exec::exec(&paths, &cli.login_args(), args.allow_nesting, args.server, &args.command)?;
             std::process::exit(code)
         }
+        Some(Command::Serve(_)) => sink::serve::serve(&cli.login_args()),
         Some(Command::Logout(args)) => {
             let report = logout::logout(&paths, &cli.profile_args(), args.all, args.purge)?;
             match report.profiles.as_slice() {

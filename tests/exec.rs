@@ -6,6 +6,9 @@ mod common;
 
 use common::*;
 
+/// The AWS CLI asked who it is, as the child.
+const AWS_CALLER: &[&str] = &["aws", "sts", "get-caller-identity", "--query", "Arn", "--output", "text"];
+
 fn alice(stack: &Stack) -> Home {
     let home = Home::new();
     home.ecp_profile(stack, "dev", &format!("username = alice\npassword = {ALICE_PW}"));
@@ -23,23 +26,7 @@ fn the_aws_cli_runs_with_the_credentials_and_no_competing_variables() {
         ("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/Other"),
     ];
     let run = home
-        .run_with_env(
-            &stack,
-            &[
-                "exec",
-                "--profile",
-                "dev",
-                "--",
-                "aws",
-                "sts",
-                "get-caller-identity",
-                "--query",
-                "Arn",
-                "--output",
-                "text",
-            ],
-            &competing,
-        )
+        .run_with_env(&stack, &[&["exec", "--profile", "dev", "--"][..], AWS_CALLER].concat(), &competing)
         .ok();
     assert!(
         run.stdout().starts_with("arn:aws:sts::111122223333:assumed-role/Developer/"),

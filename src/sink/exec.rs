@@ -3,6 +3,7 @@
 //! our signals and our exit status). The child's environment is marked with the profile, so a
 //! nested `exec` for another profile is refused rather than mixing two identities.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::process::Command;
 
@@ -15,10 +16,12 @@ use crate::{config, login};
 pub const MARK: &str = "AWS_LOGIN_PROFILE";
 
 /// Runs `command` (program and arguments) and, on Unix, never returns unless it cannot start.
+/// With `server`, the credentials come from a local credentials server beside it instead.
 pub fn exec(
     paths: &Paths,
     args: &ProfileArgs,
     allow_nesting: bool,
+    server: bool,
     command: &[OsString],
 ) -> Result<i32, Error> {
     let profile = config::profile_name(args);
@@ -28,6 +31,9 @@ pub fn exec(
     {
         return Err(Error::Nested { outer, inner: profile });
     }
+    if server {
+        return super::serve::exec(args, command);
+    }
     let Some((program, rest)) = command.split_first() else {
         return Err(Error::Unexpected("exec needs a command after --".into()));
     };
@@ -35,17 +41,27 @@ pub fn exec(
     let region = crate::aws::region::of_profile(&profile);
     let issued = crate::export::issued(served.entry(), region.as_deref());
     let (set, unset) = crate::sink::shell::variables(&issued);
+    run(command_for(program, rest, &set, &unset, &profile), &program.to_string_lossy())
+}
 
+/// `program rest…` with `unset` removed from the environment, `set` set, and the mark.
+pub fn command_for(
+    program: &OsString,
+    rest: &[OsString],
+    set: &[(&'static str, Cow<'_, str>)],
+    unset: &[&'static str],
+    profile: &str,
+) -> Command {
     let mut child = Command::new(program);
     child.args(rest);
     for key in unset {
         child.env_remove(key);
     }
-    for (key, value) in &set {
+    for (key, value) in set {
         child.env(key, value.as_ref());
     }
-    child.env(MARK, &profile);
-    run(child, &program.to_string_lossy())
+    child.env(MARK, profile);
+    child
 }
 
 /// Replaces this process with the child.
@@ -64,7 +80,7 @@ fn run(mut child: Command, program: &str) -> Result<i32, Error> {
 }
 
 /// 127 for a command that is not there, 126 for one that cannot be run, as shells say.
-fn not_started(e: std::io::Error, program: &str) -> Error {
+pub fn not_started(e: std::io::Error, program: &str) -> Error {
     let program = crate::text::shown(program, 200);
     match e.kind() {
         std::io::ErrorKind::NotFound => Error::CommandNotFound { program },

@@ -4,9 +4,12 @@
 
 pub mod choice;
 pub mod credentials_file;
+pub mod ecs_server;
 pub mod exec;
 pub mod process;
+pub mod refresh;
 pub mod sdk_json;
+pub mod serve;
 pub mod shell;
 
 pub use choice::Choice;

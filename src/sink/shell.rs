@@ -36,11 +36,14 @@ pub const COMPETING: [&str; 10] = [
     "AWS_ROLE_SESSION_NAME",
 ];
 
+/// Variables to set (in order, with their values) and to unset.
+pub type Env<'a> = (Vec<(&'static str, Cow<'a, str>)>, Vec<&'static str>);
+
 /// The variables to set, in order, and those to unset: [`COMPETING`], and `AWS_ACCOUNT_ID` when
 /// the account is unknown (a stale one would route requests to another account's endpoint).
 /// The region is set as both `AWS_REGION` (the SDKs) and `AWS_DEFAULT_REGION` (the AWS CLI and
 /// botocore), and left alone when unknown.
-pub fn variables<'a>(issued: &Issued<'a>) -> (Vec<(&'static str, Cow<'a, str>)>, Vec<&'static str>) {
+pub fn variables<'a>(issued: &Issued<'a>) -> Env<'a> {
     let c = issued.credentials;
     let mut set: Vec<(&'static str, Cow<'a, str>)> = vec![
         ("AWS_ACCESS_KEY_ID", Cow::Borrowed(c.access_key_id.as_str())),
