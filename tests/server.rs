@@ -138,3 +138,29 @@ fn a_refresh_that_needs_a_person_keeps_the_old_key_until_it_expires_then_says_wh
     assert!(out.starts_with("503 1 "), "one key until it expired, then an error: {out}");
     assert!(out.contains("aws-login login --profile dev"), "{out}");
 }
+
+#[test]
+fn exec_server_passes_a_signal_on_to_the_child_and_exits_with_its_status() {
+    let stack = Stack::start();
+    let home = alice(&stack);
+    // aws-login itself (no setsid in between), so the signal goes to it.
+    let mut c = std::process::Command::new(BIN);
+    home.env(&mut c);
+    c.env("AWS_ENDPOINT_URL_STS", &stack.sts_url)
+        .args(["exec", "--server", "-p", "dev", "--", "sh", "-c"])
+        .arg("trap 'echo got-term; exit 5' TERM; echo ready; while :; do sleep 1; done")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "got-term\n");
+    assert_eq!(status.code(), Some(5), "the child's status, not a death by SIGTERM");
+}
