@@ -100,7 +100,7 @@ fn profile_choice(paths: &Paths, args: &ProfileArgs) -> Result<Option<Choice>, E
         None => Err(Error::BadSetting {
             key: "output",
             value: crate::text::shown(&value, 100),
-            why: format!("it must be one of {}", Choice::NAMES[..12].join(", ")),
+            why: format!("it must be one of {}", Choice::NAMES.join(", ")),
         }),
     }
 }
