@@ -79,3 +79,5 @@ fi
 
 "$STACK/venv/bin/python" "$HERE/bench/bench.py" --ours "$OURS" --floor "$WORK/floor" --rss "$WORK/rss" \
   --theirs-venv "$BENCH_VENV" --stack-dir "$WORK/stack" "$@"
+# Issue 13: -o bash next to -o process on a cache hit, and the local credentials server.
+"$STACK/venv/bin/python" "$HERE/bench/outputs.py" --ours "$OURS" --stack-dir "$WORK/stack" "$@"

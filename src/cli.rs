@@ -36,6 +36,23 @@ Examples:
   aws-login process --profile dev --duration 3600
   credential_process = aws-login --profile dev     (in ~/.aws/config: the same, as the AWS tools run it)";
 
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  eval \"$(aws-login export --profile dev -o bash)\"       bash, zsh, sh
+  aws-login export --profile dev -o fish | source
+  aws-login export --profile dev -o powershell | Invoke-Expression
+  aws-login export --profile dev -o boto                 {\"aws_access_key_id\": …} for boto3.client(**args)";
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  aws-login exec --profile dev -- aws s3 ls
+  aws-login exec --profile dev -- terraform plan
+  aws-login exec --server --profile dev -- ./long-job.sh   credentials that stay fresh, from a local server";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  aws-login serve --profile dev          then, in another shell, set the variables it printed";
+
 const LOGOUT_EXAMPLES: &str = "\
 Examples:
   aws-login logout --profile dev
@@ -90,6 +107,10 @@ pub struct Cli {
     #[command(flatten)]
     pub overrides: Overrides,
 
+    /// `-o F` given before any command (or before `process` / `export`).
+    #[command(flatten)]
+    pub output: OutputArgs,
+
     /// More detail on stderr (-v, -vv, -vvv); secrets are never shown.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -108,6 +129,17 @@ pub enum Command {
     /// Print credentials as credential_process JSON (the default when no command is given).
     #[command(after_help = PROCESS_EXAMPLES)]
     Process(ProcessArgs),
+    /// Print credentials for a shell or an SDK (-o F; default: the profile's `output`, else
+    /// exports for the shell the environment names).
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
+    /// Run a command with the credentials and region in its environment, in place of aws-login.
+    #[command(after_help = EXEC_EXAMPLES)]
+    Exec(ExecArgs),
+    /// Serve the profile's credentials to SDKs on a local port (the ECS container credentials
+    /// shape), refreshed before they expire, until Ctrl-C; prints the variables to set.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
     /// Delete cached credentials (and with --purge the IdP session and stored password).
     #[command(after_help = LOGOUT_EXAMPLES)]
     Logout(LogoutArgs),
@@ -196,6 +228,74 @@ pub struct ProcessArgs {
 
     #[command(flatten)]
     pub overrides: Deferred<Overrides>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub overrides: Deferred<Overrides>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+
+    /// Run even inside another `aws-login exec` for a different profile.
+    #[arg(long, alias = "allow_nesting")]
+    pub allow_nesting: bool,
+
+    /// Hand the credentials over through a local credentials server that refreshes them,
+    /// instead of as fixed keys (for commands that outlive the credentials).
+    #[arg(long)]
+    pub server: bool,
+
+    #[command(flatten)]
+    pub overrides: Deferred<Overrides>,
+
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub profile: ProfileFlag,
+}
+
+/// How the credentials are handed over, where they are printed.
+#[derive(Debug, Args, Default, Clone)]
+pub struct OutputArgs {
+    /// Output format: process (the credential_process JSON), env (exports for the shell in use),
+    /// bash, zsh, sh, fish, powershell, cmd, boto, js, credentials-file, or none.
+    #[arg(
+        short = 'o',
+        long = "format",
+        value_name = "F",
+        value_parser = crate::sink::choice::parse_flag,
+        help_heading = "Output"
+    )]
+    pub format: Option<crate::sink::Choice>,
+
+    /// With -o credentials-file: the file to write instead of AWS_SHARED_CREDENTIALS_FILE or
+    /// ~/.aws/credentials (implies -o credentials-file).
+    #[arg(long, alias = "credentials_file", value_name = "PATH", help_heading = "Output")]
+    pub credentials_file: Option<std::path::PathBuf>,
+
+    /// With -o credentials-file: replace keys in the profile's section that aws-login did not
+    /// write.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -433,6 +533,8 @@ impl Cli {
         let overrides = match &self.command {
             Some(Command::Login(a)) => a.overrides.0.clone().over(earlier),
             Some(Command::Process(a)) => a.overrides.0.clone().over(earlier),
+            Some(Command::Export(a)) => a.overrides.0.clone().over(earlier),
+            Some(Command::Exec(a)) => a.overrides.0.clone().over(earlier),
             _ => earlier,
         };
         ProfileArgs::new(self.profile.clone(), overrides)
@@ -441,6 +543,22 @@ impl Cli {
     /// `--region` as `console` takes it (`Some(None)`: given without a value).
     pub fn console_region(&self) -> Option<Option<String>> {
         self.region.clone()
+    }
+
+    /// `-o F` and its companions from the command line, given after `process` / `export` or
+    /// before them.
+    pub fn output_args(&self) -> OutputArgs {
+        let earlier = self.output.clone();
+        let after = match &self.command {
+            Some(Command::Process(a)) => a.output.clone(),
+            Some(Command::Export(a)) => a.output.clone(),
+            _ => return earlier,
+        };
+        OutputArgs {
+            format: after.format.or(earlier.format),
+            credentials_file: after.credentials_file.or(earlier.credentials_file),
+            force: after.force || earlier.force,
+        }
     }
 
     /// The profile alone: what `logout` and `configure` go by.
@@ -464,7 +582,18 @@ fn refuse_misplaced(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(),
         ));
     }
     let Some((name, sub)) = matches.subcommand() else { return Ok(()) };
-    if matches!(name, "login" | "process") {
+    let output = ["format", "credentials_file", "force"].into_iter().find(|id| on_line(matches, id));
+    if let Some(id) = output
+        && !matches!(name, "process" | "export")
+    {
+        let flag = format!("--{}", id.replace('_', "-"));
+        let sub_cmd = cmd.find_subcommand_mut(name).unwrap_or_else(|| unreachable!("clap matched it"));
+        return Err(sub_cmd.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("the argument '{flag}' cannot be used with '{name}': it applies only to printing credentials: aws-login [process|export] -o F"),
+        ));
+    }
+    if matches!(name, "login" | "process" | "export" | "exec") {
         return Ok(());
     }
     let overrides = Overrides::augment_args(clap::Command::new("overrides"));
@@ -622,7 +751,11 @@ mod tests {
         cmd.build();
         let mut checked = 0;
         walk(&cmd, &mut checked);
-        assert_eq!(checked, 9 * 3 + 2, "nine overrides in three places, --force-refresh and --all-roles");
+        assert_eq!(
+            checked,
+            9 * 5 + 3 + 3,
+            "nine overrides in five places, --force-refresh, --all-roles, --allow-nesting, and --credentials-file in three places"
+        );
         clap::Command::debug_assert(Cli::command());
     }
 }

@@ -218,6 +218,28 @@ pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, St
     Ok(with_login_profile(&doc, profile_section(&doc, profile, &path)?, profile, &path)?.unwrap_or_default())
 }
 
+/// The profile's `output` setting (what `export` prints without `-o`), if it has one. Read on
+/// its own, not as a login setting: only `export` uses it, so a bad value can never break a
+/// `credential_process` line.
+pub fn output(paths: &Paths, profile: &str) -> Result<Option<String>, Error> {
+    let path = paths.config();
+    let Some(doc) = read_config(&path)? else { return Ok(None) };
+    let Some(section) = profile_section(&doc, profile, &path)? else { return Ok(None) };
+    match section.get("output").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        Some(v) if v.contains('\n') => Err(Error::ConfigContinued {
+            path,
+            key: "output".into(),
+            section: profile.to_string(),
+            line: doc
+                .located_entries(&|s: &str| s == profile)
+                .iter()
+                .find(|e| e.key == "output")
+                .map_or(0, |e| e.line),
+        }),
+        v => Ok(v.map(str::to_string)),
+    }
+}
+
 /// Every profile named in the config file (its sections but `[DEFAULT]`, as configparser's
 /// `sections()`).
 pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {

@@ -27,6 +27,11 @@ pub mod exit {
     pub const PARTLY_DONE: i32 = 26;
     pub const UNSAFE_FILE: i32 = 27;
     pub const BROWSER: i32 = 28;
+    pub const UNSAFE_VALUE: i32 = 40;
+    pub const NESTED: i32 = 41;
+    pub const NOT_OURS: i32 = 42;
+    pub const CANNOT_EXECUTE: i32 = 126;
+    pub const COMMAND_NOT_FOUND: i32 = 127;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -259,6 +264,39 @@ pub enum Error {
         "{failed} of the {total} roles granted were not stored as profiles (listed above); the others were; fix what is said there, or run the same command again to retry"
     )]
     SomeRolesFailed { failed: usize, total: usize },
+    /// An output format whose syntax cannot hold a value; the value itself is never shown.
+    #[error(
+        "cannot print {key} for {shell}: its value holds {what}, which {shell} cannot carry safely; use {other} instead"
+    )]
+    UnsafeValue { key: &'static str, what: &'static str, shell: &'static str, other: &'static str },
+
+    #[error(
+        "already inside `aws-login exec` for profile '{outer}', so profile '{inner}' would mix two identities; leave that shell first, or pass --allow-nesting"
+    )]
+    Nested { outer: String, inner: String },
+
+    #[error(
+        "profile '{profile}' in {} holds keys aws-login did not write, so they were left alone; pass --force to replace them",
+        path.display()
+    )]
+    NotOurs { profile: String, path: PathBuf },
+
+    #[error(
+        "profile '{profile}' runs credential_process in {}, and keys written for it in {} would hide that for good; use another --profile for the file, or -o process",
+        config.display(),
+        path.display()
+    )]
+    WiredToProcess { profile: String, config: PathBuf, path: PathBuf },
+
+    /// What another aws-login run (the local credentials server's fetch) said, and its code.
+    #[error("{message}")]
+    Relayed { message: String, code: i32 },
+
+    #[error("cannot run {program}: no such command; check its name and PATH")]
+    CommandNotFound { program: String },
+
+    #[error("cannot run {program}: {detail}")]
+    CannotExecute { program: String, detail: String },
 }
 
 impl Error {
@@ -304,6 +342,12 @@ impl Error {
             NotFederation { .. } => exit::NETWORK,
             BrowserFailed { .. } => exit::BROWSER,
             SomeRolesFailed { .. } => exit::PARTLY_DONE,
+            UnsafeValue { .. } => exit::UNSAFE_VALUE,
+            Nested { .. } => exit::NESTED,
+            CommandNotFound { .. } => exit::COMMAND_NOT_FOUND,
+            NotOurs { .. } | WiredToProcess { .. } => exit::NOT_OURS,
+            Relayed { code, .. } => *code,
+            CannotExecute { .. } => exit::CANNOT_EXECUTE,
         }
     }
 

@@ -626,6 +626,15 @@ impl IniFile {
     /// Writes the document back if it changed: a temp file beside the symlink's target, given
     /// the old file's mode (`0600` for a new file), fsynced, renamed over the target.
     pub fn save(&mut self, new_dir: NewDir) -> Result<bool, Error> {
+        self.write(new_dir, None)
+    }
+
+    /// [`IniFile::save`] for a file that holds secrets: `0600` whatever the old file's mode.
+    pub fn save_secret(&mut self) -> Result<bool, Error> {
+        self.write(NewDir::Create, Some(0o600))
+    }
+
+    fn write(&mut self, new_dir: NewDir, secret_mode: Option<u32>) -> Result<bool, Error> {
         if !self.changed() {
             return Ok(false);
         }
@@ -643,6 +652,7 @@ impl IniFile {
             }
             Err(e) => return Err(err("read", e)),
         };
+        let mode = secret_mode.unwrap_or(mode);
         let text = self.doc.text();
         if new_dir == NewDir::Private {
             crate::atomic_file::sweep_stale(dir);

@@ -13,6 +13,7 @@ pub mod configure;
 pub mod cookies;
 pub mod credentials;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod ini_edit;
 pub mod keyring;

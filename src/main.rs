@@ -1,11 +1,10 @@
 //! aws-login: parse the command line, run it, turn errors into one sentence and an exit code.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use aws_login::cli::{Cli, Command};
 use aws_login::error::{Error, exit};
-use aws_login::{all_roles, config, configure, log, login, logout, migrate, paths, sink};
+use aws_login::{all_roles, config, configure, export, log, login, logout, migrate, paths, sink};
 
 fn main() -> ExitCode {
     // Before anything is read: the command line itself may carry a password.
@@ -25,12 +24,17 @@ fn run(cli: &Cli) -> Result<(), Error> {
     let paths = paths::Paths::from_env()?;
     match &cli.command {
         None | Some(Command::Process(_)) => {
-            let served = login::credentials(&paths, &cli.login_args(), false)?;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", sink::Format::Process.render(&served.entry().credentials))
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
+            export::run(&paths, &cli.login_args(), &cli.output_args(), export::Caller::Process)
         }
+        Some(Command::Export(_)) => {
+            export::run(&paths, &cli.login_args(), &cli.output_args(), export::Caller::Export)
+        }
+        Some(Command::Exec(args)) => {
+            let code =
+                sink::exec::exec(&paths, &cli.login_args(), args.allow_nesting, args.server, &args.command)?;
+            std::process::exit(code)
+        }
+        Some(Command::Serve(_)) => sink::serve::serve(&cli.login_args()),
         Some(Command::Logout(args)) => {
             let report = logout::logout(&paths, &cli.profile_args(), args.all, args.purge)?;
             match report.profiles.as_slice() {

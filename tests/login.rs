@@ -47,7 +47,8 @@ fn credential_process_logs_in_on_first_use_then_serves_the_cache() {
     let first = home.run(&stack, &["--profile", "dev"]).ok();
     let json = first.json();
     let keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert_eq!(json["AccountId"], "111122223333", "the role's account");
     assert_eq!(json["Version"], 1);
     assert!(json["AccessKeyId"].as_str().unwrap().len() >= 16);
     assert!(json["Expiration"].as_str().unwrap().ends_with('Z'));

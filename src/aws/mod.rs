@@ -3,6 +3,7 @@
 //! AssumeRoleWithWebIdentity and Identity Center's GetRoleCredentials join as arms). A match,
 //! not an `Exchange` trait: the calls are few and known.
 
+pub mod region;
 pub mod sts;
 
 use crate::credentials::Credentials;

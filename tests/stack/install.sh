@@ -2,7 +2,9 @@
 # Installs what the loopback test stack (test IdP + STS front) needs:
 #   * Debian packages: xmlsec1/openssl (signing, keys) and a few tools later
 #     tests use (dbus, gnome-keyring, secret-tool, strace);
-#   * a virtualenv at $REPO/.stack/venv with the pinned Python packages.
+#   * a virtualenv at $REPO/.stack/venv with the pinned Python packages;
+#   * the AWS JS SDK v3 at $REPO/.stack/node (npm ci from tests/consumers/), with the shells
+#     zsh and fish, for the consumer tests of aws-login's outputs (not with --servers).
 #
 #   tests/stack/install.sh             everything (scripts/test.sh, scripts/bench.sh)
 #   tests/stack/install.sh --servers   only what the IdP and STS front run: xmlsec1 (pysaml2
@@ -58,6 +60,12 @@ if ((!SERVERS_ONLY)); then
     [strace]=strace
     # The one real-browser test (tests/console.rs): headless Chromium follows a sign-in URL.
     [chromium]=chromium
+    # The shells the exports are evaluated by (tests/export.rs, tests/shell_quoting.rs).
+    [zsh]=zsh
+    [fish]=fish
+    # The AWS JS SDK v3 as a consumer (tests/js_sdk.rs).
+    [node]=nodejs
+    [npm]=npm
   )
 fi
 missing=()
@@ -77,6 +85,21 @@ if ((${#missing[@]})); then
   if ! apt_install; then
     $SUDO apt-get update -q >>"$LOG" 2>&1 || fail "apt-get update failed"
     apt_install || fail "apt-get install ${missing[*]} failed"
+  fi
+fi
+
+# --- The AWS JS SDK (npm) ---------------------------------------------------
+# Pinned by tests/consumers/package-lock.json; reinstalled only when that changes.
+if ((!SERVERS_ONLY)); then
+  NODE_DIR="$STACK/node"
+  LOCK="$HERE/../consumers/package-lock.json"
+  node_want="$(sha256sum "$LOCK" | cut -d' ' -f1)"
+  if [[ "$(cat "$NODE_DIR/.stack-stamp" 2>/dev/null)" != "$node_want" || ! -d "$NODE_DIR/node_modules" ]]; then
+    echo "installing the AWS JS SDK into $NODE_DIR (npm ci; log: $LOG)"
+    mkdir -p "$NODE_DIR"
+    cp "$HERE/../consumers/package.json" "$LOCK" "$NODE_DIR/"
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) >>"$LOG" 2>&1 || fail "npm ci failed"
+    echo "$node_want" >"$NODE_DIR/.stack-stamp"
   fi
 fi
 
