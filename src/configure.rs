@@ -66,7 +66,7 @@ const QUESTIONS: [Question; 6] = [
 ];
 
 /// Settings in an AWS profile that the AWS tools use before `credential_process`.
-fn shadows_credential_process(key: &str) -> bool {
+pub fn shadows_credential_process(key: &str) -> bool {
     matches!(
         key,
         "aws_access_key_id"

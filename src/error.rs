@@ -26,6 +26,7 @@ pub mod exit {
     pub const LOCKED: i32 = 25;
     pub const PARTLY_DONE: i32 = 26;
     pub const UNSAFE_FILE: i32 = 27;
+    pub const DOCTOR_FOUND: i32 = 28;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -230,6 +231,10 @@ pub enum Error {
     #[error("{} is not UTF-8 text; save it as UTF-8 and run the command again", path.display())]
     NotUtf8 { path: PathBuf },
 
+    /// `doctor` printed its findings; `count` of them need fixing.
+    #[error("doctor found {count} thing(s) to fix; each FIX line above says how")]
+    DoctorFound { count: usize },
+
     #[error(
         "`aws-login configure` asks questions but there is no terminal to ask on; run it in a terminal, or edit ~/.aws-login/config and set credential_process = aws-login --profile {profile} in ~/.aws/config"
     )]
@@ -275,6 +280,7 @@ impl Error {
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
             ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,
+            DoctorFound { .. } => exit::DOCTOR_FOUND,
         }
     }
 
