@@ -129,18 +129,18 @@ async fn idp(settings: &Settings, names: &[String]) -> Vec<Finding> {
         Err(problem) => Finding::fix(format!("IdP of {who}: {problem}")),
     }];
     if let Some((theirs, ours)) = probe.clocks {
-        out.push(clock(theirs, ours));
+        out.push(clock(theirs, ours, &crate::http::shown_url(&issuer(settings))));
     }
     out
 }
 
-/// This machine's clock against the IdP's `Date`.
-pub fn clock(theirs: time::OffsetDateTime, ours: time::OffsetDateTime) -> Finding {
+/// This machine's clock against the `Date` of the IdP at `idp`.
+pub fn clock(theirs: time::OffsetDateTime, ours: time::OffsetDateTime, idp: &str) -> Finding {
     let skew = ours - theirs;
     // The Date header has whole seconds: a second of difference is rounding.
     if skew.abs() <= MAX_SKEW {
         return Finding::ok(format!(
-            "this machine's clock agrees with the IdP's (within {} s)",
+            "this machine's clock agrees with the IdP's at {idp} (within {} s)",
             skew.whole_seconds().abs().max(1)
         ));
     }
@@ -151,7 +151,7 @@ pub fn clock(theirs: time::OffsetDateTime, ours: time::OffsetDateTime) -> Findin
         _ => format!("{} s", by.whole_seconds()),
     };
     Finding::fix(format!(
-        "this machine's clock is {by} {} the IdP's: SAML assertions will look {} and cached credentials are misjudged; set the clock right (turn on NTP: `timedatectl set-ntp true`)",
+        "this machine's clock is {by} {} the IdP's at {idp}: SAML assertions will look {} and cached credentials are misjudged; set the clock right (turn on NTP: `timedatectl set-ntp true`)",
         if ahead { "ahead of" } else { "behind" },
         if ahead { "expired" } else { "not yet valid" },
     ))
@@ -209,7 +209,7 @@ fn wiring(
 ) {
     let in_config = |h: &str| ini_edit::is_aws_config_profile(h, profile);
     let in_credentials = |h: &str| h == profile;
-    let fix_it = format!("run `aws-login configure --profile {profile}`");
+    let configure = format!("`aws-login configure --profile {profile}`");
     // botocore reads the credentials file's section over the config file's.
     let line = [(aws_credentials, &in_credentials as &dyn Fn(&str) -> bool), (aws_config, &in_config)]
         .into_iter()
@@ -224,7 +224,7 @@ fn wiring(
         for key in doc.keys(matches) {
             if crate::configure::shadows_credential_process(&key) {
                 out.push(Finding::fix(format!(
-                    "profile '{profile}': {} sets {key}, which the AWS tools use instead of credential_process; remove it ({fix_it} offers to)",
+                    "profile '{profile}': {} sets {key}, which the AWS tools use instead of credential_process; remove it ({configure} offers to)",
                     path.display()
                 )));
             }
@@ -235,7 +235,7 @@ fn wiring(
             .as_ref()
             .map_or_else(|| "the AWS config file".into(), |(p, _)| p.display().to_string());
         out.push(Finding::fix(format!(
-            "profile '{profile}': no credential_process for it in {config}; {fix_it}"
+            "profile '{profile}': no credential_process for it in {config}; run {configure}"
         )));
         return;
     };
@@ -245,7 +245,7 @@ fn wiring(
             path.display()
         )),
         Some(problem) => Finding::fix(format!(
-            "profile '{profile}': credential_process in {} {problem}; {fix_it}",
+            "profile '{profile}': credential_process in {} {problem}; run {configure}",
             path.display()
         )),
     });
@@ -340,10 +340,10 @@ mod tests {
     #[test]
     fn clocks_within_two_minutes_agree() {
         let t = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
-        assert!(clock(t, t + time::Duration::seconds(90)).ok);
-        let ahead = clock(t, t + time::Duration::minutes(7));
+        assert!(clock(t, t + time::Duration::seconds(90), "i").ok);
+        let ahead = clock(t, t + time::Duration::minutes(7), "i");
         assert!(!ahead.ok && ahead.text.contains("7 min ahead of"), "{}", ahead.text);
-        let behind = clock(t, t - time::Duration::hours(3));
+        let behind = clock(t, t - time::Duration::hours(3), "i");
         assert!(!behind.ok && behind.text.contains("3 h behind"), "{}", behind.text);
     }
 }

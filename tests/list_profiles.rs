@@ -20,7 +20,12 @@ fn age_cache(home: &Home, profile: &str, issued_ago: Duration, left: Duration) {
 }
 
 fn by_profile(list: &Value, name: &str) -> Value {
-    list.as_array().unwrap().iter().find(|r| r["profile"] == name).cloned().unwrap_or_else(|| panic!("{name}: {list}"))
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["profile"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("{name}: {list}"))
 }
 
 #[test]

@@ -74,7 +74,8 @@ pub async fn probe(settings: &Settings) -> Probe {
     } else {
         let body = bounded_body(resp).await;
         match super::response::parse(&body, url, &settings.sp.acs_url) {
-            Err(e @ (Error::SoapFault(_) | Error::NotEcp { .. })) => Err(e.to_string()),
+            // A SOAP fault explains itself whatever the status; a 404 is a wrong URL, not junk.
+            Err(e @ Error::SoapFault(_)) => Err(e.to_string()),
             _ if !status.is_success() => {
                 Err(Error::IdpStatus { status: status.as_u16(), url: url.to_string() }.to_string())
             }
