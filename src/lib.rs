@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod ini_edit;
 pub mod keyring;
+pub mod layers;
 pub mod list_profiles;
 pub mod lock;
 pub mod log;
