@@ -497,7 +497,12 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(shown.contains("(redacted)") && !shown.contains("pw-in-file-2"), "{shown}");
         let settings = crate::config::load_from_str(file, std::path::Path::new("config"), &args).unwrap();
-        assert_eq!(settings.password.as_ref().map(Secret::expose), Some("pw-on-flag-1"), "the flag wins");
+        let crate::source::Settings::Ecp(ecp) = &settings.source;
+        assert_eq!(
+            ecp.password.configured.as_ref().map(Secret::expose),
+            Some("pw-on-flag-1"),
+            "the flag wins"
+        );
         assert!(!format!("{settings:?}").contains("pw-on-flag-1"));
     }
 

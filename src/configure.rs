@@ -13,48 +13,29 @@ use crate::error::Error;
 use crate::ini_edit::{self, IniFile, NewDir};
 use crate::paths::{self, Paths};
 use crate::prompt;
-use crate::source::ecp::duo::FactorSetting;
+use crate::source::Source;
 
 /// Shown for a setting that is not set; Enter (or typing it) leaves it unset.
-const UNSET: &str = "none";
+pub const UNSET: &str = "none";
 /// Typed to remove a setting.
 const CLEAR: &str = "-";
 /// Bad answers to one question before giving up: a closed or scripted terminal must not loop.
 const ATTEMPTS: usize = 5;
 
-struct Question {
-    key: &'static str,
-    label: &'static str,
+/// One setting `configure` asks for. Each source lists its own ([`crate::source::Source::questions`]);
+/// the questions every profile has follow them.
+pub struct Question {
+    pub key: &'static str,
+    pub label: &'static str,
     /// What the prompt offers when the setting is unset.
-    unset: &'static str,
-    required: bool,
+    pub unset: &'static str,
+    pub required: bool,
     /// The value to write, or a sentence saying what is wrong.
-    check: fn(&str) -> Result<String, String>,
+    pub check: fn(&str) -> Result<String, String>,
 }
 
-const QUESTIONS: [Question; 6] = [
-    Question {
-        key: "ecp_endpoint_url",
-        label: "ECP endpoint URL",
-        unset: UNSET,
-        required: true,
-        check: check_url,
-    },
-    Question { key: "username", label: "Username", unset: UNSET, required: false, check: check_text },
-    Question {
-        key: "enable_keyring",
-        label: "Keep the password in the keyring (true/false)",
-        unset: "false",
-        required: false,
-        check: check_bool,
-    },
-    Question {
-        key: "factor",
-        label: "Duo factor: push, passcode, sms, phone, auto, or off if you have no Duo (none: asked at each login)",
-        unset: UNSET,
-        required: false,
-        check: check_factor,
-    },
+/// What every profile is asked, after its source's questions.
+const COMMON: [Question; 2] = [
     Question { key: "role_arn", label: "Role ARN", unset: UNSET, required: false, check: check_role_arn },
     Question {
         key: "partition",
@@ -64,6 +45,11 @@ const QUESTIONS: [Question; 6] = [
         check: check_partition,
     },
 ];
+
+/// The questions for a profile of `source`, in the order asked.
+fn questions(source: Source) -> impl Iterator<Item = &'static Question> {
+    source.questions().iter().chain(&COMMON)
+}
 
 /// Settings in an AWS profile that the AWS tools use before `credential_process`.
 pub fn shadows_credential_process(key: &str) -> bool {
@@ -106,7 +92,8 @@ pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
         "Configuring profile '{profile}' in {}. Press Enter to keep a value, type {CLEAR} to remove it.",
         settings.path.display()
     );
-    for q in &QUESTIONS {
+    // Only ECP profiles are set up here so far; a profile names its source once more exist.
+    for q in questions(Source::Ecp) {
         let current = settings.doc.get(&own, q.key).filter(|v| !v.is_empty());
         match ask(q, current.as_deref(), profile)? {
             Change::Keep => {}
@@ -273,25 +260,16 @@ fn check_region(v: &str) -> Result<String, String> {
     if ok { Ok(v.to_string()) } else { Err(format!("'{v}' is not an AWS region like us-east-1.")) }
 }
 
-/// The same rules as the config file's (`config::validate_url`): https, or http on loopback.
-fn check_url(v: &str) -> Result<String, String> {
-    config::validate_url(v).map(|()| v.to_string()).map_err(|e| format!("{e}."))
-}
-
-fn check_text(v: &str) -> Result<String, String> {
+pub fn check_text(v: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
-fn check_bool(v: &str) -> Result<String, String> {
+pub fn check_bool(v: &str) -> Result<String, String> {
     match config::parse_bool("enable_keyring", Some(v)) {
         Ok(Some(b)) => Ok(b.to_string()),
         Ok(None) => Err("Answer true or false.".into()),
         Err(e) => Err(format!("{e}.")),
     }
-}
-
-fn check_factor(v: &str) -> Result<String, String> {
-    FactorSetting::parse(v).map(|_| v.to_string()).map_err(|e| format!("{e}."))
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:role/NAME`, as STS will want it.
@@ -373,7 +351,7 @@ mod tests {
     use super::*;
 
     fn q(key: &str) -> &'static Question {
-        QUESTIONS.iter().find(|q| q.key == key).unwrap()
+        questions(Source::Ecp).find(|q| q.key == key).unwrap()
     }
 
     #[test]
@@ -398,15 +376,6 @@ mod tests {
 
     #[test]
     fn checks() {
-        assert!(check_url("https://idp.example.edu/idp/profile/SAML2/SOAP/ECP").is_ok());
-        assert!(check_url("http://127.0.0.1:8080/idp/profile/SAML2/SOAP/ECP").is_ok());
-        assert!(check_url("http://[::1]:8080/ecp").is_ok());
-        assert!(check_url("http://localhost/ecp").is_ok());
-        for bad in ["http://idp.example.edu/ecp", "ftp://idp/ecp", "idp.example.edu", "https://"] {
-            assert!(check_url(bad).is_err(), "{bad}");
-        }
-        assert!(check_factor("push").is_ok() && check_factor("off").is_ok());
-        assert!(check_factor("fax").unwrap_err().contains("not a Duo factor"));
         assert!(check_role_arn("arn:aws:iam::111122223333:role/Developer").is_ok());
         assert!(check_role_arn("arn:aws-us-gov:iam::111122223333:role/team/Admin").is_ok());
         for bad in [

@@ -11,7 +11,7 @@ use crate::config::{self, Settings};
 use crate::error::Error;
 use crate::ini_edit::{self, Document};
 use crate::paths::{self, Paths};
-use crate::source::Source;
+use crate::source;
 
 /// Clocks further apart than this make SAML assertions look not yet valid or already expired
 /// (Shibboleth's default assertion lifetime is 5 minutes) and misjudge cached credentials.
@@ -85,9 +85,11 @@ pub fn doctor(paths: &Paths, only: Option<&str>) -> Vec<Finding> {
                 continue;
             }
         };
-        if settings.enable_keyring && !keyring_checked {
+        if let Some(account) = keyring_account(&settings)
+            && !keyring_checked
+        {
             keyring_checked = true;
-            out.push(keyring(&settings));
+            out.push(keyring(&settings.profile, &account));
         }
         endpoints
             .entry(issuer(&settings))
@@ -112,8 +114,17 @@ pub fn doctor(paths: &Paths, only: Option<&str>) -> Vec<Finding> {
 
 /// Where a profile logs in: what identifies its IdP, for checking each once.
 fn issuer(settings: &Settings) -> String {
-    match settings.source {
-        Source::Ecp => settings.ecp_endpoint_url.clone(),
+    settings.source.idp_url().to_string()
+}
+
+/// The keyring entry a login of the profile would use, when it keeps its password there.
+fn keyring_account(settings: &Settings) -> Option<String> {
+    match &settings.source {
+        source::Settings::Ecp(ecp) if ecp.password.keyring => {
+            let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
+            Some(source::ecp::session::account_name(user, &ecp.endpoint_url))
+        }
+        source::Settings::Ecp(_) => None,
     }
 }
 
@@ -121,8 +132,8 @@ fn issuer(settings: &Settings) -> String {
 /// clock agree with ours?
 async fn idp(settings: &Settings, names: &[String]) -> Vec<Finding> {
     let who = names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
-    let probe = match settings.source {
-        Source::Ecp => crate::source::ecp::probe::probe(settings).await,
+    let probe = match &settings.source {
+        source::Settings::Ecp(ecp) => source::ecp::probe::probe(settings, ecp).await,
     };
     let mut out = vec![match probe.verdict {
         Ok(seen) => Finding::ok(format!("IdP of {who}: {seen}")),
@@ -158,17 +169,14 @@ pub fn clock(theirs: time::OffsetDateTime, ours: time::OffsetDateTime, idp: &str
 }
 
 /// The OS keyring, as a login with `enable_keyring` would reach it: one bounded lookup.
-fn keyring(settings: &Settings) -> Finding {
-    let user = settings.username.as_deref().unwrap_or("aws-login-doctor");
-    let account = crate::keyring::account(user, &settings.ecp_endpoint_url);
-    match crate::keyring::get(&account) {
+fn keyring(profile: &str, account: &str) -> Finding {
+    match crate::keyring::get(account) {
         Ok(found) => Finding::ok(format!(
             "the OS keyring answers{}",
             if found.is_some() { format!(" and holds the password of {account}") } else { String::new() }
         )),
         Err(e) => Finding::fix(format!(
-            "{e}; profile '{}' has enable_keyring = true, so each login will ask for the password: unlock or start the keyring (a desktop session or `gnome-keyring-daemon`), or set enable_keyring = false",
-            settings.profile
+            "{e}; profile '{profile}' has enable_keyring = true, so each login will ask for the password: unlock or start the keyring (a desktop session or `gnome-keyring-daemon`), or set enable_keyring = false"
         )),
     }
 }

@@ -37,33 +37,6 @@ pub const SERVICE: &str = "awscli_login";
 /// of the keyring daemon, and stay short enough that nobody waits noticeably for the prompt.
 pub const TIMEOUT: Duration = Duration::from_millis(1500);
 
-/// `"<username>@<host[:port]>"` from the ECP URL: Python's
-/// `username + '@' + urlparse(ecp_endpoint_url).netloc`, so the netloc is kept as written (any
-/// port, case, or `user@` part included). Pass the URL as configured: a parsed-and-printed URL
-/// drops a written `:443` and lowercases the host, and then awscli-login's entry is not found.
-pub fn account(username: &str, ecp_endpoint_url: &str) -> String {
-    format!("{username}@{}", netloc(ecp_endpoint_url))
-}
-
-/// The part of `url` between `//` and the next `/`, `?` or `#`, as Python's `urlsplit` finds it.
-fn netloc(url: &str) -> &str {
-    let url = url.trim_matches(|c: char| c <= ' ');
-    // A scheme is a letter followed by letters, digits, '+', '-' or '.', then ':'.
-    let rest = match url.split_once(':') {
-        Some((scheme, rest))
-            if scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
-        {
-            rest
-        }
-        _ => url,
-    };
-    match rest.strip_prefix("//") {
-        Some(after) => after.split(['/', '?', '#']).next().unwrap_or(after),
-        None => "",
-    }
-}
-
 /// Why the keyring could not be used. Neither variant ever carries the password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyringError {
@@ -435,7 +408,7 @@ mod tests {
     /// and messages.
     fn assert_unavailable(case: &str, within: Duration) -> Vec<(Duration, String)> {
         let mut seen = vec![];
-        let account = account("netid", "https://idp.example.edu:8443/idp/profile/SAML2/SOAP/ECP");
+        let account = "netid@idp.example.edu:8443".to_string();
         for op in ["get", "set", "delete"] {
             let t = Instant::now();
             let result = match op {
@@ -456,27 +429,7 @@ mod tests {
         seen
     }
 
-    // --- account() and messages: no environment needed ------------------------------------
-
-    #[test]
-    fn account_is_username_at_netloc_as_python_parses_it() {
-        let cases = [
-            ("https://shibboleth.illinois.edu/idp/profile/SAML2/SOAP/ECP", "netid@shibboleth.illinois.edu"),
-            ("https://idp.example.edu:8443/idp/profile/SAML2/SOAP/ECP", "netid@idp.example.edu:8443"),
-            ("https://IdP.Example.EDU:443/ecp", "netid@IdP.Example.EDU:443"),
-            ("http://127.0.0.1:5000/ecp?x=1#f", "netid@127.0.0.1:5000"),
-            ("https://[::1]:8443/ecp", "netid@[::1]:8443"),
-            ("https://idp.example.edu", "netid@idp.example.edu"),
-            ("https://idp.example.edu?q", "netid@idp.example.edu"),
-            ("https://u:p@idp.example.edu/ecp", "netid@u:p@idp.example.edu"),
-            ("  https://idp.example.edu/ecp \n", "netid@idp.example.edu"),
-            ("idp.example.edu/ecp", "netid@"),
-            ("//idp.example.edu/ecp", "netid@idp.example.edu"),
-        ];
-        for (url, want) in cases {
-            assert_eq!(account("netid", url), want, "{url}");
-        }
-    }
+    // --- messages: no environment needed ---------------------------------------------------
 
     #[test]
     fn errors_are_one_plain_phrase() {
@@ -719,7 +672,7 @@ mod tests {
         if !in_session() {
             return;
         }
-        let account = account("alice", "https://idp.example.edu:8443/idp/profile/SAML2/SOAP/ECP");
+        let account = "alice@idp.example.edu:8443".to_string();
         assert_eq!(account, "alice@idp.example.edu:8443");
         let t = Instant::now();
         assert_eq!(exposed(get(&account).unwrap()), None);
@@ -779,7 +732,7 @@ mod tests {
         if !in_session() {
             return;
         }
-        let account = account("netid", "https://shibboleth.illinois.edu/idp/profile/SAML2/SOAP/ECP");
+        let account = "netid@shibboleth.illinois.edu".to_string();
         set(&account, &Secret::new(PASSWORD)).unwrap();
         assert_eq!(python_get(&account).as_deref(), Some(PASSWORD));
         set(&account, &Secret::new("changed")).unwrap();
@@ -833,7 +786,7 @@ mod tests {
         if !in_session() {
             return;
         }
-        let account = account("netid", "https://idp.example.edu:8443/idp/profile/SAML2/SOAP/ECP");
+        let account = "netid@idp.example.edu:8443".to_string();
         set(&account, &Secret::new(PASSWORD)).unwrap();
         python(
             "c = secretstorage.dbus_init()\ncol = secretstorage.get_default_collection(c)\ncol.lock()\nassert col.is_locked()",

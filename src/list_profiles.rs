@@ -76,17 +76,10 @@ fn row(paths: &Paths, profile: String, now: OffsetDateTime) -> Row {
     };
     let (role, role_from) = role(paths, &profile, settings.as_ref().ok(), cached.as_ref());
     let (source, idp, problem) = match &settings {
-        Ok(s) => (Some(s.source), Some(issuer(s)), None),
+        Ok(s) => (Some(s.source.kind()), Some(crate::http::shown_url(s.source.idp_url())), None),
         Err(e) => (None, None, Some(e.to_string())),
     };
     Row { profile, source, idp, role, role_from, credentials, problem }
-}
-
-/// Where the source logs in, for people: each source names its own.
-fn issuer(settings: &Settings) -> String {
-    match settings.source {
-        Source::Ecp => crate::http::shown_url(&settings.ecp_endpoint_url),
-    }
 }
 
 /// The `source` setting's spelling of it.

@@ -52,7 +52,7 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
     let _lock = ProfileLock::acquire_within(
         &paths.lock_file(&settings.profile),
         &format!("profile '{}'", settings.profile),
-        settings.source.max_wait(&settings),
+        settings.source.max_wait(),
     )?;
     let cached = cache.load()?;
     if !force_refresh && let Some(entry) = servable(cached.clone(), &settings) {
@@ -72,8 +72,8 @@ pub fn credentials(paths: &Paths, args: &ProfileArgs, force_refresh: bool) -> Re
 fn servable(cached: Option<Entry>, settings: &Settings) -> Option<Entry> {
     let entry = cached?;
     // Credentials of another source (the profile was changed) are not this profile's any more.
-    let same_role =
-        entry.source == settings.source && settings.role_arn.as_deref().is_none_or(|r| r == entry.role.arn());
+    let same_role = entry.source == settings.source.kind()
+        && settings.role_arn.as_deref().is_none_or(|r| r == entry.role.arn());
     (same_role && entry.is_fresh(OffsetDateTime::now_utc(), settings.refresh_margin)).then_some(entry)
 }
 
@@ -85,7 +85,7 @@ async fn login(paths: &Paths, settings: &Settings, cached: Option<&Entry>) -> Re
     let mut login = settings.source.login(paths, settings, last_user).await?;
     // The IdP accepted the login: keep its session state now, whatever the role choice or STS
     // then say, so that trying again needs no password and no Duo push.
-    login.commit(paths, settings)?;
+    login.commit(paths)?;
     prompt::note_session_kept();
     let remembered = cached.map(|c| c.role.arn()).or(kept.as_ref().map(|k| k.role_arn.as_str()));
     assume(paths, settings, remembered, &login).await.map_err(Error::after_session_kept)
@@ -125,5 +125,5 @@ async fn assume(
         2,
         &format!("STS answered in {:?}; credentials expire {}", started.elapsed(), credentials.expiration),
     );
-    Ok(Entry::new(credentials, settings.source, role, Some(login.who.clone())))
+    Ok(Entry::new(credentials, settings.source.kind(), role, Some(login.who.clone())))
 }

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 
 use crate::cache::{Cache, Entry};
 use crate::cli::ProfileArgs;
+use crate::config;
 use crate::configure::{credential_process_command, resolve_program, same_file, this_binary};
 use crate::cookies::Jar;
 use crate::credentials::Credentials;
@@ -24,7 +25,6 @@ use crate::ini_edit::{self, IniFile, NewDir};
 use crate::paths::{self, Paths};
 use crate::role::Role;
 use crate::secret::Secret;
-use crate::{config, keyring};
 
 #[derive(Debug, Clone, Copy)]
 enum Verb {
@@ -211,19 +211,19 @@ fn plan_cookie_jars(paths: &Paths, awscli_credentials: &IniFile, plan: &mut Plan
             }
         };
         // awscli-login falls back to the user of the last login, as aws-login does.
-        let Some(username) = settings.username.clone().or_else(|| {
+        let Some(username) = settings.source.user().map(str::to_string).or_else(|| {
             awscli_credentials.doc.get(&|h: &str| h == profile, "username").filter(|u| !u.is_empty())
         }) else {
             continue;
         };
         let lwp = paths.awscli_login_cookie_jar(&username);
-        let account = keyring::account(&username, &settings.ecp_endpoint_url);
+        let Some(account) = settings.source.account(Some(&username)) else { continue };
         if seen.contains(&account) || !lwp.is_file() || paths.cookie_jar(&account).exists() {
             continue;
         }
         seen.push(account.clone());
-        let endpoint = Url::parse(&settings.ecp_endpoint_url)
-            .map_err(|e| Error::Unexpected(format!("ecp_endpoint_url of profile '{profile}': {e}")))?;
+        let endpoint = Url::parse(settings.source.idp_url())
+            .map_err(|e| Error::Unexpected(format!("the IdP URL of profile '{profile}': {e}")))?;
         // With no jar of ours yet, opening one imports awscli-login's.
         let jar = Jar::open(paths, &account, &username, &endpoint, crate::lock::MAX_WAIT)?;
         if jar.header().is_none() {

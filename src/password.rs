@@ -3,12 +3,22 @@
 //! (service `awscli_login`, user `user@host[:port]`), so profiles and tools that share an IdP
 //! account share its password.
 
-use crate::config::Settings;
 use crate::error::Error;
 use crate::keyring::{self, KeyringError};
 use crate::paths::Paths;
 use crate::secret::Secret;
 use crate::{log, prompt};
+
+/// Where a profile lets the password come from.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// In the profile (`password`) or on the command line.
+    pub configured: Option<Secret>,
+    /// Kept in the OS keyring (`enable_keyring`).
+    pub keyring: bool,
+    /// `--ask-password`: bypass the keyring and the configured password for this run.
+    pub ask: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -25,12 +35,17 @@ pub struct Password {
 
 /// Whether this run may use the keyring at all.
 pub fn keyring_on(settings: &Settings) -> bool {
-    settings.enable_keyring && !settings.ask_password
+    settings.keyring && !settings.ask
 }
 
 /// The password for `account`. A keyring that is missing, locked or unreachable is reported at
 /// `-v` and passed over; it never stalls the login.
-pub fn obtain(settings: &Settings, account: &str, skip_keyring: bool) -> Result<Password, Error> {
+pub fn obtain(
+    settings: &Settings,
+    account: &str,
+    profile: &str,
+    skip_keyring: bool,
+) -> Result<Password, Error> {
     if keyring_on(settings) && !skip_keyring {
         match keyring::get(account) {
             Ok(Some(secret)) => return Ok(Password { secret, source: Source::Keyring }),
@@ -38,10 +53,10 @@ pub fn obtain(settings: &Settings, account: &str, skip_keyring: bool) -> Result<
             Err(e) => log::debug(1, &format!("not using the keyring: {e}")),
         }
     }
-    if let Some(secret) = settings.password.clone().filter(|_| !settings.ask_password) {
+    if let Some(secret) = settings.configured.clone().filter(|_| !settings.ask) {
         return Ok(Password { secret, source: Source::Settings });
     }
-    let secret = prompt::secret(&format!("Password for {account}: "), "a password", &settings.profile)?;
+    let secret = prompt::secret(&format!("Password for {account}: "), "a password", profile)?;
     Ok(Password { secret, source: Source::Terminal })
 }
 

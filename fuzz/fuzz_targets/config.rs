@@ -29,14 +29,15 @@ fuzz_target!(|data: &[u8]| {
     match config::load_from_str(text, path, &args) {
         Ok(s) => {
             assert_eq!(s.profile, profile.filter(|p| !p.is_empty()).unwrap_or_else(|| "default".into()));
-            config::validate_url(&s.ecp_endpoint_url).expect("the ECP URL was validated");
             assert!(s.duration.is_none_or(|d| (900..=43200).contains(&d)), "{:?}", s.duration);
-            assert!((5..=600).contains(&s.duo_timeout.as_secs()), "{:?}", s.duo_timeout);
+            let aws_login::source::Settings::Ecp(ecp) = &s.source;
+            aws_login::source::ecp::settings::validate_url(&ecp.endpoint_url).expect("the ECP URL was validated");
+            assert!((5..=600).contains(&ecp.duo_timeout.as_secs()), "{:?}", ecp.duo_timeout);
             assert!(!s.refresh_margin.is_negative());
             if let Some(role) = &s.role_arn {
                 assert!(!role.is_empty() && role.trim() == role, "{role:?}");
             }
-            assert!(!s.sp.acs_url.is_empty() && !s.sp.entity_id.is_empty());
+            assert!(!ecp.sp.acs_url.is_empty() && !ecp.sp.entity_id.is_empty());
         }
         Err(e) => {
             let message = e.to_string();

@@ -277,7 +277,7 @@ def verdict(ok, missed_by=""):
 
 # -- 1. credential_process on a cache hit ---------------------------------------------------------
 
-def bench_cache_hit(args, stack, ours, theirs, log):
+def bench_cache_hit(args, stack, ours, theirs, log, baselines=()):
     ours_bin, theirs_bin = args.ours, os.path.join(args.theirs_venv, "bin", "aws-login")
     cache_file = os.path.join(ours.login_dir, "cache", "hit.json")
     cmds = {
@@ -285,10 +285,15 @@ def bench_cache_hit(args, stack, ours, theirs, log):
         "awscli-login 1.0": ([theirs_bin, "--profile", "hit"], theirs.env),
         "floor (read one file)": ([args.floor, cache_file], ours.env),
     }
-    # Fill both caches with a login (not timed), then check that a run is a cache hit.
+    # Fill the caches with a login (not timed), then check that a run is a cache hit.
     run([ours_bin, "login", "--profile", "hit"], ours.env).ok("our login (cache-hit setup)")
     run([os.path.join(args.theirs_venv, "bin", "aws"), "login", "--profile", "hit"],
         theirs.env).ok("awscli-login's login (cache-hit setup)")
+    # Other builds of aws-login (--baseline), each in its own home: an older build may not read
+    # the newer cache format.
+    for label, home in baselines:
+        run([home.process_cmd, "login", "--profile", "hit"], home.env).ok(f"{label}'s login (cache-hit setup)")
+        cmds[f"aws-login {label}"] = ([home.process_cmd, "--profile", "hit"], home.env)
     stack.mark()
     for name, (argv, env) in cmds.items():
         for _ in range(3):  # warm-up: page cache, dynamic loader, Python's .pyc files
@@ -300,7 +305,8 @@ def bench_cache_hit(args, stack, ours, theirs, log):
     samples = {n: [] for n in names}
     rss = {n: [] for n in names}
     for i in range(args.runs):
-        order = names[i % 3:] + names[:i % 3]  # rotate who goes first
+        k = i % len(names)
+        order = names[k:] + names[:k]  # rotate who goes first
         for n in order:
             argv, env = cmds[n]
             samples[n].append(run(argv, env).ok(n))
@@ -567,15 +573,15 @@ def table(rows):
     return "\n".join(lines)
 
 
-def report(args, hit, logins, keyring, keyring_note, par):
-    out = []
-    out.append(f"## 1. credential_process, valid cache ({args.runs} interleaved runs each)\n")
-    rows = [("command", "median ms", "p95 ms", "min ms", "peak RSS MiB")]
+def report_cache_hit(args, hit):
+    out = [f"## 1. credential_process, valid cache ({args.runs} interleaved runs each)\n"]
+    rows = [("command", "median ms", "p95 ms", "min ms", "peak RSS MiB", "× floor")]
+    f = hit["floor (read one file)"]
     for n, r in hit.items():
         rows.append((n, f"{r['median_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r['min_ms']:.2f}",
-                     f"{r['peak_rss_mib']:.1f}"))
+                     f"{r['peak_rss_mib']:.1f}", f"{r['median_ms'] / f['median_ms']:.2f}"))
     out.append(table(rows))
-    o, t, f = hit["aws-login (ours)"], hit["awscli-login 1.0"], hit["floor (read one file)"]
+    o, t = hit["aws-login (ours)"], hit["awscli-login 1.0"]
     ratio = o["median_ms"] / f["median_ms"]
     speed = t["median_ms"] / o["median_ms"]
     out.append("")
@@ -587,6 +593,11 @@ def report(args, hit, logins, keyring, keyring_note, par):
     rows.append((f"≥ {SPEEDUP:g}× faster than awscli-login", f"{speed:.0f}× (RSS {t['peak_rss_mib'] / o['peak_rss_mib']:.0f}× smaller)",
                  verdict(speed >= SPEEDUP, f"{SPEEDUP / speed:.2f}×")))
     out.append(table(rows))
+    return "\n".join(out)
+
+
+def report(args, hit, logins, keyring, keyring_note, par):
+    out = [report_cache_hit(args, hit)]
 
     out.append(f"\n## 2. Login: client time beyond the servers' handling ({args.login_runs} runs each, interleaved)\n")
     rows = [("tool", "login", "wall median ms", "servers median ms", "client median ms", "client max ms",
@@ -662,6 +673,10 @@ def main():
     ap.add_argument("--parallel-rounds", type=int, default=3)
     ap.add_argument("--no-keyring", dest="keyring", action="store_false")
     ap.add_argument("--json", help="also write every sample here")
+    ap.add_argument("--baseline", action="append", default=[], metavar="LABEL=BIN",
+                    help="another aws-login build, measured beside ours on the cache hit")
+    ap.add_argument("--only-cache-hit", action="store_true",
+                    help="measure the cache hit only (part 1), as when comparing builds")
     args = ap.parse_args()
     args.ours = os.path.abspath(args.ours)
     if args.mode == "keyring-inner":
@@ -683,7 +698,16 @@ def main():
         print(f"bench: {os.uname().machine}, {os.cpu_count()} CPUs, load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr, flush=True)
         print("bench: 1/4 credential_process, valid cache …", file=sys.stderr, flush=True)
-        hit = bench_cache_hit(args, stack, ours, theirs, log)
+        baselines = []
+        for spec in args.baseline:
+            label, _, path = spec.partition("=")
+            path = os.path.abspath(path)
+            home = Home(root, f"baseline-{len(baselines)}", stack, os.path.dirname(path), path)
+            baselines.append((label, home.profile("hit", ALICE, "off")))
+        hit = bench_cache_hit(args, stack, ours, theirs, log, baselines)
+        if args.only_cache_hit:
+            print(report_cache_hit(args, hit))
+            return
         print("bench: 2/4 logins …", file=sys.stderr, flush=True)
         logins = bench_logins(args, stack, ours, theirs, log)
         print("bench: 3/4 keyring round trip …", file=sys.stderr, flush=True)

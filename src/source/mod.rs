@@ -7,8 +7,11 @@ pub mod ecp;
 
 use std::time::Duration;
 
-use crate::config::Settings;
+use crate::cli::ProfileArgs;
+use crate::config;
+use crate::config::Lookup;
 use crate::error::Error;
+use crate::partition::Partition;
 use crate::paths::Paths;
 use crate::role::Role;
 use crate::saml::Grants;
@@ -22,6 +25,12 @@ use crate::secret::Secret;
 pub enum Source {
     /// SAML ECP against a Shibboleth IdP, with Duo.
     Ecp,
+}
+
+/// A profile's source with the settings it owns, each parsed by the source itself.
+#[derive(Debug, Clone)]
+pub enum Settings {
+    Ecp(ecp::Settings),
 }
 
 /// What a source proved, in the form an AWS API takes.
@@ -47,6 +56,13 @@ pub(crate) enum Session {
 }
 
 impl Source {
+    /// What `configure` asks for a profile of this source.
+    pub fn questions(self) -> &'static [crate::configure::Question] {
+        match self {
+            Source::Ecp => &ecp::questions::QUESTIONS,
+        }
+    }
+
     /// The `source` setting's values.
     pub const NAMES: [&str; 1] = ["ecp"];
 
@@ -61,50 +77,79 @@ impl Source {
             }),
         }
     }
+}
+
+impl Settings {
+    /// The profile's source (named by `source`), parsing its own keys.
+    pub fn parse(values: &Lookup, args: &ProfileArgs, partition: &Partition) -> Result<Settings, Error> {
+        match Source::parse(values.get("source", &None).as_deref())? {
+            Source::Ecp => ecp::Settings::parse(values, args, partition).map(Settings::Ecp),
+        }
+    }
+
+    /// Whether any source reads the profile key `key`.
+    pub fn reads(key: &str) -> bool {
+        ecp::settings::KEYS.contains(&key)
+    }
+
+    pub fn kind(&self) -> Source {
+        match self {
+            Settings::Ecp(_) => Source::Ecp,
+        }
+    }
+
+    /// Where the source logs in (ECP: its endpoint), for people and for checks.
+    pub fn idp_url(&self) -> &str {
+        match self {
+            Settings::Ecp(ecp) => &ecp.endpoint_url,
+        }
+    }
+
+    /// The IdP user the profile names, if it names one.
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Settings::Ecp(ecp) => ecp.username.as_deref(),
+        }
+    }
 
     /// Logs in, as the profile's user or else `last_user` (the user of the last login).
     pub async fn login(
         &self,
         paths: &Paths,
-        settings: &Settings,
+        profile: &config::Settings,
         last_user: Option<&str>,
     ) -> Result<Login, Error> {
         match self {
-            Source::Ecp => ecp::flow::login(paths, settings, last_user).await,
+            Settings::Ecp(ecp) => ecp::flow::login(paths, profile, ecp, last_user).await,
         }
     }
 
     /// How long a caller waits for another's lock on the profile: as long as that one's login
     /// may take (an unanswered Duo push, for ECP).
-    pub fn max_wait(&self, settings: &Settings) -> Duration {
+    pub fn max_wait(&self) -> Duration {
         match self {
-            Source::Ecp => ecp::session::max_wait(settings),
+            Settings::Ecp(ecp) => ecp::session::max_wait(ecp),
         }
     }
 
     /// The account whose session profiles share (ECP: `user@host`), if it can be known without
     /// logging in: the profile's user, else `last_user`.
-    pub fn account(&self, settings: &Settings, last_user: Option<&str>) -> Option<String> {
+    pub fn account(&self, last_user: Option<&str>) -> Option<String> {
         match self {
-            Source::Ecp => ecp::session::account(settings, last_user),
+            Settings::Ecp(ecp) => ecp::session::account(ecp, last_user),
         }
     }
 
-    /// `logout --purge`: forgets the session of [`Source::account`] (and, for ECP, its keyring
+    /// `logout --purge`: forgets the session of [`Settings::account`] (and, for ECP, its keyring
     /// password).
-    pub fn forget(
-        &self,
-        paths: &Paths,
-        settings: &Settings,
-        last_user: Option<&str>,
-    ) -> Result<Forgot, Error> {
+    pub fn forget(&self, paths: &Paths, last_user: Option<&str>) -> Result<Forgot, Error> {
         match self {
-            Source::Ecp => ecp::session::forget(paths, settings, last_user),
+            Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
         }
     }
 }
 
-/// What [`Source::forget`] forgot of an account.
+/// What [`Settings::forget`] forgot of an account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Forgot {
     /// Its IdP session.
@@ -129,9 +174,9 @@ impl Login {
     /// Keeps the session state the IdP's acceptance gave. The pipeline calls it as soon as the
     /// IdP accepted, before the role choice and STS, which may still fail: the IdP may have
     /// rotated its session, and throwing the new state away costs the user another login.
-    pub fn commit(&mut self, paths: &Paths, settings: &Settings) -> Result<(), Error> {
+    pub fn commit(&mut self, paths: &Paths) -> Result<(), Error> {
         match &mut self.session {
-            Session::Ecp(session) => session.commit(paths, settings),
+            Session::Ecp(session) => session.commit(paths),
         }
     }
 }

@@ -5,27 +5,32 @@
 use reqwest::Url;
 
 use super::duo::{Factor, FactorSetting};
-use super::{Auth, PasswordLogin, SamlLogin, ServiceProvider};
+use super::{Auth, PasswordLogin, SamlLogin, ServiceProvider, Settings};
 use crate::backoff::PushBackoff;
-use crate::config::Settings;
+use crate::config;
 use crate::cookies::Jar;
 use crate::error::Error;
 use crate::password::{self, Password, Source};
 use crate::paths::Paths;
 use crate::source::{Login, Proof, Session};
-use crate::{keyring, log, prompt};
+use crate::{log, prompt};
 
 /// Logs in as the profile's user (else the user of the last login, else asked for).
-pub async fn login(paths: &Paths, settings: &Settings, last_username: Option<&str>) -> Result<Login, Error> {
-    let profile = settings.profile.as_str();
-    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
+pub async fn login(
+    paths: &Paths,
+    profile_settings: &config::Settings,
+    settings: &Settings,
+    last_username: Option<&str>,
+) -> Result<Login, Error> {
+    let profile = profile_settings.profile.as_str();
+    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.endpoint_url, "your password")?;
     let username = match settings.username.clone().or_else(|| last_username.map(str::to_string)) {
         Some(u) => u,
         None => prompt::line("Username", os_user().as_deref(), "a username", profile)?,
     };
-    let account = keyring::account(&username, &settings.ecp_endpoint_url);
+    let account = super::session::account_name(&username, &settings.endpoint_url);
     let mut jar = Jar::open(paths, &account, &username, &endpoint, super::session::max_wait(settings))?;
-    let http = super::http_client(settings)?;
+    let http = super::http_client(profile_settings, settings)?;
     let sp = settings.sp.clone();
 
     let (saml, password) = match super::exchange(&http, &endpoint, &sp, Auth::Session, &mut jar).await {
@@ -33,7 +38,8 @@ pub async fn login(paths: &Paths, settings: &Settings, last_username: Option<&st
         Err(Error::SessionRefused) => {
             log::debug(1, "no live IdP session; logging in with a password");
             let idp = Idp { endpoint: &endpoint, sp: &sp, http: &http, account: &account };
-            let (saml, password) = password_login(paths, settings, &username, &idp, &mut jar).await?;
+            let (saml, password) =
+                password_login(paths, profile, settings, &username, &idp, &mut jar).await?;
             (saml, Some(password))
         }
         Err(e) => return Err(e),
@@ -42,7 +48,13 @@ pub async fn login(paths: &Paths, settings: &Settings, last_username: Option<&st
     Ok(Login::new(
         proof,
         username,
-        Session::Ecp(super::session::Session { account, jar: Some(jar), password }),
+        Session::Ecp(super::session::Session {
+            account,
+            jar: Some(jar),
+            password,
+            password_settings: settings.password.clone(),
+            profile: profile.to_string(),
+        }),
     ))
 }
 
@@ -56,12 +68,12 @@ struct Idp<'a> {
 
 async fn password_login(
     paths: &Paths,
+    profile: &str,
     settings: &Settings,
     username: &str,
     idp: &Idp<'_>,
     jar: &mut Jar,
 ) -> Result<(SamlLogin, Password), Error> {
-    let profile = settings.profile.as_str();
     let terminal = prompt::terminal_available();
     let mut setting = settings.factor;
     if setting == FactorSetting::Unset && terminal {
@@ -79,7 +91,7 @@ async fn password_login(
         backoff.check()?;
     }
 
-    let mut password = password::obtain(settings, idp.account, false)?;
+    let mut password = password::obtain(&settings.password, idp.account, profile, false)?;
     // Passwords typed at the terminal so far: three tries, as sudo gives.
     let mut typed = u8::from(password.source == Source::Terminal);
     let mut factor = match setting {
@@ -129,7 +141,7 @@ async fn password_login(
                     });
                 }
                 log::notice(&format!("The password stored for {} was rejected and removed.", idp.account));
-                password = password::obtain(settings, idp.account, true)?;
+                password = password::obtain(&settings.password, idp.account, profile, true)?;
                 typed += 1;
             }
             // A mistyped password is asked for again, as sudo does.
@@ -137,7 +149,7 @@ async fn password_login(
                 if password.source == Source::Terminal && typed < PASSWORD_TRIES =>
             {
                 prompt::say("The IdP rejected that password; try again.");
-                password = password::obtain(settings, idp.account, true)?;
+                password = password::obtain(&settings.password, idp.account, profile, true)?;
                 typed += 1;
             }
             // `sms` is a two-step factor: this answer means the codes were sent; use one now.

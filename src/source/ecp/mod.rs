@@ -5,14 +5,15 @@ pub mod authn_request;
 pub mod duo;
 pub mod flow;
 pub mod probe;
+pub mod questions;
 pub mod response;
 pub mod session;
+pub mod settings;
 
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, LOCATION, SET_COOKIE};
 
-use crate::config::Settings;
 use crate::cookies::Jar;
 use crate::error::Error;
 use crate::secret::Secret;
@@ -20,6 +21,7 @@ use authn_request::AuthnRequest;
 pub use authn_request::ServiceProvider;
 use duo::{Factor, HeaderNames};
 pub use response::SamlLogin;
+pub use settings::Settings;
 
 /// Real ECP answers are a few tens of kilobytes.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -61,20 +63,20 @@ pub struct IdpClient {
     connect: Duration,
 }
 
-pub fn http_client(settings: &Settings) -> Result<IdpClient, Error> {
-    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password")?;
-    let trust = crate::http::Trust { ca_bundle: settings.ca_bundle.as_ref(), verify: settings.verify_tls };
+pub fn http_client(profile: &crate::config::Settings, settings: &Settings) -> Result<IdpClient, Error> {
+    let endpoint = crate::http::check_url("ecp_endpoint_url", &settings.endpoint_url, "your password")?;
+    let trust = crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
     // Shorter than every bound on a whole request (duo_timeout is at least 5 s), so that a
     // server that never takes the connection is told from one that takes the request and
     // keeps it waiting: only the latter can have sent a Duo push.
     let connect = crate::http::CONNECT_TIMEOUT.min(Duration::from_secs(settings.duo_timeout.as_secs() / 2));
     let http = crate::http::client(&endpoint, trust, connect)?;
-    if !settings.verify_tls {
+    if !profile.verify_tls {
         eprintln!(
             "aws-login: warning: the IdP's TLS certificate is not checked (verify_ssl_certificate = false); anyone on the network path can read your password"
         );
     }
-    Ok(IdpClient { http, ca_bundle: settings.ca_bundle.clone(), connect })
+    Ok(IdpClient { http, ca_bundle: profile.ca_bundle.clone(), connect })
 }
 
 impl IdpClient {

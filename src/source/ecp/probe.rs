@@ -6,9 +6,8 @@
 use reqwest::header::{CONTENT_TYPE, DATE, LOCATION, WWW_AUTHENTICATE};
 use time::OffsetDateTime;
 
-use super::IdpClient;
 use super::authn_request::AuthnRequest;
-use crate::config::Settings;
+use super::{IdpClient, Settings};
 use crate::error::Error;
 
 /// What the endpoint's answer showed.
@@ -21,14 +20,13 @@ pub struct Probe {
 }
 
 /// Bounded like any request that waits for nobody.
-pub async fn probe(settings: &Settings) -> Probe {
+pub async fn probe(profile: &crate::config::Settings, settings: &Settings) -> Probe {
     let fail = |e: Error| Probe { verdict: Err(e.to_string()), clocks: None };
-    let endpoint =
-        match crate::http::check_url("ecp_endpoint_url", &settings.ecp_endpoint_url, "your password") {
-            Ok(url) => url,
-            Err(e) => return fail(e),
-        };
-    let idp: IdpClient = match super::http_client(settings) {
+    let endpoint = match crate::http::check_url("ecp_endpoint_url", &settings.endpoint_url, "your password") {
+        Ok(url) => url,
+        Err(e) => return fail(e),
+    };
+    let idp: IdpClient = match super::http_client(profile, settings) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
