@@ -63,7 +63,11 @@ pub fn doctor(paths: &Paths, only: Option<&str>) -> Vec<Finding> {
         }
         None => profiles,
     };
-    out.push(Finding::ok(format!("{} parses", config_path.display())));
+    for file in [config_path, crate::layers::system_config()] {
+        if file.exists() {
+            out.push(Finding::ok(format!("{} parses", file.display())));
+        }
+    }
 
     let aws = [paths::aws_config_file(), paths::aws_credentials_file()].map(|p| aws_file(p, &mut out));
     let [aws_config, aws_credentials] = &aws;
