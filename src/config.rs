@@ -95,7 +95,7 @@ const KEYS: [&str; 7] =
     ["source", "role_arn", "duration", "refresh_margin", "verify_ssl_certificate", "ca_bundle", "partition"];
 
 /// Whether aws-login reads `key` (for this profile's source or another's).
-fn is_key(key: &str) -> bool {
+pub fn is_key(key: &str) -> bool {
     KEYS.contains(&key) || source::Settings::reads(key)
 }
 

@@ -71,6 +71,9 @@ pub fn doctor(paths: &Paths, only: Option<&str>) -> Vec<Finding> {
 
     let aws = [paths::aws_config_file(), paths::aws_credentials_file()].map(|p| aws_file(p, &mut out));
     let [aws_config, aws_credentials] = &aws;
+    if let Some(finding) = settings_in_env() {
+        out.push(finding);
+    }
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty()) {
         out.push(Finding::fix(
             "AWS_ACCESS_KEY_ID is set in the environment, so the AWS tools use it instead of credential_process (unless given --profile); unset it (and AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
@@ -114,6 +117,27 @@ pub fn doctor(paths: &Paths, only: Option<&str>) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The `AWS_LOGIN_<NAME>` variables that set a setting (for every profile, over the files):
+/// named, never shown, as one may hold a password.
+fn settings_in_env() -> Option<Finding> {
+    let mut set: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            let key = name.strip_prefix("AWS_LOGIN_")?.to_ascii_lowercase();
+            (config::is_key(&key) && !value.is_empty() && crate::layers::env_name(&key) == name)
+                .then_some(name)
+        })
+        .collect();
+    set.sort();
+    (!set.is_empty()).then(|| {
+        Finding::ok(format!(
+            "{} set{} over every profile's files (unset to use the files)",
+            set.join(", "),
+            if set.len() == 1 { "s a setting" } else { " settings" }
+        ))
+    })
 }
 
 /// Where a profile logs in: what identifies its IdP, for checking each once.

@@ -106,11 +106,25 @@ fn each_broken_piece_is_one_line_saying_what_to_fix() {
     home.ecp_profile(&stack, "bad-setting", "duration = 12");
     let before = home.snapshot();
 
-    let run = home.run_with_env(&stack, &["doctor"], &[("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE000000")]);
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE000000"),
+        ("AWS_LOGIN_DUO_TIMEOUT", "60"),
+        ("AWS_LOGIN_PASSWORD", "env-password-9"),
+        ("AWS_LOGIN_CACHE_DIRECTORY", "/elsewhere"),
+    ];
+    let run = home.run_with_env(&stack, &["doctor"], &env);
     let out = broken(&run);
     let fixes = fixes(&out);
     let has = |needle: &str| fixes.iter().filter(|l| l.contains(needle)).count();
     assert_eq!(has("AWS_ACCESS_KEY_ID is set in the environment"), 1, "{out}");
+    // Settings from the environment are named, never shown; other AWS_LOGIN_ names are not ours.
+    assert!(
+        out.contains(
+            "ok:  AWS_LOGIN_DUO_TIMEOUT, AWS_LOGIN_PASSWORD set settings over every profile's files"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("env-password-9") && !out.contains("CACHE_DIRECTORY"), "{out}");
     assert_eq!(has("profile 'other-program': credential_process in "), 1, "{out}");
     assert_eq!(has("runs /bin/true, not this aws-login"), 1, "{out}");
     assert_eq!(has("profile 'other-profile': credential_process in "), 1, "{out}");
