@@ -176,6 +176,20 @@ fn an_idp_that_is_not_ecp_a_clock_that_is_off_and_a_keyring_that_is_not_there() 
     assert!(out.contains("clock is 6 min ahead of the IdP's"), "{out}");
     no_login_attempted(&stack);
 
+    // A redirect is named, not followed, and its query (a ticket, a session) is not shown.
+    stack.idp_control(
+        r#"{"mode": "normal", "clock_skew": 0, "redirect": {"status": 302, "location": "https://sso.example.edu/login?ticket=t-1"}}"#,
+    );
+    let out = broken(&home.run(&stack, &["doctor", "--profile", "dev"]));
+    assert!(
+        out.contains(
+            "answered with a redirect (HTTP 302) to https://sso.example.edu/login?…, which was not followed"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("t-1"), "{out}");
+    no_login_attempted(&stack);
+
     // A profile that is not there.
     let out = broken(&home.run(&stack, &["doctor", "--profile", "nope"]));
     assert!(
