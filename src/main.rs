@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use aws_login::cli::{Cli, Command};
 use aws_login::error::{Error, exit};
-use aws_login::{
-    completions, config, configure, doctor, list_profiles, log, login, logout, migrate, paths, sink,
-};
+use aws_login::{completions, doctor, list_profiles};
+use aws_login::{config, configure, log, login, logout, migrate, paths, sink};
 
 fn main() -> ExitCode {
     // Before anything is read: the command line itself may carry a password.
