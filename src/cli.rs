@@ -174,6 +174,48 @@ pub struct DoctorArgs {
     pub profile: ProfileFlag,
 }
 
+/// Flags flattened into a command, built only when that command is on the command line (clap's
+/// `Command::defer`, one per command): the credential_process path, which names no command,
+/// then never builds them, however many commands and flags aws-login grows. Not for flags
+/// that share an id with a global one (`--profile`): clap propagates globals before it runs
+/// the deferred part, and would then see the id twice.
+#[derive(Debug, Clone, Default)]
+pub struct Deferred<T>(pub T);
+
+impl<T> std::ops::Deref for Deferred<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args_for_update)
+    }
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     #[command(flatten)]
@@ -184,7 +226,7 @@ pub struct LoginArgs {
     pub force_refresh: bool,
 
     #[command(flatten)]
-    pub overrides: Overrides,
+    pub overrides: Deferred<Overrides>,
 }
 
 #[derive(Debug, Args)]
@@ -193,7 +235,7 @@ pub struct ProcessArgs {
     pub profile: ProfileFlag,
 
     #[command(flatten)]
-    pub overrides: Overrides,
+    pub overrides: Deferred<Overrides>,
 }
 
 #[derive(Debug, Args)]
@@ -404,8 +446,8 @@ impl Cli {
     pub fn login_args(&self) -> ProfileArgs {
         let earlier = self.overrides.clone();
         let overrides = match &self.command {
-            Some(Command::Login(a)) => a.overrides.clone().over(earlier),
-            Some(Command::Process(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Login(a)) => a.overrides.0.clone().over(earlier),
+            Some(Command::Process(a)) => a.overrides.0.clone().over(earlier),
             _ => earlier,
         };
         ProfileArgs::new(self.profile.clone(), overrides)
