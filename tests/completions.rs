@@ -62,6 +62,8 @@ fn bash_loads_the_script_and_completes_commands_and_their_flags() {
     assert_eq!(bash_complete(&script, &["aws-login", "doctor", "--p"]), ["--profile"]);
     assert_eq!(bash_complete(&script, &["aws-login", "list-profiles", "--j"]), ["--json"]);
     assert_eq!(bash_complete(&script, &["aws-login", "login", "--force-"]), ["--force-refresh"]);
+    // The overrides too, which clap builds only when their command is given (cli::Deferred).
+    assert_eq!(bash_complete(&script, &["aws-login", "login", "--user"]), ["--username"]);
     assert_eq!(bash_complete(&script, &["aws-login", "completions", "f"]), ["fish"]);
 }
 
@@ -81,6 +83,8 @@ fn every_shell_gets_a_script_and_a_bad_shell_is_a_usage_error() {
 /// groff with every warning on renders each page without one; `man -l` shows the examples.
 #[test]
 fn man_pages_render() {
+    let login = stdout_of(&["man", "login"]);
+    assert!(login.contains("\\-\\-username"), "the deferred overrides are on the page: {login}");
     for page in [&[][..], &["login"], &["list-profiles"], &["doctor"], &["completions"]] {
         let roff = stdout_of(&[&["man"], page].concat());
         let mut groff = Command::new("groff")
