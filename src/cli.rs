@@ -40,7 +40,6 @@ const EXPORT_EXAMPLES: &str = "\
 Examples:
   eval \"$(aws-login export --profile dev -o bash)\"       bash, zsh, sh
   aws-login export --profile dev -o fish | source
-  aws-login export --profile dev -o powershell | Invoke-Expression
   aws-login export --profile dev -o boto                 {\"aws_access_key_id\": …} for boto3.client(**args)";
 
 const EXEC_EXAMPLES: &str = "\
@@ -51,7 +50,8 @@ Examples:
 
 const SERVE_EXAMPLES: &str = "\
 Examples:
-  aws-login serve --profile dev          then, in another shell, set the variables it printed";
+  aws-login serve --profile dev          then, in another shell, set the variables it printed
+  aws-login exec --server -p dev -- ./long-job.sh     the same server, for one command's lifetime";
 
 const LOGOUT_EXAMPLES: &str = "\
 Examples:
@@ -73,9 +73,27 @@ const CONSOLE_EXAMPLES: &str = "\
 Examples:
   aws-login console --profile dev                  open the console (print the URL without a display)
   aws-login console -p dev --print                 print the sign-in URL on stdout
-  aws-login console -p dev --region eu-west-1 --destination /s3/home --duration 3600
+  aws-login console -p dev --region eu-west-1 --destination /s3/home --duration 3600";
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  aws-login completions bash > ~/.local/share/bash-completion/completions/aws-login
+  aws-login completions zsh > ~/.zfunc/_aws-login      (with fpath+=~/.zfunc before compinit)
+  aws-login completions fish > ~/.config/fish/completions/aws-login.fish";
 
---region R opens the console in region R; the sign-in URL is good for 15 minutes.";
+const MAN_EXAMPLES: &str = "\
+Examples:
+  aws-login man | man -l -
+  aws-login man login > ~/.local/share/man/man1/aws-login-login.1";
+
+const LIST_PROFILES_EXAMPLES: &str = "\
+Examples:
+  aws-login list-profiles
+  aws-login list-profiles --json | jq -r '.[] | select(.credentials.state != \"valid\") | .profile'";
+
+const DOCTOR_EXAMPLES: &str = "\
+Examples:
+  aws-login doctor                       check every profile
+  aws-login doctor --profile prod        check one";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -153,8 +171,53 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Sign in to the AWS Management Console with the profile's credentials: open it in the
     /// browser, or print the sign-in URL.
-    #[command(after_help = CONSOLE_EXAMPLES)]
+    #[command(
+        after_help = CONSOLE_EXAMPLES,
+        long_about = "Sign in to the AWS Management Console with the profile's credentials: open it \
+            in the browser, or print the sign-in URL (good for 15 minutes).\n\n--region R opens the \
+            console in region R."
+    )]
     Console(ConsoleArgs),
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of aws-login, or of one of its commands.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+    /// List every profile of ~/.aws-login/config: its source, IdP, role, and cached credentials.
+    #[command(after_help = LIST_PROFILES_EXAMPLES)]
+    ListProfiles(ListProfilesArgs),
+    /// Check the set-up: config files, credential_process lines, shadowing keys, the keyring, the
+    /// clock and the IdP (never logs in, never sends a Duo push).
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command whose page to print (without it: aws-login's own page).
+    #[arg(value_parser = command_name)]
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListProfilesArgs {
+    /// Print JSON for scripts instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check this profile only (without it: every profile).
+    #[command(flatten)]
+    pub profile: ProfileFlag,
 }
 
 /// Flags flattened into a command, built only when that command is on the command line (clap's
@@ -616,6 +679,16 @@ fn refuse_misplaced(cmd: &mut clap::Command, matches: &ArgMatches) -> Result<(),
         clap::error::ErrorKind::ArgumentConflict,
         format!("the argument '{flag}' cannot be used with '{name}': {why}"),
     ))
+}
+
+/// One of aws-login's commands (for `man`); anything else is a usage error naming them.
+fn command_name(value: &str) -> Result<String, String> {
+    let cmd = Cli::command();
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    match names.contains(&value) {
+        true => Ok(value.to_string()),
+        false => Err(format!("aws-login has no such command; use one of {}", names.join(", "))),
+    }
 }
 
 /// `--password` and `--passcode` are held as [`Secret`]s from the start, so `Debug` of the parsed

@@ -48,7 +48,10 @@ impl Lookup {
     /// A flag wins over the file whenever it is given, even when empty (awscli-login #64).
     pub fn get(&self, key: &str, flag: &Option<String>) -> Option<String> {
         debug_assert!(is_key(key), "{key} is read but not in any KEYS");
-        flag.clone().or_else(|| self.section.as_ref().and_then(|s| s.get(key)).cloned())
+        // Then AWS_LOGIN_<KEY>, then the files (see crate::layers).
+        flag.clone()
+            .or_else(|| crate::layers::env(key))
+            .or_else(|| self.section.as_ref().and_then(|s| s.get(key)).cloned())
     }
 
     /// [`Lookup::get`], with an empty value counting as none.
@@ -75,13 +78,16 @@ pub fn profile_name(args: &ProfileArgs) -> String {
 pub fn load(paths: &Paths, args: &ProfileArgs) -> Result<Settings, Error> {
     let path = paths.config();
     let file = read_config(&path)?;
-    settings(file.as_ref(), path, args)
+    // One `open` on the fast path, failing at once when the organisation ships no file.
+    let system_path = crate::layers::system_config();
+    let system = read_config(&system_path)?;
+    settings(file.as_ref(), path, system.as_ref().map(|doc| (doc, system_path.as_path())), args)
 }
 
 /// [`load`] with `text` as the content of the config file at `path` (for the fuzz targets).
 pub fn load_from_str(text: &str, path: &Path, args: &ProfileArgs) -> Result<Settings, Error> {
     let file = parse_config(text, path)?;
-    settings(Some(&file), path.to_path_buf(), args)
+    settings(Some(&file), path.to_path_buf(), None, args)
 }
 
 /// The keys every profile may have, whatever its source; each must be one line.
@@ -97,18 +103,20 @@ const KEYS: [&str; 8] = [
 ];
 
 /// Whether aws-login reads `key` (for this profile's source or another's).
-fn is_key(key: &str) -> bool {
+pub fn is_key(key: &str) -> bool {
     KEYS.contains(&key) || source::Settings::reads(key)
 }
 
 /// The profile's keys (lowercased) with its section's values over `[DEFAULT]`'s, as
-/// configparser's section proxy reads them; `None` when the file has no such section.
+/// configparser's section proxy reads them; `None` when the file has no such section, unless
+/// the profile exists in the other file (`elsewhere`): then this file's `[DEFAULT]` counts.
 fn profile_section(
     file: &Document,
     profile: &str,
     path: &Path,
+    elsewhere: bool,
 ) -> Result<Option<HashMap<String, String>>, Error> {
-    if !file.sections().contains(&profile) {
+    if !elsewhere && !file.sections().contains(&profile) {
         return Ok(None);
     }
     let entries = file.located_entries(&|s: &str| s == profile || s == DEFAULT_SECTION);
@@ -130,12 +138,28 @@ fn profile_section(
     Ok(Some(section))
 }
 
-fn settings(file: Option<&Document>, path: PathBuf, args: &ProfileArgs) -> Result<Settings, Error> {
+/// `system`: the system-wide file and its path, under the user's `file` at `path`.
+fn settings(
+    file: Option<&Document>,
+    path: PathBuf,
+    system: Option<(&Document, &Path)>,
+    args: &ProfileArgs,
+) -> Result<Settings, Error> {
     let profile = profile_name(args);
+    // A profile either file names gets both files' [DEFAULT] (the organisation's defaults).
+    let names = |doc: &Document| doc.sections().contains(&profile.as_str());
+    let (in_user, in_system) = (file.is_some_and(names), system.is_some_and(|(doc, _)| names(doc)));
     let section = match file {
-        Some(doc) => with_login_profile(doc, profile_section(doc, &profile, &path)?, &profile, &path)?,
+        Some(doc) => {
+            with_login_profile(doc, profile_section(doc, &profile, &path, in_system)?, &profile, &path)?
+        }
         None => None,
     };
+    let under = match system {
+        Some((doc, system_path)) => profile_section(doc, &profile, system_path, in_user)?,
+        None => None,
+    };
+    let section = crate::layers::user_over_system(section, under);
     let values = Lookup { profile, path, section };
     let partition = parse_partition(values.non_empty("partition", &None).as_deref())?;
     Ok(Settings {
@@ -170,7 +194,7 @@ fn with_login_profile(
     let Some(login) = own.as_ref().and_then(|_| file.get(&|s| s == profile, key)) else { return Ok(own) };
     let login = login.trim();
     let bad = |why: String| Error::BadSetting { key, value: crate::text::shown(login, 100), why };
-    let Some(mut merged) = profile_section(file, login, path)? else {
+    let Some(mut merged) = profile_section(file, login, path, false)? else {
         return Err(bad(format!("{} has no such profile; fix login_profile of [{profile}]", path.display())));
     };
     if merged.contains_key(key) {
@@ -215,7 +239,8 @@ pub fn account_aliases(paths: &Paths) -> HashMap<String, String> {
 pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, String>, Error> {
     let path = paths.config();
     let Some(doc) = read_config(&path)? else { return Ok(HashMap::new()) };
-    Ok(with_login_profile(&doc, profile_section(&doc, profile, &path)?, profile, &path)?.unwrap_or_default())
+    Ok(with_login_profile(&doc, profile_section(&doc, profile, &path, false)?, profile, &path)?
+        .unwrap_or_default())
 }
 
 /// The profile's `output` setting (what `export` prints without `-o`), if it has one. Read on
@@ -224,7 +249,7 @@ pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, St
 pub fn output(paths: &Paths, profile: &str) -> Result<Option<String>, Error> {
     let path = paths.config();
     let Some(doc) = read_config(&path)? else { return Ok(None) };
-    let Some(section) = profile_section(&doc, profile, &path)? else { return Ok(None) };
+    let Some(section) = profile_section(&doc, profile, &path, false)? else { return Ok(None) };
     match section.get("output").map(|v| v.trim()).filter(|v| !v.is_empty()) {
         Some(v) if v.contains('\n') => Err(Error::ConfigContinued {
             path,
@@ -240,12 +265,20 @@ pub fn output(paths: &Paths, profile: &str) -> Result<Option<String>, Error> {
     }
 }
 
-/// Every profile named in the config file (its sections but `[DEFAULT]`, as configparser's
-/// `sections()`).
+/// Every profile named in the user's config file or the system's (their sections but
+/// `[DEFAULT]`, as configparser's `sections()`), the user's first.
 pub fn profiles(paths: &Paths) -> Result<Vec<String>, Error> {
-    let path = paths.config();
-    let Some(doc) = read_config(&path)? else { return Ok(Vec::new()) };
-    Ok(doc.sections().into_iter().filter(|s| *s != DEFAULT_SECTION).map(str::to_string).collect())
+    let mut names = Vec::new();
+    // The user's profiles, then those only the system file has.
+    for path in [paths.config(), crate::layers::system_config()] {
+        let Some(doc) = read_config(&path)? else { continue };
+        for name in doc.sections().into_iter().filter(|s| *s != DEFAULT_SECTION) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// Reads the config file if it exists: through a symlink (dotfiles), but only a regular file, as

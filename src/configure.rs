@@ -52,7 +52,7 @@ fn questions(source: Source) -> impl Iterator<Item = &'static Question> {
 }
 
 /// Settings in an AWS profile that the AWS tools use before `credential_process`.
-fn shadows_credential_process(key: &str) -> bool {
+pub fn shadows_credential_process(key: &str) -> bool {
     matches!(
         key,
         "aws_access_key_id"

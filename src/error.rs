@@ -32,6 +32,7 @@ pub mod exit {
     pub const NOT_OURS: i32 = 42;
     pub const CANNOT_EXECUTE: i32 = 126;
     pub const COMMAND_NOT_FOUND: i32 = 127;
+    pub const DOCTOR_FOUND: i32 = 29;
     pub const INTERRUPTED: i32 = 130;
 }
 
@@ -236,6 +237,10 @@ pub enum Error {
     #[error("{} is not UTF-8 text; save it as UTF-8 and run the command again", path.display())]
     NotUtf8 { path: PathBuf },
 
+    /// `doctor` printed its findings; `count` of them need fixing.
+    #[error("doctor found {count} thing(s) to fix; each FIX line above says how")]
+    DoctorFound { count: usize },
+
     #[error(
         "`aws-login configure` asks questions but there is no terminal to ask on; run it in a terminal, or edit ~/.aws-login/config and set credential_process = aws-login --profile {profile} in ~/.aws/config"
     )]
@@ -348,6 +353,7 @@ impl Error {
             NotOurs { .. } | WiredToProcess { .. } => exit::NOT_OURS,
             Relayed { code, .. } => *code,
             CannotExecute { .. } => exit::CANNOT_EXECUTE,
+            DoctorFound { .. } => exit::DOCTOR_FOUND,
         }
     }
 

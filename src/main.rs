@@ -1,10 +1,12 @@
 //! aws-login: parse the command line, run it, turn errors into one sentence and an exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use aws_login::cli::{Cli, Command};
 use aws_login::error::{Error, exit};
 use aws_login::{all_roles, config, configure, export, log, login, logout, migrate, paths, sink};
+use aws_login::{completions, doctor, list_profiles};
 
 fn main() -> ExitCode {
     // Before anything is read: the command line itself may carry a password.
@@ -101,6 +103,34 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
             report.failure().map_or(Ok(()), Err)
         }
+        Some(Command::Completions(args)) => {
+            completions::completions(args.shell, &mut std::io::stdout().lock())
+        }
+        Some(Command::ListProfiles(args)) => {
+            let rows = list_profiles::list(&paths)?;
+            let text = match args.json {
+                true => serde_json::to_string_pretty(&rows)
+                    .map(|j| j + "\n")
+                    .map_err(|e| Error::Unexpected(e.to_string()))?,
+                false => list_profiles::table(&rows),
+            };
+            if rows.is_empty() {
+                say(
+                    "No profiles in ~/.aws-login/config; set one up with `aws-login configure --profile NAME`.",
+                );
+            }
+            print(&text)
+        }
+        Some(Command::Doctor(_)) => {
+            let profile = cli.profile.as_deref().filter(|p| !p.is_empty());
+            let (text, broken) = doctor::render(&doctor::doctor(&paths, profile));
+            print(&text)?;
+            match broken {
+                0 => Ok(()),
+                count => Err(Error::DoctorFound { count }),
+            }
+        }
+        Some(Command::Man(args)) => completions::man(args.command.as_deref(), &mut std::io::stdout().lock()),
         Some(Command::Login(args)) => {
             let login_args = cli.login_args();
             let served = login::credentials(&paths, &login_args, args.force_refresh)?;
@@ -119,6 +149,14 @@ fn run(cli: &Cli) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// A command's own output, on stdout.
+fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Unexpected(format!("cannot write to stdout: {e}")))
 }
 
 /// "2026-11-22 14:27 UTC (in 59 min)": for people, on stderr.

@@ -308,7 +308,8 @@ fn parse_expiration(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
-fn utc_minutes(t: OffsetDateTime) -> String {
+/// "2026-12-01 23:40 UTC": a moment for people.
+pub fn utc_minutes(t: OffsetDateTime) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     t.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap_or_default()
 }

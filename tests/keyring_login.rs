@@ -178,3 +178,20 @@ fn an_unreachable_keyring_is_warned_about_once_then_only_at_v() {
         "{warnings:?}"
     );
 }
+
+/// `doctor` reaches the keyring and says whether it holds the profile's password, never what it is.
+#[test]
+fn doctor_reaches_the_keyring_and_never_shows_the_password() {
+    let stack = Stack::start();
+    let home = keyring_profile(&stack, "alice", "");
+    let out = in_keyring(&home, &stack, "alice", r#""$BIN" doctor"#).ok();
+    assert!(out.stdout().contains("ok:  the OS keyring answers\n"), "{}", out.stdout());
+    let out = in_keyring(&home, &stack, "alice", &format!(r#"{SET} '{ALICE_PW}' && "$BIN" doctor"#)).ok();
+    assert!(
+        out.stdout().contains("ok:  the OS keyring answers and holds the password of alice@"),
+        "{}",
+        out.stdout()
+    );
+    assert!(!out.stdout().contains(ALICE_PW) && !out.stderr().contains(ALICE_PW));
+    assert!(stack.idp_log().iter().all(|e| e["auth"] == "none"), "{:?}", stack.idp_log());
+}

@@ -2,8 +2,8 @@
 //! pure functions (golden-tested); outputs that act (a credentials file, exec, a local
 //! credentials server, the console) are commands of their own, not formats.
 
-pub mod console;
 pub mod choice;
+pub mod console;
 pub mod credentials_file;
 pub mod ecs_server;
 pub mod exec;

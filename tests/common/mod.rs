@@ -356,7 +356,9 @@ impl Home {
             .env("TERM", "xterm")
             .env("AWS_CONFIG_FILE", self.path().join(".aws/config"))
             .env("AWS_SHARED_CREDENTIALS_FILE", self.path().join(".aws/credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true");
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            // Not the host's /etc/aws-login/config: a file that is not there, unless a test writes it.
+            .env("AWS_LOGIN_SYSTEM_CONFIG", self.path().join("system-config"));
     }
 
     /// Runs aws-login with no terminal.

@@ -66,6 +66,8 @@ KNOB_SPEC = {
     # answer a request that carries cookies with this status and an HTML page, as a server
     # does when cookies make the request too large (400 or 431)
     "cookie_status": (None, one_of(None, 400, 431)),
+    # seconds added to the Date header of every answer, as from an IdP whose clock is off
+    "clock_skew": (0, number()),
 }
 
 
@@ -147,6 +149,9 @@ def make_handler(idp, users, knobs, sessions, log):
 
     class Handler(stacklib.QuietHandler):
         server_version = "Shibboleth-test-IdP/1"
+
+        def date_time_string(self, timestamp=None):
+            return super().date_time_string((timestamp or time.time()) + knobs.get("clock_skew"))
 
         def do_GET(self):
             path = self.path.split("?", 1)[0]

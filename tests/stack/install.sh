@@ -67,6 +67,11 @@ if ((!SERVERS_ONLY)); then
     [node]=nodejs
     [npm]=npm
   )
+  # The man page tests render with groff and `man -l` (tests/completions.rs).
+  BIN_PKG+=(
+    [groff]=groff-base
+    [man]=man-db
+  )
 fi
 missing=()
 for bin in "${!BIN_PKG[@]}"; do

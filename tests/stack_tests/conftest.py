@@ -19,7 +19,7 @@ PY = sys.executable  # the stack venv's python (pytest runs in it)
 USERS = json.loads((REPO / "tests/idp/users.json").read_text())
 IDP_DEFAULTS = {"mode": "normal", "duo": "approve", "duo_delay": 0, "session_ttl": 3600,
                 "body": "normal", "entity_url": "http://127.0.0.1:9/", "roles": None,
-                "redirect": None, "ecp_acs": None, "cookie_status": None}
+                "redirect": None, "ecp_acs": None, "cookie_status": None, "clock_skew": 0}
 STS_DEFAULTS = {"credential_ttl": None, "max_session_duration": 3600, "role_max": {}, "reject": None,
                 "broken": None, "redirect": None}
 ENTITY_ID = "https://idp.example.org/idp/shibboleth"

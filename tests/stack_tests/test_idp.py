@@ -337,3 +337,12 @@ def test_cookie_status_knob_answers_requests_with_cookies(stack):
     # Without cookies, the request is handled as usual.
     assert stack.login("alice").status_code == 200
 
+
+
+def test_clock_skew_shifts_the_date_header(stack):
+    from email.utils import parsedate_to_datetime
+    stack.idp_control(clock_skew=7200)
+    r = stack.ecp("alice", "alice-pw-Q7")
+    assert r.status_code == 200
+    skew = parsedate_to_datetime(r.headers["Date"]).timestamp() - time.time()
+    assert 7190 < skew < 7210

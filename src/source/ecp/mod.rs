@@ -4,6 +4,7 @@
 pub mod authn_request;
 pub mod duo;
 pub mod flow;
+pub mod probe;
 pub mod questions;
 pub mod response;
 pub mod session;
