@@ -143,28 +143,28 @@ pub struct Cli {
 pub enum Command {
     /// Log in (if needed) and cache credentials for the profile.
     #[command(after_help = LOGIN_EXAMPLES)]
-    Login(LoginArgs),
+    Login(Deferred<LoginArgs>),
     /// Print credentials as credential_process JSON (the default when no command is given).
     #[command(after_help = PROCESS_EXAMPLES)]
-    Process(ProcessArgs),
+    Process(Deferred<ProcessArgs>),
     /// Print credentials for a shell or an SDK (-o F; default: the profile's `output`, else
     /// exports for the shell the environment names).
     #[command(after_help = EXPORT_EXAMPLES)]
-    Export(ExportArgs),
+    Export(Deferred<ExportArgs>),
     /// Run a command with the credentials and region in its environment, in place of aws-login.
     #[command(after_help = EXEC_EXAMPLES)]
-    Exec(ExecArgs),
+    Exec(Deferred<ExecArgs>),
     /// Serve the profile's credentials to SDKs on a local port (the ECS container credentials
     /// shape), refreshed before they expire, until Ctrl-C; prints the variables to set.
     #[command(after_help = SERVE_EXAMPLES)]
-    Serve(ServeArgs),
+    Serve(Deferred<ServeArgs>),
     /// Delete cached credentials (and with --purge the IdP session and stored password).
     #[command(after_help = LOGOUT_EXAMPLES)]
-    Logout(LogoutArgs),
+    Logout(Deferred<LogoutArgs>),
     /// Set up a profile: ask for its settings, then point the AWS profile's credential_process
     /// at aws-login.
     #[command(after_help = CONFIGURE_EXAMPLES)]
-    Configure(ConfigureArgs),
+    Configure(Deferred<ConfigureArgs>),
     /// Move over from the awscli-login plugin: AWS config, IdP session and cached roles. Only
     /// says what it would do unless --apply is given.
     #[command(after_help = MIGRATE_EXAMPLES)]
@@ -177,20 +177,20 @@ pub enum Command {
             in the browser, or print the sign-in URL (good for 15 minutes).\n\n--region R opens the \
             console in region R."
     )]
-    Console(ConsoleArgs),
+    Console(Deferred<ConsoleArgs>),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
-    Completions(CompletionsArgs),
+    Completions(Deferred<CompletionsArgs>),
     /// Print the manual page (roff) of aws-login, or of one of its commands.
     #[command(after_help = MAN_EXAMPLES)]
-    Man(ManArgs),
+    Man(Deferred<ManArgs>),
     /// List every profile of ~/.aws-login/config: its source, IdP, role, and cached credentials.
     #[command(after_help = LIST_PROFILES_EXAMPLES)]
-    ListProfiles(ListProfilesArgs),
+    ListProfiles(Deferred<ListProfilesArgs>),
     /// Check the set-up: config files, credential_process lines, shadowing keys, the keyring, the
     /// clock and the IdP (never logs in, never sends a Duo push).
     #[command(after_help = DOCTOR_EXAMPLES)]
-    Doctor(DoctorArgs),
+    Doctor(Deferred<DoctorArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -214,11 +214,7 @@ pub struct ListProfilesArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
-    /// Check this profile only (without it: every profile).
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-}
+pub struct DoctorArgs {}
 
 /// Flags flattened into a command, built only when that command is on the command line (clap's
 /// `Command::defer`, one per command): the credential_process path, which names no command,
@@ -264,9 +260,6 @@ impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-
     /// Log in again even if the cached credentials are still valid.
     #[arg(long, alias = "force_refresh")]
     pub force_refresh: bool,
@@ -281,16 +274,13 @@ pub struct LoginArgs {
     pub prune: bool,
 
     #[command(flatten)]
-    pub overrides: Deferred<Overrides>,
+    pub overrides: Overrides,
 }
 
 #[derive(Debug, Args)]
 pub struct ProcessArgs {
     #[command(flatten)]
-    pub profile: ProfileFlag,
-
-    #[command(flatten)]
-    pub overrides: Deferred<Overrides>,
+    pub overrides: Overrides,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -299,20 +289,14 @@ pub struct ProcessArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
-    pub profile: ProfileFlag,
-
-    #[command(flatten)]
     pub output: OutputArgs,
 
     #[command(flatten)]
-    pub overrides: Deferred<Overrides>,
+    pub overrides: Overrides,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-
     /// Run even inside another `aws-login exec` for a different profile.
     #[arg(long, alias = "allow_nesting")]
     pub allow_nesting: bool,
@@ -323,7 +307,7 @@ pub struct ExecArgs {
     pub server: bool,
 
     #[command(flatten)]
-    pub overrides: Deferred<Overrides>,
+    pub overrides: Overrides,
 
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
@@ -331,12 +315,10 @@ pub struct ExecArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-}
+pub struct ServeArgs {}
 
-/// How the credentials are handed over, where they are printed.
+// How the credentials are handed over, where they are printed. (A plain comment: a doc comment
+// on a flattened struct becomes the command's `about` when its flags are built deferred.)
 #[derive(Debug, Args, Default, Clone)]
 pub struct OutputArgs {
     /// Output format: process (the credential_process JSON), env (exports for the shell in use),
@@ -363,9 +345,6 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-
     /// Every profile, not just one.
     #[arg(long)]
     pub all: bool,
@@ -377,34 +356,10 @@ pub struct LogoutArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ConfigureArgs {
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-}
-
-/// `--profile` as a command lists it: the global [`Cli::profile`] again, under the same id, so
-/// that clap keeps one value for both places (the one given last on the command line, else
-/// `AWS_PROFILE`) while the help shows it first rather than after the command's own flags.
-#[derive(Debug, Args)]
-pub struct ProfileFlag {
-    /// Profile to use: a section of ~/.aws-login/config and the AWS profile of the same name.
-    #[arg(
-        id = "profile",
-        short,
-        long,
-        env = "AWS_PROFILE",
-        hide_env_values = true,
-        value_name = "PROFILE",
-        help_heading = PROFILE
-    )]
-    pub profile: Option<String>,
-}
+pub struct ConfigureArgs {}
 
 #[derive(Debug, Args)]
 pub struct ConsoleArgs {
-    #[command(flatten)]
-    pub profile: ProfileFlag,
-
     /// Open the console in the browser (the profile's `browser`, else $BROWSER, else the
     /// platform's opener); the default when a display is available.
     #[arg(long, conflicts_with = "print")]
@@ -437,8 +392,8 @@ pub struct MigrateArgs {
     profile: Option<String>,
 }
 
-/// Per-run overrides of the profile's settings in `~/.aws-login/config`, grouped in the help by
-/// where they go.
+// Per-run overrides of the profile's settings in `~/.aws-login/config`, grouped in the help by
+// where they go. (A plain comment, as above.)
 #[derive(Debug, Args, Default, Clone)]
 pub struct Overrides {
     /// The IdP's SAML2 SOAP ECP endpoint, e.g. https://idp.example.edu/idp/profile/SAML2/SOAP/ECP
@@ -594,10 +549,10 @@ impl Cli {
     pub fn login_args(&self) -> ProfileArgs {
         let earlier = self.overrides.clone();
         let overrides = match &self.command {
-            Some(Command::Login(a)) => a.overrides.0.clone().over(earlier),
-            Some(Command::Process(a)) => a.overrides.0.clone().over(earlier),
-            Some(Command::Export(a)) => a.overrides.0.clone().over(earlier),
-            Some(Command::Exec(a)) => a.overrides.0.clone().over(earlier),
+            Some(Command::Login(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Process(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Export(a)) => a.overrides.clone().over(earlier),
+            Some(Command::Exec(a)) => a.overrides.clone().over(earlier),
             _ => earlier,
         };
         ProfileArgs::new(self.profile.clone(), overrides)
@@ -754,7 +709,7 @@ mod tests {
         );
         let cli = parse(&["-vvv", "login", "--force_refresh", "--profile", "p"]).unwrap();
         assert_eq!(cli.verbose, 3);
-        assert!(matches!(cli.command, Some(Command::Login(LoginArgs { force_refresh: true, .. }))));
+        assert!(matches!(cli.command, Some(Command::Login(Deferred(LoginArgs { force_refresh: true, .. })))));
     }
 
     #[test]
@@ -830,5 +785,18 @@ mod tests {
             "nine overrides in five places, --force-refresh, --all-roles, --allow-nesting, and --credentials-file in three places"
         );
         clap::Command::debug_assert(Cli::command());
+    }
+
+    /// A command's flags are built only when it is used (Deferred); building them must not
+    /// change what its help says it does.
+    #[test]
+    fn deferred_flags_keep_each_commands_about() {
+        let root = Cli::command();
+        for sub in root.get_subcommands() {
+            let before = sub.get_about().map(ToString::to_string);
+            let mut built = sub.clone();
+            built.build();
+            assert_eq!(built.get_about().map(ToString::to_string), before, "{}", sub.get_name());
+        }
     }
 }
