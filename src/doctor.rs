@@ -1,6 +1,6 @@
 //! `aws-login doctor`: checks what makes logins fail before anyone logs in, and says for each
 //! finding what to fix. It reads the config files, asks the keyring whether it answers, and
-//! sends each IdP one request without credentials (see `source::ecp::probe`): it never logs in,
+//! sends each IdP one request without credentials (see `source::Settings::probe`): it never logs in,
 //! so no Duo push is ever sent, and it changes no file.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,6 @@ use crate::config::{self, Settings};
 use crate::error::Error;
 use crate::ini_edit::{self, Document};
 use crate::paths::{self, Paths};
-use crate::source;
 
 /// Clocks further apart than this make SAML assertions look not yet valid or already expired
 /// (Shibboleth's default assertion lifetime is 5 minutes) and misjudge cached credentials.
@@ -147,22 +146,14 @@ fn issuer(settings: &Settings) -> String {
 
 /// The keyring entry a login of the profile would use, when it keeps its password there.
 fn keyring_account(settings: &Settings) -> Option<String> {
-    match &settings.source {
-        source::Settings::Ecp(ecp) if ecp.password.keyring => {
-            let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
-            Some(source::ecp::session::account_name(user, &ecp.endpoint_url))
-        }
-        source::Settings::Ecp(_) => None,
-    }
+    settings.source.keyring_account()
 }
 
 /// The IdP of `settings`, which `names` use: does it answer as its source expects, and does its
 /// clock agree with ours?
 async fn idp(settings: &Settings, names: &[String]) -> Vec<Finding> {
     let who = names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
-    let probe = match &settings.source {
-        source::Settings::Ecp(ecp) => source::ecp::probe::probe(settings, ecp).await,
-    };
+    let probe = settings.source.probe(settings).await;
     let mut out = vec![match probe.verdict {
         Ok(seen) => Finding::ok(format!("IdP of {who}: {seen}")),
         Err(problem) => Finding::fix(format!("IdP of {who}: {problem}")),

@@ -112,6 +112,26 @@ impl Settings {
         }
     }
 
+    /// `doctor`: asks the IdP something that needs no credentials, so nobody is logged in and
+    /// no second factor is ever triggered.
+    pub async fn probe(&self, profile: &config::Settings) -> Probe {
+        match self {
+            Settings::Ecp(ecp) => ecp::probe::probe(profile, ecp).await,
+        }
+    }
+
+    /// The keyring entry a login would read and write, when the profile keeps its password in
+    /// the keyring (`doctor` checks it answers).
+    pub fn keyring_account(&self) -> Option<String> {
+        match self {
+            Settings::Ecp(ecp) if ecp.password.keyring => {
+                let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
+                Some(ecp::session::account_name(user, &ecp.endpoint_url))
+            }
+            Settings::Ecp(_) => None,
+        }
+    }
+
     /// Logs in, as the profile's user or else `last_user` (the user of the last login).
     pub async fn login(
         &self,
@@ -147,6 +167,15 @@ impl Settings {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
         }
     }
+}
+
+/// What `doctor` saw of a source's IdP when it asked without credentials.
+#[derive(Debug)]
+pub struct Probe {
+    /// `Ok` with what was seen when it answered as the source expects, else what to fix.
+    pub verdict: Result<String, String>,
+    /// The answer's `Date` header, and this machine's clock when the answer arrived.
+    pub clocks: Option<(time::OffsetDateTime, time::OffsetDateTime)>,
 }
 
 /// What [`Settings::forget`] forgot of an account.

@@ -9,15 +9,7 @@ use time::OffsetDateTime;
 use super::authn_request::AuthnRequest;
 use super::{IdpClient, Settings};
 use crate::error::Error;
-
-/// What the endpoint's answer showed.
-#[derive(Debug)]
-pub struct Probe {
-    /// `Ok` with what was seen when it answered like an ECP endpoint, else what to fix.
-    pub verdict: Result<String, String>,
-    /// The answer's `Date` header, and this machine's clock when the answer arrived.
-    pub clocks: Option<(OffsetDateTime, OffsetDateTime)>,
-}
+use crate::source::Probe;
 
 /// Bounded like any request that waits for nobody.
 pub async fn probe(profile: &crate::config::Settings, settings: &Settings) -> Probe {
