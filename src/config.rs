@@ -138,6 +138,28 @@ fn profile_section(
     Ok(Some(section))
 }
 
+/// The profile's values from the user's `file` at `path` (over its `login_profile`'s) over the
+/// same from the system-wide file; `None` when neither file has the profile.
+fn layered(
+    file: Option<&Document>,
+    path: &Path,
+    system: Option<(&Document, &Path)>,
+    profile: &str,
+) -> Result<Option<HashMap<String, String>>, Error> {
+    // A profile either file names gets both files' [DEFAULT] (the organisation's defaults).
+    let names = |doc: &Document| doc.sections().contains(&profile);
+    let (in_user, in_system) = (file.is_some_and(names), system.is_some_and(|(doc, _)| names(doc)));
+    let section = match file {
+        Some(doc) => with_login_profile(doc, profile_section(doc, profile, path, in_system)?, profile, path)?,
+        None => None,
+    };
+    let under = match system {
+        Some((doc, system_path)) => profile_section(doc, profile, system_path, in_user)?,
+        None => None,
+    };
+    Ok(crate::layers::user_over_system(section, under))
+}
+
 /// `system`: the system-wide file and its path, under the user's `file` at `path`.
 fn settings(
     file: Option<&Document>,
@@ -146,20 +168,7 @@ fn settings(
     args: &ProfileArgs,
 ) -> Result<Settings, Error> {
     let profile = profile_name(args);
-    // A profile either file names gets both files' [DEFAULT] (the organisation's defaults).
-    let names = |doc: &Document| doc.sections().contains(&profile.as_str());
-    let (in_user, in_system) = (file.is_some_and(names), system.is_some_and(|(doc, _)| names(doc)));
-    let section = match file {
-        Some(doc) => {
-            with_login_profile(doc, profile_section(doc, &profile, &path, in_system)?, &profile, &path)?
-        }
-        None => None,
-    };
-    let under = match system {
-        Some((doc, system_path)) => profile_section(doc, &profile, system_path, in_user)?,
-        None => None,
-    };
-    let section = crate::layers::user_over_system(section, under);
+    let section = layered(file, &path, system, &profile)?;
     let values = Lookup { profile, path, section };
     let partition = parse_partition(values.non_empty("partition", &None).as_deref())?;
     Ok(Settings {
@@ -232,34 +241,38 @@ pub fn account_aliases(paths: &Paths) -> HashMap<String, String> {
         .collect()
 }
 
-/// The profile's section as written (keys lowercased, over its `login_profile`'s and
-/// `[DEFAULT]`), for settings that
+/// The profile's values as every setting is layered (keys lowercased, over its
+/// `login_profile`'s, `[DEFAULT]` and the system file; `AWS_LOGIN_<KEY>` over them), for settings that
 /// belong to one command rather than to every login (the console's `federation_url`, …); empty
 /// when the file or the section is missing.
 pub fn profile_values(paths: &Paths, profile: &str) -> Result<HashMap<String, String>, Error> {
     let path = paths.config();
-    let Some(doc) = read_config(&path)? else { return Ok(HashMap::new()) };
-    Ok(with_login_profile(&doc, profile_section(&doc, profile, &path, false)?, profile, &path)?
-        .unwrap_or_default())
+    let file = read_config(&path)?;
+    let system_path = crate::layers::system_config();
+    let system = read_config(&system_path)?;
+    let system = system.as_ref().map(|doc| (doc, system_path.as_path()));
+    let mut values = layered(file.as_ref(), &path, system, profile)?.unwrap_or_default();
+    // As for every setting, AWS_LOGIN_<KEY> beats the files.
+    for key in COMMAND_KEYS {
+        if let Some(v) = crate::layers::env(key) {
+            values.insert(key.to_string(), v);
+        }
+    }
+    Ok(values)
 }
 
-/// The profile's `output` setting (what `export` prints without `-o`), if it has one. Read on
-/// its own, not as a login setting: only `export` uses it, so a bad value can never break a
-/// `credential_process` line.
+/// Settings that one command reads, not every login (so a bad value cannot break a
+/// `credential_process` line): through [`profile_values`], with the same layers as the rest.
+const COMMAND_KEYS: [&str; 6] =
+    ["output", "federation_url", "console_url", "browser", "profile_template", "accounts"];
+
+/// The profile's `output` setting (what `export` prints without `-o`), if it has one.
 pub fn output(paths: &Paths, profile: &str) -> Result<Option<String>, Error> {
-    let path = paths.config();
-    let Some(doc) = read_config(&path)? else { return Ok(None) };
-    let Some(section) = profile_section(&doc, profile, &path, false)? else { return Ok(None) };
-    match section.get("output").map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        Some(v) if v.contains('\n') => Err(Error::ConfigContinued {
-            path,
-            key: "output".into(),
-            section: profile.to_string(),
-            line: doc
-                .located_entries(&|s: &str| s == profile)
-                .iter()
-                .find(|e| e.key == "output")
-                .map_or(0, |e| e.line),
+    match profile_values(paths, profile)?.get("output").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        Some(v) if v.contains('\n') => Err(Error::BadSetting {
+            key: "output",
+            value: crate::text::shown(v, 200),
+            why: "it goes on into an indented line after it; write it on one line".into(),
         }),
         v => Ok(v.map(str::to_string)),
     }

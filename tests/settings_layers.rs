@@ -130,3 +130,23 @@ fn a_cache_hit_without_a_system_file_tries_one_open() {
     assert_eq!(touching.len(), 1, "{touching:?}");
     assert!(touching[0].contains("open") && touching[0].contains("ENOENT"), "{touching:?}");
 }
+
+/// The settings one command reads (`export`'s `output`) are layered like every other: the
+/// system file under the user's, `AWS_LOGIN_OUTPUT` over both.
+#[test]
+fn a_commands_own_settings_come_through_the_same_layers() {
+    let stack = Stack::start();
+    let home = Home::new();
+    let etc = tempfile::tempdir().unwrap();
+    let (var, path) = system_file(&etc, "[DEFAULT]\noutput = fish\n");
+    home.profile(
+        "dev",
+        &format!("ecp_endpoint_url = {}\nusername = alice\npassword = {ALICE_PW}", stack.ecp_url),
+    );
+    let from_system =
+        home.run_with_env(&stack, &["export", "--profile", "dev"], &[(var, path.as_str())]).ok();
+    assert!(from_system.stdout().contains("set -gx AWS_ACCESS_KEY_ID "), "{}", from_system.stdout());
+    let env = [(var, path.as_str()), ("AWS_LOGIN_OUTPUT", "boto")];
+    let from_env = home.run_with_env(&stack, &["export", "--profile", "dev"], &env).ok().json();
+    assert!(from_env["aws_access_key_id"].is_string(), "{from_env}");
+}
