@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use aws_login::cli::{Cli, Command};
 use aws_login::error::{Error, exit};
+use aws_login::text::say;
 use aws_login::{all_roles, config, configure, export, log, login, logout, migrate, paths, sink};
 use aws_login::{completions, doctor, list_profiles};
 
@@ -170,13 +171,3 @@ fn human_time(t: time::OffsetDateTime) -> String {
 fn quoted(names: &[String]) -> String {
     names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
 }
-
-/// A line for the person, on stderr. Outside text reaches these lines (a role value the IdP
-/// sent, a profile name, a URL): control characters are escaped so none can rewrite the
-/// terminal, and a line is cut long before it could flood it.
-fn say(line: &str) {
-    eprintln!("{}", aws_login::text::shown(line, MAX_LINE));
-}
-
-/// Far longer than any sentence aws-login writes, far shorter than a hostile value can be.
-const MAX_LINE: usize = 2000;

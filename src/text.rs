@@ -2,6 +2,16 @@
 //! message: control and invisible formatting characters escaped, so nothing can rewrite the
 //! terminal or hide what follows, and cut to a sane length.
 
+/// A line for the person, on stderr. Outside text reaches these lines (a role value the IdP
+/// sent, a profile name, a URL): control characters are escaped so none can rewrite the
+/// terminal, and a line is cut long before it could flood it.
+pub fn say(line: &str) {
+    eprintln!("{}", shown(line, MAX_LINE));
+}
+
+/// Far longer than any sentence aws-login writes, far shorter than a hostile value can be.
+const MAX_LINE: usize = 2000;
+
 /// `s` with control characters escaped (`\n`, `\u{1b}`) and bidirectional or zero-width
 /// formatting characters written as `\u{…}`, in at most `max` characters: a longer text is cut
 /// and ends with `…`.

@@ -25,6 +25,7 @@ use crate::partition::Partition;
 use crate::paths::Paths;
 use crate::role::Role;
 use crate::secret::Secret;
+use crate::text::say;
 use crate::tls::CaBundle;
 
 /// Named as the issuer of the sign-in: where AWS sends a person whose console session ended.
@@ -100,10 +101,6 @@ pub fn console(paths: &Paths, args: &ProfileArgs, req: &Request) -> Result<(), E
         }
     }
     Ok(())
-}
-
-fn say(line: &str) {
-    eprintln!("{}", crate::text::shown(line, 2000));
 }
 
 /// Checks the flags and settings, and decides the URLs: nothing is sent yet.
