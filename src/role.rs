@@ -14,6 +14,14 @@ pub use crate::saml::Role as SamlRole;
 pub enum Role {
     /// AssumeRoleWithSAML: the role and the SAML provider.
     Saml(SamlRole),
+    /// AssumeRoleWithWebIdentity: the role, trusting an OpenID provider's tokens.
+    WebIdentity(WebIdentityRole),
+}
+
+/// A role assumed with an OpenID provider's token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct WebIdentityRole {
+    pub role_arn: String,
 }
 
 impl Role {
@@ -21,6 +29,7 @@ impl Role {
     pub fn arn(&self) -> &str {
         match self {
             Role::Saml(r) => &r.role_arn,
+            Role::WebIdentity(r) => &r.role_arn,
         }
     }
 
@@ -28,6 +37,7 @@ impl Role {
     pub fn detail(&self) -> String {
         match self {
             Role::Saml(r) => format!("{} via {}", r.role_arn, r.principal_arn),
+            Role::WebIdentity(r) => format!("{} via web identity", r.role_arn),
         }
     }
 

@@ -4,6 +4,7 @@
 //! one folder (`source/<name>/`) and one arm here (and in [`Session`] if it keeps state).
 
 pub mod ecp;
+pub mod oidc;
 
 use std::time::Duration;
 
@@ -25,12 +26,15 @@ use crate::secret::Secret;
 pub enum Source {
     /// SAML ECP against a Shibboleth IdP, with Duo.
     Ecp,
+    /// OpenID Connect for people, to AssumeRoleWithWebIdentity.
+    Oidc,
 }
 
 /// A profile's source with the settings it owns, each parsed by the source itself.
 #[derive(Debug, Clone)]
 pub enum Settings {
     Ecp(ecp::Settings),
+    Oidc(oidc::Settings),
 }
 
 /// What a source proved, in the form an AWS API takes.
@@ -38,6 +42,9 @@ pub enum Settings {
 pub enum Proof {
     /// A base64 SAML Response signed by the IdP, and the roles and session length it grants.
     Saml { response: Secret, grants: Grants },
+    /// An OpenID provider's checked token (`issuer`'s), the roles to assume with it, and the
+    /// RoleSessionName made from the user.
+    WebIdentity { token: Secret, issuer: String, session_name: String, roles: Vec<String> },
 }
 
 /// A login the IdP accepted: what it proved, who logged in, and the session state to keep.
@@ -53,6 +60,7 @@ pub struct Login {
 #[derive(Debug)]
 pub(crate) enum Session {
     Ecp(ecp::session::Session),
+    Oidc(oidc::session::Session),
 }
 
 impl Source {
@@ -60,16 +68,18 @@ impl Source {
     pub fn questions(self) -> &'static [crate::configure::Question] {
         match self {
             Source::Ecp => &ecp::questions::QUESTIONS,
+            Source::Oidc => &oidc::questions::QUESTIONS,
         }
     }
 
     /// The `source` setting's values.
-    pub const NAMES: [&str; 1] = ["ecp"];
+    pub const NAMES: [&str; 2] = ["ecp", "oidc"];
 
     /// The source named by the `source` setting, else ECP (every awscli-login profile).
     pub fn parse(value: Option<&str>) -> Result<Source, Error> {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None | Some("ecp") => Ok(Source::Ecp),
+            Some("oidc") => Ok(Source::Oidc),
             Some(other) => Err(Error::BadSetting {
                 key: "source",
                 value: crate::text::shown(other, 100),
@@ -84,17 +94,19 @@ impl Settings {
     pub fn parse(values: &Lookup, args: &ProfileArgs, partition: &Partition) -> Result<Settings, Error> {
         match Source::parse(values.get("source", &None).as_deref())? {
             Source::Ecp => ecp::Settings::parse(values, args, partition).map(Settings::Ecp),
+            Source::Oidc => oidc::Settings::parse(values, args).map(Settings::Oidc),
         }
     }
 
     /// Whether any source reads the profile key `key`.
     pub fn reads(key: &str) -> bool {
-        ecp::settings::KEYS.contains(&key)
+        ecp::settings::KEYS.contains(&key) || oidc::settings::KEYS.contains(&key)
     }
 
     pub fn kind(&self) -> Source {
         match self {
             Settings::Ecp(_) => Source::Ecp,
+            Settings::Oidc(_) => Source::Oidc,
         }
     }
 
@@ -102,6 +114,7 @@ impl Settings {
     pub fn idp_url(&self) -> &str {
         match self {
             Settings::Ecp(ecp) => &ecp.endpoint_url,
+            Settings::Oidc(oidc) => oidc.issuer.as_deref().unwrap_or(&oidc.discovery_url),
         }
     }
 
@@ -109,6 +122,8 @@ impl Settings {
     pub fn user(&self) -> Option<&str> {
         match self {
             Settings::Ecp(ecp) => ecp.username.as_deref(),
+            // Who signs in is known only once they have.
+            Settings::Oidc(_) => None,
         }
     }
 
@@ -117,6 +132,15 @@ impl Settings {
     pub async fn probe(&self, profile: &config::Settings) -> Probe {
         match self {
             Settings::Ecp(ecp) => ecp::probe::probe(profile, ecp).await,
+            Settings::Oidc(oidc) => {
+                let trust =
+                    crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
+                let verdict = match oidc::discovery::discover(trust, oidc).await {
+                    Ok(op) => Ok(format!("an OpenID provider, issuer {}", op.issuer())),
+                    Err(e) => Err(e.to_string()),
+                };
+                Probe { verdict, clocks: None }
+            }
         }
     }
 
@@ -128,7 +152,7 @@ impl Settings {
                 let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
                 Some(ecp::session::account_name(user, &ecp.endpoint_url))
             }
-            Settings::Ecp(_) => None,
+            Settings::Ecp(_) | Settings::Oidc(_) => None,
         }
     }
 
@@ -141,6 +165,7 @@ impl Settings {
     ) -> Result<Login, Error> {
         match self {
             Settings::Ecp(ecp) => ecp::flow::login(paths, profile, ecp, last_user).await,
+            Settings::Oidc(oidc) => oidc::login(paths, profile, oidc).await,
         }
     }
 
@@ -149,6 +174,7 @@ impl Settings {
     pub fn max_wait(&self) -> Duration {
         match self {
             Settings::Ecp(ecp) => ecp::session::max_wait(ecp),
+            Settings::Oidc(oidc) => oidc::session::max_wait(oidc),
         }
     }
 
@@ -157,6 +183,7 @@ impl Settings {
     pub fn account(&self, last_user: Option<&str>) -> Option<String> {
         match self {
             Settings::Ecp(ecp) => ecp::session::account(ecp, last_user),
+            Settings::Oidc(oidc) => Some(format!("{}@{}", oidc.client_id, self.idp_url())),
         }
     }
 
@@ -165,6 +192,7 @@ impl Settings {
     pub fn forget(&self, paths: &Paths, last_user: Option<&str>) -> Result<Forgot, Error> {
         match self {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
+            Settings::Oidc(oidc) => oidc::session::forget(paths, oidc),
         }
     }
 }
@@ -206,6 +234,7 @@ impl Login {
     pub fn commit(&mut self, paths: &Paths) -> Result<(), Error> {
         match &mut self.session {
             Session::Ecp(session) => session.commit(paths),
+            Session::Oidc(session) => session.commit(paths),
         }
     }
 }
@@ -215,6 +244,10 @@ impl Proof {
     pub fn roles(&self) -> Vec<Role> {
         match self {
             Proof::Saml { grants, .. } => grants.roles.iter().cloned().map(Role::Saml).collect(),
+            Proof::WebIdentity { roles, .. } => roles
+                .iter()
+                .map(|arn| Role::WebIdentity(crate::role::WebIdentityRole { role_arn: arn.clone() }))
+                .collect(),
         }
     }
 
@@ -222,6 +255,7 @@ impl Proof {
     pub fn max_duration(&self) -> Option<u32> {
         match self {
             Proof::Saml { grants, .. } => grants.session_duration,
+            Proof::WebIdentity { .. } => None,
         }
     }
 }
