@@ -19,6 +19,7 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 BROWSER = REPO / "tests/oidc/browser.py"
 DEVICE_USER = REPO / "tests/oidc/device_user.py"
+CHROMIUM = REPO / "tests/oidc/chromium.sh"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 OP_DEFAULTS = {"auto_login": None, "deny": False, "id_token_ttl": 3600, "device_slow_down": 0}
 PASSWORDS = {"alice": "alice-pw-O1", "bob": "bob-pw-O2"}
