@@ -273,7 +273,7 @@ impl Stack {
     }
 
     /// Sets the test OP's knobs: `auto_login`, `deny`, `id_token_ttl`, `device_slow_down`,
-    /// `kid_rotate` (see tests/oidc/README.md).
+    /// `kid_rotate`, `jwt_access_tokens` (see tests/oidc/README.md).
     pub fn oidc_control(&self, knobs: &str) {
         post_json(&self.oidc_issuer, "/_control", knobs);
     }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const MODULES = new URL('../../.stack/oidc/node_modules/', import.meta.url);
-const { Provider } = await import(new URL('oidc-provider/lib/index.js', MODULES).href);
+const { Provider, errors } = await import(new URL('oidc-provider/lib/index.js', MODULES).href);
 
 const USERS = {
   alice: { password: 'alice-pw-O1', email: 'alice@example.test', name: 'Alice Example' },
@@ -43,7 +43,10 @@ const KNOBS = {
   deny: [false, (v) => { if (typeof v !== 'boolean') throw new Error('must be true or false'); return v; }],
   id_token_ttl: [3600, (v) => { if (!Number.isInteger(v) || v < 1) throw new Error('must be an integer >= 1'); return v; }],
   device_slow_down: [0, (v) => { if (!Number.isInteger(v) || v < 0) throw new Error('must be an integer >= 0'); return v; }],
+  jwt_access_tokens: [false, (v) => { if (typeof v !== 'boolean') throw new Error('must be true or false'); return v; }],
 };
+// The resource a JWT access token is for when jwt_access_tokens is on.
+const RESOURCE = 'urn:aws-login:test:web-identity';
 // Actions rather than settings: done when posted, not kept.
 const ACTIONS = {
   kid_rotate: (v) => { if (v !== true) throw new Error('must be true'); rotate(); },
@@ -126,6 +129,17 @@ function config() {
     features: {
       devInteractions: { enabled: false }, // its pages load a web font from the internet
       revocation: { enabled: true },
+      // jwt_access_tokens: access tokens are RS256 JWTs whose aud is the client, so STS takes
+      // them as it takes ID tokens (web_identity_token = access_token). Off: opaque ones.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (ctx, client, oneOf) => oneOf ?? (knobs.jwt_access_tokens ? RESOURCE : undefined),
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(ctx, resource, client) {
+          if (resource !== RESOURCE) throw new errors.InvalidTarget();
+          return { scope: 'sts', audience: client.clientId, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' } } };
+        },
+      },
       deviceFlow: {
         enabled: true,
         async userCodeInputSource(ctx, form, out) {

@@ -2,14 +2,16 @@
 tests rely on: PKCE on any loopback port, RFC 9207 iss, refresh tokens on both grants, the
 knobs, and a log that counts requests but holds no secret."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import jwt
 import pytest
 import requests
 
-from oidc_helpers import BROWSER, CHROMIUM, DEVICE_USER, PASSWORDS, SECRET
+from oidc_helpers import BROWSER, CHROMIUM, DEVICE_USER, PASSWORDS, REPO, SECRET, wait_for
 
 
 TOKEN_FIELDS = ("access_token", "id_token", "refresh_token")
@@ -128,6 +130,17 @@ def test_kid_rotate_signs_with_a_new_key_and_keeps_the_old(op):
     assert claims_of(op, token)["sub"] == "alice"
 
 
+def test_jwt_access_tokens_knob(op):
+    op.control(auto_login="alice")
+    assert op.tokens()["access_token"].count(".") == 0  # opaque by default
+    op.control(jwt_access_tokens=True)
+    tokens = op.tokens()
+    claims = claims_of(op, tokens["access_token"])  # aud is the client, like an ID token's
+    assert (claims["sub"], claims["client_id"]) == ("alice", "cli-native")
+    refreshed = op.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"]).json()
+    assert claims_of(op, refreshed["access_token"])["sub"] == "alice"
+
+
 def test_unknown_knob_is_refused(op):
     for bad in ({"auto_login": "mallory"}, {"nope": 1}, {"id_token_ttl": 0}, {"deny": "yes"}):
         r = requests.post(op.issuer + "/_control", json=bad, timeout=10)
@@ -203,3 +216,21 @@ def test_chromium_headless_completes_the_redirect_chain(op):
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout == ""
     assert got["code"] and got["state"] == params["state"] and got["iss"] == op.issuer
+
+
+def test_exits_when_its_parent_is_gone(tmp_path):
+    # A shell starts the OP, waits for its ready file and exits: the OP must follow.
+    ready = tmp_path / "oidc.json"
+    subprocess.run(["sh", "-c", f'node "$1" --state-dir "$2" --die-with-parent 2>/dev/null & '
+                                f'while [ ! -f "$2/oidc.json" ]; do sleep 0.05; done',
+                    "sh", str(REPO / "tests/oidc/op.mjs"), str(tmp_path)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=True)
+    stat = Path(f"/proc/{json.loads(ready.read_text())['pid']}/stat")
+
+    def gone():
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except FileNotFoundError:
+            return True
+
+    wait_for(gone, "the OP's exit")

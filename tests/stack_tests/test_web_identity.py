@@ -88,6 +88,14 @@ def test_boto3_unsigned_call_and_duration(sts, id_token):
     assert 840 < left <= 900
 
 
+def test_access_token_when_the_op_makes_jwts(sts, op):
+    refused(assume(sts, op.tokens()["access_token"]), 400, "InvalidIdentityToken", "could not be validated")
+    op.control(jwt_access_tokens=True)
+    r = assume(sts, op.tokens()["access_token"])
+    assert r.status_code == 200, r.text
+    assert (result(r, "SubjectFromWebIdentityToken"), result(r, "Audience")) == ("alice", "cli-native")
+
+
 def test_tampered_signature(sts, id_token):
     head, body, sig = id_token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
