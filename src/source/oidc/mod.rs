@@ -51,16 +51,20 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let id_token = s.token == TokenKind::IdToken;
 
+    let mut keys = id_token::Keys::default();
     if let Some(kept) = &stored
         && let Some(token) = kept.usable(id_token, now, TOKEN_MARGIN)
     {
         crate::log::debug(1, &format!("using the token kept in {}", cache.path().display()));
+        // Checked again: the file is ours, but no unchecked token reaches STS.
+        if id_token {
+            id_token::check(&op, &mut keys, &token, &s.client_id, None).await?;
+        }
         let who = kept.who.clone().unwrap_or_default();
         let session = session::Session { cache, lock: Some(lock), stored: None };
         return Ok(proof(&op, token, &who, role_arn, session));
     }
 
-    let mut keys = id_token::Keys::default();
     let refreshed = match stored.as_ref().and_then(Stored::refresh) {
         Some(refresh_token) => {
             match token::request(&op, &client, &token::Grant::Refresh { refresh_token: &refresh_token }).await
