@@ -493,6 +493,34 @@ impl Home {
         Run(out)
     }
 
+    /// Starts `n` aws-login processes with `args` at once, as an SDK's many threads do, and
+    /// checks each succeeded and leaked no secret; returns their outputs.
+    pub fn many_callers(&self, stack: &Stack, args: &[&str], n: usize) -> Vec<Output> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.command_for(stack, BIN)
+                    .args(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        self.known().learn(self.path(), &[]);
+        for o in &outputs {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "{stderr}");
+            self.known().check(
+                self.path(),
+                "one of many callers",
+                &String::from_utf8_lossy(&o.stdout),
+                &stderr,
+            );
+        }
+        outputs
+    }
+
     /// Appends raw text to ~/.aws/config.
     pub fn aws_config(&self, text: &str) {
         let aws = self.path().join(".aws");

@@ -42,7 +42,7 @@ pub async fn run(
     let url = authorization_url(endpoint, s, &redirect_uri, &pkce, &state, &nonce)?;
     let redirect = match reach {
         Reach::Open(words) => {
-            crate::text::say("Opening the sign-in page in your browser…");
+            crate::log::notice("Opening the sign-in page in your browser…");
             let opener = Opener { words, url: Secret::new(url) };
             listener.wait(Some(opener), s.login_timeout).await?
         }
