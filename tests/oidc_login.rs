@@ -119,6 +119,14 @@ fn a_refresh_uses_the_refresh_token_without_a_sign_in() {
     assert_eq!(stack.oidc_events("authorization").len(), 1, "no new sign-in");
     assert_eq!(grants(&stack), ["authorization_code ok", "refresh_token ok"]);
     assert_eq!(stack.sts_web_identity().len(), 2);
+    // The issuer rotates its signing key (the old one stays in its JWKS): a sign-in's ID token
+    // names the new kid and is checked with that key. (The test OP forgets its refresh tokens
+    // when it rotates, so this is a new login.)
+    stack.oidc_control(r#"{"kid_rotate": true}"#);
+    let other = Home::new();
+    oidc_profile(&other, &stack, "o", "");
+    other.run(&stack, &["login", "--profile", "o"]).ok();
+    assert_eq!(stack.sts_web_identity().len(), 3);
 }
 
 #[test]
@@ -285,4 +293,86 @@ fn headless_chromium_completes_a_pkce_login() {
     home.run(&stack, &["login", "--profile", "o"]).ok();
     assert_eq!(grants(&stack), ["authorization_code ok"]);
     assert_eq!(stack.sts_web_identity()[0]["outcome"], "success");
+}
+
+#[test]
+fn a_confidential_client_signs_in_with_its_secret() {
+    let stack = stack();
+    let home = Home::new();
+    let client =
+        format!("client_id = {}\nclient_secret = {}", common::OIDC_SECRET_CLIENT, common::OIDC_CLIENT_SECRET);
+    oidc_profile(&home, &stack, "c", &client);
+    home.run(&stack, &["login", "--profile", "c"]).ok();
+    let token = stack.oidc_events("token");
+    assert_eq!(
+        (token[0]["client_id"].as_str(), token[0]["outcome"].as_str()),
+        (Some("cli-secret"), Some("ok"))
+    );
+
+    // A wrong secret: the issuer's refusal, in one sentence naming what to check.
+    let home = Home::new();
+    oidc_profile(
+        &home,
+        &stack,
+        "c",
+        &format!("client_id = {}\nclient_secret = wrong-secret", common::OIDC_SECRET_CLIENT),
+    );
+    let err = home.run(&stack, &["login", "--profile", "c"]).fails(21);
+    assert!(err.contains("invalid_client") && err.contains("check client_id and client_secret"), "{err}");
+}
+
+#[test]
+fn no_browser_prints_the_address_and_waits_for_the_redirect() {
+    use std::io::{BufRead, BufReader};
+    let stack = stack();
+    let home = Home::new();
+    oidc_profile(&home, &stack, "o", "");
+    let mut child = home
+        .command_for(&stack, BIN)
+        .args(["login", "--profile", "o", "--no-browser"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut shown = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "no address printed: {shown}");
+        shown.push_str(&line);
+        if line.starts_with("http://") {
+            break line.trim().to_string();
+        }
+    };
+    assert!(shown.contains("Open this address in your browser"), "{shown}");
+    // The person opens it; the listener is still waiting.
+    let browser = common::oidc_browser();
+    let words: Vec<&str> = browser.split(' ').collect();
+    let opened = std::process::Command::new(words[0]).args(&words[1..]).arg(&url).output().unwrap();
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    assert!(child.wait().unwrap().success());
+    assert_eq!(grants(&stack), ["authorization_code ok"]);
+}
+
+#[test]
+fn without_a_display_the_browser_sign_in_falls_back_to_a_device_code() {
+    let stack = stack();
+    let home = Home::new();
+    // No browser command, no $BROWSER, no display; a person at the terminal.
+    oidc_profile(&home, &stack, "h", "browser =\nauto_login = false");
+    let mut tty = home.tty(&stack, &["login", "--profile", "h"]);
+    tty.expect("signing in with a device code instead");
+    tty.expect("(or open ");
+    let complete = tty.expect(", which has the code in it)");
+    let user = common::oidc_device_user();
+    let words: Vec<&str> = user.split(' ').collect();
+    let done = std::process::Command::new(words[0]).args(&words[1..]).arg(complete.trim()).output().unwrap();
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(stack.oidc_events("authorization").is_empty(), "no browser sign-in was started");
+    assert_eq!(
+        grants(&stack).last().map(String::as_str),
+        Some("urn:ietf:params:oauth:grant-type:device_code ok")
+    );
 }

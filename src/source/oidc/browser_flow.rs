@@ -47,13 +47,16 @@ pub async fn run(
             listener.wait(Some(opener), s.login_timeout).await?
         }
         Reach::Print => {
-            crate::text::say(&format!("Open this address in your browser to sign in:\n{url}"));
+            crate::text::say("Open this address in your browser to sign in:");
+            crate::text::say(&url);
             listener.wait(None, s.login_timeout).await?
         }
         Reach::Paste => {
             drop(listener);
+            crate::text::say("Open this address in a browser to sign in:");
+            crate::text::say(&url);
             crate::text::say(&format!(
-                "Open this address in a browser to sign in:\n{url}\nThe browser will then fail to load an address starting with {redirect_uri}; copy that whole address from its address bar."
+                "The browser will then fail to load an address starting with {redirect_uri}; copy that whole address from its address bar."
             ));
             let pasted =
                 crate::prompt::line("Address", None, "the address of the sign-in redirect", profile)?;
