@@ -12,6 +12,7 @@
 pub mod browser_flow;
 pub mod device_flow;
 pub mod discovery;
+pub mod flags;
 pub mod id_token;
 pub mod questions;
 pub mod session;
