@@ -376,3 +376,32 @@ fn without_a_display_the_browser_sign_in_falls_back_to_a_device_code() {
         Some("urn:ietf:params:oauth:grant-type:device_code ok")
     );
 }
+
+#[test]
+fn the_access_token_can_be_what_sts_takes() {
+    let stack = stack();
+    // Access tokens as RS256 JWTs for the client, which the STS front accepts.
+    stack.oidc_control(r#"{"jwt_access_tokens": true}"#);
+    let home = Home::new();
+    oidc_profile(&home, &stack, "a", "web_identity_token = access_token");
+    home.run(&stack, &["login", "--profile", "a"]).ok();
+    assert_eq!(stack.sts_web_identity()[0]["outcome"], "success");
+}
+
+#[test]
+fn a_device_login_slows_down_when_told() {
+    let stack = stack();
+    stack.oidc_control(r#"{"device_slow_down": 1}"#);
+    let home = Home::new();
+    oidc_profile(
+        &home,
+        &stack,
+        "d",
+        &format!("oidc_flow = device\nbrowser = {}", common::oidc_device_user()),
+    );
+    home.run(&stack, &["login", "--profile", "d"]).ok();
+    let device = "urn:ietf:params:oauth:grant-type:device_code";
+    let polls = grants(&stack);
+    assert_eq!(polls.first(), Some(&format!("{device} slow_down")), "{polls:?}");
+    assert_eq!(polls.last(), Some(&format!("{device} ok")), "{polls:?}");
+}
