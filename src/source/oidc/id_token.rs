@@ -65,6 +65,7 @@ pub async fn check(
         }
         other => other.map_err(|why| refused(why.to_string())),
     }
+    .inspect(|_| crate::log::debug(2, "the ID token passed its checks"))
 }
 
 /// What the token must say.
@@ -151,7 +152,9 @@ fn find(set: &JwkSet, kid: Option<&str>, alg: Algorithm) -> Option<DecodingKey> 
 
 async fn fetch(op: &Op) -> Result<JwkSet, Error> {
     let uri = &op.meta.jwks_uri;
+    let started = std::time::Instant::now();
     let (status, body) = op.get(uri, "the OpenID provider's keys").await?;
+    crate::log::debug(2, &format!("the JWKS answered in {:?}", started.elapsed()));
     let bad = |found: String| Error::NotOidc { url: crate::http::shown_url(uri), found };
     if status != 200 {
         return Err(bad(format!("its JWKS answered HTTP {status}")));
