@@ -119,6 +119,33 @@ def test_tampered_assertion_is_refused(stack, bob_xml):
     assert stack.assume(h.b64(bob_xml), h.READONLY, h.PROVIDER1).status_code == 200
 
 
+def test_a_verified_assertion_does_not_vouch_for_a_changed_one(stack, bob_xml):
+    """The front remembers signatures it verified (one login, twenty roles): a byte changed
+    after that is still checked, and refused."""
+    assert stack.assume(h.b64(bob_xml), h.READONLY, h.PROVIDER1).status_code == 200
+    assert stack.assume(h.b64(bob_xml), h.READONLY, h.PROVIDER1).status_code == 200
+    forged = bob_xml.replace(b"role/ReadOnly", b"role/Admin")
+    r = stack.assume(h.b64(forged), f"arn:aws:iam::{h.ACCT1}:role/Admin", h.PROVIDER1)
+    assert_error(r, 400, "InvalidIdentityToken", "signature")
+
+
+def test_a_verified_assertion_is_checked_again_under_a_new_certificate(stack, bob_xml, tmp_path):
+    assert stack.assume(h.b64(bob_xml), h.READONLY, h.PROVIDER1).status_code == 200
+    other = tmp_path / "other.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=another-idp", "-keyout", str(tmp_path / "other.key"),
+                    "-out", str(other)], check=True, capture_output=True)
+    cert = Path(stack.cert)
+    original = cert.read_bytes()
+    try:
+        cert.write_bytes(other.read_bytes())
+        r = stack.assume(h.b64(bob_xml), h.READONLY, h.PROVIDER1)
+        assert_error(r, 400, "InvalidIdentityToken", "signature")
+    finally:
+        cert.write_bytes(original)
+    assert stack.assume(h.b64(bob_xml), h.READONLY, h.PROVIDER1).status_code == 200
+
+
 def test_signature_wrapping_is_refused(stack, bob_xml):
     """A forged unsigned Assertion next to the genuinely signed one."""
     resp = h.parse(bob_xml)

@@ -374,6 +374,40 @@ def make_handler(front):
     return Handler
 
 
+def start_moto():
+    """moto in a process of its own, so that it and the front's checks run on both cores: in
+    one process they took turns under the GIL (twenty AssumeRoleWithSAML calls at once took as
+    long as one after another). The child dies with the front. Returns moto's (host, port)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()  # before any thread is started here
+    if pid == 0:
+        os.close(read_end)
+        try:
+            import ctypes
+            import signal
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            from moto.server import ThreadedMotoServer  # slow import: in the child only
+
+            # verbose=False is not enough: werkzeug still logs every request line.
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            moto = ThreadedMotoServer(ip_address=stacklib.LOOPBACK, port=0, verbose=False)
+            moto.start()
+            host, port = moto.get_host_and_port()
+            os.write(write_end, f"{host} {port}\n".encode())
+            os.close(write_end)
+            threading.Event().wait()
+        except BaseException:
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            os._exit(1)
+    os.close(write_end)
+    with os.fdopen(read_end) as ready:
+        line = ready.readline().split()
+    if len(line) != 2:
+        stacklib.fatal("sts-front: moto did not start")
+    return line[0], int(line[1])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--state-dir", required=True)
@@ -396,13 +430,7 @@ def main():
 
     # moto would take the account of every request from this variable.
     os.environ.pop("MOTO_ACCOUNT_ID", None)
-    from moto.server import ThreadedMotoServer  # slow import: after arg checks
-
-    # verbose=False is not enough: werkzeug still logs every request line.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = ThreadedMotoServer(ip_address=stacklib.LOOPBACK, port=0, verbose=False)
-    moto.start()
-    moto_host, moto_port = moto.get_host_and_port()
+    moto_host, moto_port = start_moto()
 
     log = JsonlLog(os.path.join(state_dir, "sts.log.jsonl"))
     front = Front(args, knobs, log, moto_host, moto_port)
@@ -421,8 +449,6 @@ def main():
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
-    finally:
-        moto.stop()
 
 
 if __name__ == "__main__":

@@ -12,9 +12,12 @@ import binascii
 import copy
 import datetime as dt
 import os
+import hashlib
 import re
 import subprocess
 import tempfile
+import threading
+from collections import OrderedDict
 
 from lxml import etree
 
@@ -40,6 +43,14 @@ ALLOWED_TRANSFORMS = {
     "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
 }
 ROLE_SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
+
+# Digests of (assertion bytes, certificate bytes) xmlsec1 has already verified. One login sends
+# the same assertion once per role (`login --all-roles`: twenty): a signature check is a pure
+# function of those bytes, so it runs once, as a real STS fleet's would not run serialised on
+# two cores. Only successes are kept; a changed byte in either is a new key and a new check.
+_VERIFIED = OrderedDict()
+_VERIFIED_LOCK = threading.Lock()
+_VERIFIED_MAX = 256
 
 
 class StsError(Exception):
@@ -131,16 +142,37 @@ def verified_assertion(doc_bytes, cert_path):
         if tr.get("Algorithm") not in ALLOWED_TRANSFORMS:
             raise invalid(f"Signature transform not allowed: {tr.get('Algorithm')}")
 
-    if not os.path.exists(cert_path):
-        raise StsError("InternalFailure", "IdP certificate not found")
-    with tempfile.NamedTemporaryFile(suffix=".xml") as tmp:
+    try:
+        with open(cert_path, "rb") as fh:
+            cert = fh.read()
+    except FileNotFoundError:
+        raise StsError("InternalFailure", "IdP certificate not found") from None
+    key = (hashlib.sha256(standalone).digest(), hashlib.sha256(cert).digest(), aid)
+    with _VERIFIED_LOCK:
+        if key in _VERIFIED:
+            _VERIFIED.move_to_end(key)
+            return assertion, root
+    _xmlsec_verify(standalone, cert, aid)
+    with _VERIFIED_LOCK:
+        _VERIFIED[key] = True
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return assertion, root
+
+
+def _xmlsec_verify(standalone, cert, aid):
+    # The certificate checked is the one hashed into the cache key, not the file as it may be now.
+    with tempfile.NamedTemporaryFile(suffix=".xml") as tmp, \
+            tempfile.NamedTemporaryFile(suffix=".pem") as cert_file:
         tmp.write(standalone)
         tmp.flush()
+        cert_file.write(cert)
+        cert_file.flush()
         proc = subprocess.run(
             ["xmlsec1", "--verify",
              "--enabled-reference-uris", "same-doc",   # no external references
              "--enabled-key-data", "raw-x509-cert",    # only the key we pass
-             "--pubkey-cert-pem", cert_path,
+             "--pubkey-cert-pem", cert_file.name,
              "--id-attr:ID", f"{SAML_NS}:Assertion",
              "--node-id", aid,
              tmp.name],
@@ -149,7 +181,6 @@ def verified_assertion(doc_bytes, cert_path):
     if proc.returncode != 0:
         raise invalid("Invalid SAML signature: the assertion's signature does not verify "
                       "with the identity provider's certificate")
-    return assertion, root
 
 
 def check_assertion(b64, cert_path, now=None):
