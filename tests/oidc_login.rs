@@ -405,3 +405,15 @@ fn a_device_login_slows_down_when_told() {
     assert_eq!(polls.first(), Some(&format!("{device} slow_down")), "{polls:?}");
     assert_eq!(polls.last(), Some(&format!("{device} ok")), "{polls:?}");
 }
+
+#[test]
+fn a_browser_that_fails_is_said_and_changes_nothing() {
+    let stack = stack();
+    let home = Home::new();
+    oidc_profile(&home, &stack, "o", "browser = false");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["login", "--profile", "o"]).fails(28);
+    assert!(err.contains("cannot open the sign-in page with `false` (it exited with status 1)"), "{err}");
+    assert!(err.contains("--no-browser"), "{err}");
+    assert_eq!(home.snapshot(), before);
+}
