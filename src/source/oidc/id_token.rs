@@ -41,6 +41,14 @@ pub struct Keys {
     refetched: bool,
 }
 
+/// Fetches the keys ahead of [`check`], while another request is under way (one round trip
+/// fewer); a failure here is met again, and told, by [`check`].
+pub async fn prefetch(op: &Op, keys: &mut Keys) {
+    if keys.set.is_none() {
+        keys.set = fetch(op).await.ok();
+    }
+}
+
 /// Checks `token` and returns its claims; `nonce` is the one the sign-in sent, if any.
 pub async fn check(
     op: &Op,
