@@ -47,6 +47,10 @@ pub struct Stack {
     /// The console federation stand-in's endpoint and console (tests/console/federation.py).
     pub federation_url: String,
     pub console_url: String,
+    /// The IAM Identity Center stand-in (tests/sso/standin.py): sso-oidc and the portal.
+    pub sso_url: String,
+    /// The start URL of its directory.
+    pub sso_start_url: String,
 }
 
 /// A test server a [`Stack`] can start.
@@ -58,6 +62,8 @@ enum Server {
     Sts,
     /// tests/console/federation.py: AWS's console federation endpoint and console, stood in.
     Federation,
+    /// tests/sso/standin.py: IAM Identity Center, stood in; its credentials come from the STS.
+    Sso,
 }
 
 impl Stack {
@@ -85,6 +91,8 @@ impl Stack {
             sts_url: String::new(),
             federation_url: String::new(),
             console_url: String::new(),
+            sso_url: String::new(),
+            sso_start_url: String::new(),
         }
     }
 
@@ -111,6 +119,13 @@ impl Stack {
         self
     }
 
+    /// Starts the IAM Identity Center stand-in with `knobs`; it mints credentials at this
+    /// stack's STS.
+    pub fn sso(mut self, knobs: &str) -> Stack {
+        self.spawn(Server::Sso, "tests/sso/standin.py", &["--knobs", knobs], "sso.stderr");
+        self
+    }
+
     /// Waits until every server started serves, and takes in their URLs.
     pub fn serving(mut self) -> Stack {
         for server in std::mem::take(&mut self.starting) {
@@ -125,6 +140,11 @@ impl Stack {
                     let fed = self.ready("federation.json");
                     self.federation_url = fed["federation_url"].as_str().unwrap().to_string();
                     self.console_url = fed["console_url"].as_str().unwrap().to_string();
+                }
+                Server::Sso => {
+                    let sso = self.ready("sso.json");
+                    self.sso_url = sso["url"].as_str().unwrap().to_string();
+                    self.sso_start_url = sso["start_url"].as_str().unwrap().to_string();
                 }
             }
         }
@@ -167,7 +187,7 @@ impl Stack {
     }
 
     pub fn server_output(&self) -> String {
-        ["idp.stderr", "sts.stderr", "federation.stderr"]
+        ["idp.stderr", "sts.stderr", "federation.stderr", "sso.stderr"]
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -195,6 +215,15 @@ impl Stack {
     /// One entry per request the console federation stand-in handled.
     pub fn federation_log(&self) -> Vec<Value> {
         self.log("federation.log.jsonl")
+    }
+
+    /// One entry per request the Identity Center stand-in handled.
+    pub fn sso_log(&self) -> Vec<Value> {
+        self.log("sso.log.jsonl")
+    }
+
+    pub fn sso_control(&self, knobs: &str) {
+        post_json(&self.sso_url, "/_control", knobs);
     }
 
     /// AssumeRoleWithSAML calls only.
