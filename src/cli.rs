@@ -677,7 +677,7 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(shown.contains("(redacted)") && !shown.contains("pw-in-file-2"), "{shown}");
         let settings = crate::config::load_from_str(file, std::path::Path::new("config"), &args).unwrap();
-        let crate::source::Settings::Ecp(ecp) = &settings.source;
+        let crate::source::Settings::Ecp(ecp) = &settings.source else { panic!("an ECP profile") };
         assert_eq!(
             ecp.password.configured.as_ref().map(Secret::expose),
             Some("pw-on-flag-1"),

@@ -33,5 +33,24 @@ pub async fn credentials(
             let request = sts::Request { profile: aws.profile, role: pair, duration };
             sts::assume_role_with_saml(&request, response, aws.ca_bundle).await
         }
+        (Proof::Sso { token, portal, minted, .. }, Role::Sso(sso_role)) => {
+            if let Some((done, credentials)) = minted.as_deref()
+                && done == role
+            {
+                return Ok(credentials.clone());
+            }
+            crate::source::sso::portal::role_credentials(portal, token, sso_role).await.map_err(|f| match f {
+                crate::source::sso::wire::Failure::Aws { name, message } => Error::SsoRefused {
+                    what: "the IAM Identity Center portal",
+                    code: name,
+                    message,
+                    advice: "sign in again with `aws-login login --force-refresh`",
+                },
+                crate::source::sso::wire::Failure::Other(e) => e,
+            })
+        }
+        (Proof::Saml { .. }, Role::Sso(_)) | (Proof::Sso { .. }, Role::Saml(_)) => Err(Error::Unexpected(
+            format!("{} cannot be had with this login; choose another role", role.arn()),
+        )),
     }
 }

@@ -157,6 +157,8 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
         (_, Some("cookies")) if rel.starts_with(".aws-login/cookies/") => vec![Kind::Login],
         // awscli-login's credentials cache and the shared credentials file hold AWS keys.
         (".aws-login/credentials" | ".aws/credentials", _) => vec![Kind::Aws],
+        // The AWS CLI's IAM Identity Center token files, shared with aws-login.
+        _ if rel.starts_with(".aws/sso/cache/") => vec![Kind::Login],
         // A throwaway Secret Service keeps its (encrypted) keyrings here.
         _ if rel.starts_with(".local/share/keyrings/") => vec![Kind::Login, Kind::Aws],
         _ => vec![],
@@ -238,6 +240,18 @@ fn in_files(home: &Path) -> Vec<Found> {
                 if let Some(s) = v["credentials"][key].as_str() {
                     out.push((Kind::Aws, label, s.to_string()));
                 }
+            }
+        }
+    }
+    for (_, text) in files(&home.join(".aws/sso/cache")) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        for (key, label) in [
+            ("accessToken", "an IAM Identity Center access token"),
+            ("refreshToken", "an IAM Identity Center refresh token"),
+            ("clientSecret", "an OAuth client secret"),
+        ] {
+            if let Some(s) = v[key].as_str() {
+                out.push((Kind::Login, label, s.to_string()));
             }
         }
     }

@@ -1,0 +1,268 @@
+//! An Identity Center login: a token (the one in the AWS CLI's token file while it is good,
+//! else refreshed with its refresh token, else a new sign-in with the device grant), then the
+//! roles the portal lists, or straight to the configured account and role's credentials.
+//!
+//! The token file is read, refreshed and written only under its lock, and read again once the
+//! lock is held: of many aws-login processes finding it near expiry, one refreshes and the
+//! others take what it stored. The AWS CLI takes no lock, so a token another writer stored is
+//! preferred over refreshing the one read before. A token the portal refuses
+//! (UnauthorizedException) is dropped, and the login starts again without it.
+
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use super::oidc_client::{self, Tokens};
+use super::portal;
+use super::settings::{Resolved, Settings};
+use super::token_file::{self, Client, Token};
+use super::wire::{Failure, Service, Which};
+use crate::config;
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::paths::Paths;
+use crate::role::{Role, SsoRole};
+use crate::secret::Secret;
+use crate::source::{Login, Proof, Session};
+
+/// A token with less than this left is refreshed first (botocore's window).
+const REFRESH_AHEAD: time::Duration = time::Duration::minutes(15);
+/// A token that cannot be refreshed is still used while this much is left.
+const STILL_USABLE: time::Duration = time::Duration::minutes(1);
+/// The longest a device code lives at AWS: a lock holder may be waiting that long for a person.
+pub const LONGEST_SIGN_IN: Duration = Duration::from_secs(600);
+/// RFC 8628: without an interval, poll every 5 s; `slow_down` adds 5 s.
+const DEFAULT_INTERVAL: u64 = 5;
+
+const UNAUTHORIZED: &str = "UnauthorizedException";
+
+/// Why a new sign-in is needed, for the sentence said when no terminal can take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// There is no token, or it ended and cannot be refreshed.
+    Token,
+    /// The portal refused the token it had.
+    Revoked,
+}
+
+struct Run<'a> {
+    paths: &'a Paths,
+    profile: &'a str,
+    sso: &'a Settings,
+    r: Resolved,
+    oidc: Service,
+    path: std::path::PathBuf,
+}
+
+pub async fn login(paths: &Paths, profile: &config::Settings, sso: &Settings) -> Result<Login, Error> {
+    let r = sso.resolve()?;
+    let oidc = Service::new(Which::Oidc, sso, &r.region)?;
+    let portal = Service::new(Which::Portal, sso, &r.region)?;
+    let path = token_file::path(&r.cache_key)?;
+    let run = Run { paths, profile: &profile.profile, sso, r, oidc, path };
+    let partition = profile.partition.id;
+
+    let mut token = run.token(None).await?;
+    let (roles, minted) = match run.roles(&portal, &token, partition).await {
+        Err(Failure::Aws { name, .. }) if name == UNAUTHORIZED => {
+            crate::log::debug(1, "the portal no longer takes the token; dropping it and signing in again");
+            token = run.token(Some(&token)).await?;
+            run.roles(&portal, &token, partition).await.map_err(|f| run.portal_error(f))?
+        }
+        other => other.map_err(|f| run.portal_error(f))?,
+    };
+    let who = run.r.session.clone().unwrap_or_else(|| run.r.start_url.clone());
+    Ok(Login::new(Proof::Sso { token, portal: Box::new(portal), roles, minted }, who, Session::Sso))
+}
+
+impl Run<'_> {
+    /// The configured role with its credentials, or every role the portal lists (narrowed to
+    /// the configured account or role name).
+    async fn roles(
+        &self,
+        portal: &Service,
+        token: &Secret,
+        partition: &str,
+    ) -> Result<(Vec<Role>, Option<Box<(Role, Credentials)>>), Failure> {
+        if let (Some(account), Some(name)) = (&self.sso.account_id, &self.sso.role_name) {
+            let role = SsoRole::new(partition, account, name);
+            let credentials = portal::role_credentials(portal, token, &role).await?;
+            let role = Role::Sso(role);
+            return Ok((vec![role.clone()], Some(Box::new((role, credentials)))));
+        }
+        let (mut roles, _) =
+            portal::all_roles(portal, token, partition, self.sso.account_id.as_deref()).await?;
+        if let Some(name) = &self.sso.role_name {
+            roles.retain(|r| matches!(r, Role::Sso(s) if &s.role_name == name));
+        }
+        if roles.is_empty() {
+            let filter = match (&self.sso.account_id, &self.sso.role_name) {
+                (Some(a), _) => format!(" in account {a}"),
+                (None, Some(n)) => format!(" named {}", crate::text::shown(n, 100)),
+                (None, None) => String::new(),
+            };
+            return Err(Failure::Other(Error::SsoNoRoles { start_url: self.r.start_url.clone(), filter }));
+        }
+        Ok((roles, None))
+    }
+
+    fn portal_error(&self, f: Failure) -> Error {
+        match f {
+            Failure::Aws { name, .. } if name == UNAUTHORIZED => self.revoked(),
+            Failure::Aws { name, message } => Error::SsoRefused {
+                what: "the IAM Identity Center portal",
+                advice: if name == "ForbiddenException" {
+                    "check sso_account_id and sso_role_name: you are not assigned that role"
+                } else {
+                    "try again in a minute"
+                },
+                code: name,
+                message,
+            },
+            Failure::Other(e) => e,
+        }
+    }
+
+    fn revoked(&self) -> Error {
+        Error::SsoRevoked { start_url: self.r.start_url.clone(), profile: self.profile.to_string() }
+    }
+
+    /// A token the portal should take: under the token's lock, the stored one while it is good,
+    /// else refreshed, else a new sign-in. `refused`: the token the portal just refused.
+    async fn token(&self, refused: Option<&Secret>) -> Result<Secret, Error> {
+        let _lock = token_file::lock(self.paths, &self.r.cache_key, crate::lock::max_wait(LONGEST_SIGN_IN))?;
+        // Read again under the lock: another process may have just stored a new token.
+        let stored = token_file::load(&self.path)?.filter(|t| t.start_url == self.r.start_url);
+        let now = OffsetDateTime::now_utc();
+        let mut need = Need::Token;
+        if let Some(t) = &stored {
+            let is_refused = refused.is_some_and(|r| r.expose() == t.access_token.expose());
+            let left = t.expires() - now;
+            if is_refused {
+                need = Need::Revoked;
+                // Dropped: nobody should be handed it again.
+                token_file::delete(&self.path)?;
+            } else if left > REFRESH_AHEAD || (refused.is_some() && left > STILL_USABLE) {
+                crate::log::debug(1, &format!("using the Identity Center token in {}", self.path.display()));
+                return Ok(t.access_token.clone());
+            }
+            if let (Some(refresh), Some(client)) = (&t.refresh_token, t.client(now)) {
+                match oidc_client::refresh(&self.oidc, &client, refresh).await {
+                    Ok(tokens) => {
+                        crate::log::debug(1, "refreshed the Identity Center token with its refresh token");
+                        return self.store(Some(t), &client, tokens);
+                    }
+                    Err(Failure::Aws { name, .. }) => {
+                        crate::log::debug(
+                            1,
+                            &format!("sso-oidc refused the refresh ({name}); signing in again"),
+                        );
+                    }
+                    Err(Failure::Other(e)) if is_refused || left <= STILL_USABLE => return Err(e),
+                    Err(Failure::Other(_)) => {
+                        crate::log::debug(1, "the refresh failed; the token still has a while left");
+                        return Ok(t.access_token.clone());
+                    }
+                }
+            } else if !is_refused && left > STILL_USABLE {
+                return Ok(t.access_token.clone());
+            }
+        }
+        let client = stored.as_ref().and_then(|t| t.client(now));
+        let (client, tokens) = self.sign_in(client, need).await?;
+        self.store(stored.as_ref(), &client, tokens)
+    }
+
+    /// Writes the new token over the file, keeping what else it held.
+    fn store(&self, old: Option<&Token>, client: &Client, tokens: Tokens) -> Result<Secret, Error> {
+        let now = OffsetDateTime::now_utc();
+        let token = Token {
+            start_url: self.r.start_url.clone(),
+            region: self.r.region.clone(),
+            access_token: tokens.access_token.clone(),
+            expires_at: token_file::format_time(now + time::Duration::seconds(tokens.expires_in.max(0))),
+            refresh_token: tokens.refresh_token.or_else(|| old.and_then(|t| t.refresh_token.clone())),
+            client_id: Some(client.id.clone()),
+            client_secret: Some(client.secret.clone()),
+            registration_expires_at: Some(token_file::format_time(client.expires)),
+            other: old.map(|t| t.other.clone()).unwrap_or_default(),
+        };
+        crate::prompt::note_saving();
+        token_file::store(&self.path, &token)?;
+        Ok(tokens.access_token)
+    }
+
+    /// The device grant: the code and URL on the terminal, then CreateToken until approved.
+    async fn sign_in(&self, reuse: Option<Client>, need: Need) -> Result<(Client, Tokens), Error> {
+        let Some(_term) = crate::prompt::terminal() else {
+            return Err(match need {
+                Need::Revoked => self.revoked(),
+                Need::Token => Error::NeedsTerminal {
+                    what: "an IAM Identity Center sign-in",
+                    profile: self.profile.to_string(),
+                },
+            });
+        };
+        let oidc_error = |f: Failure| match f {
+            Failure::Aws { name, message } => Error::SsoRefused {
+                what: "IAM Identity Center (sso-oidc)",
+                code: name,
+                message,
+                advice: "check sso_start_url and sso_region",
+            },
+            Failure::Other(e) => e,
+        };
+        let fresh = reuse.is_none();
+        let mut client = match reuse {
+            Some(c) => c,
+            None => oidc_client::register(&self.oidc, &self.r.scopes).await.map_err(oidc_error)?,
+        };
+        let device = match oidc_client::start_device(&self.oidc, &client, &self.r.start_url).await {
+            // A client the AWS CLI registered for its browser flow cannot take the device grant.
+            Err(Failure::Aws { name, .. })
+                if !fresh && (name == "InvalidClientException" || name == "UnauthorizedClientException") =>
+            {
+                client = oidc_client::register(&self.oidc, &self.r.scopes).await.map_err(oidc_error)?;
+                oidc_client::start_device(&self.oidc, &client, &self.r.start_url).await
+            }
+            other => other,
+        }
+        .map_err(oidc_error)?;
+        let url = device.verification_uri_complete.as_deref().unwrap_or(&device.verification_uri);
+        crate::prompt::say(&format!(
+            "To sign in to {}, open {} and check that it shows the code {}",
+            crate::text::shown(&self.r.start_url, 200),
+            crate::text::shown(url, 300),
+            crate::text::shown(&device.user_code, 20),
+        ));
+        let _waiting = crate::prompt::waiting("Waiting for the sign-in to be approved");
+        let deadline = Instant::now() + Duration::from_secs(device.expires_in.clamp(1, 3600) as u64);
+        let mut interval = device.interval.map_or(DEFAULT_INTERVAL, |i| i.clamp(1, 60) as u64);
+        loop {
+            if Instant::now() >= deadline {
+                return Err(self.expired());
+            }
+            // The poll interval the server asked for (RFC 8628 3.5), not a synchronisation.
+            tokio::time::sleep(Duration::from_secs(interval)).await;
+            match oidc_client::device_token(&self.oidc, &client, &device).await {
+                Ok(tokens) => return Ok((client, tokens)),
+                Err(Failure::Aws { name, .. }) if name == "AuthorizationPendingException" => {}
+                Err(Failure::Aws { name, .. }) if name == "SlowDownException" => interval += 5,
+                Err(Failure::Aws { name, .. }) if name == "AccessDeniedException" => {
+                    return Err(Error::SsoDenied {
+                        start_url: self.r.start_url.clone(),
+                        profile: self.profile.to_string(),
+                    });
+                }
+                Err(Failure::Aws { name, .. }) if name == "ExpiredTokenException" => {
+                    return Err(self.expired());
+                }
+                Err(f) => return Err(oidc_error(f)),
+            }
+        }
+    }
+
+    fn expired(&self) -> Error {
+        Error::SsoExpired { start_url: self.r.start_url.clone(), profile: self.profile.to_string() }
+    }
+}

@@ -1,0 +1,84 @@
+//! sso-oidc: RegisterClient, StartDeviceAuthorization and CreateToken (device-code and
+//! refresh-token grants), with the shapes of botocore's `sso-oidc` model.
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::token_file::Client;
+use super::wire::{Failure, Service};
+use crate::error::Error;
+use crate::secret::Secret;
+
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Registered {
+    client_id: String,
+    client_secret: Secret,
+    client_secret_expires_at: i64,
+}
+
+/// StartDeviceAuthorization's answer.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    #[serde(default)]
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: i64,
+    #[serde(default)]
+    pub interval: Option<i64>,
+}
+
+/// CreateToken's answer.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tokens {
+    pub access_token: Secret,
+    pub expires_in: i64,
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+}
+
+/// RegisterClient for the device grant, with refresh tokens.
+pub async fn register(oidc: &Service, scopes: &[String]) -> Result<Client, Failure> {
+    let body = json!({
+        "clientName": "aws-login",
+        "clientType": "public",
+        "scopes": scopes,
+        "grantTypes": [DEVICE_GRANT, "refresh_token"],
+    });
+    let r: Registered = oidc.post("/client/register", &body).await?;
+    let expires = OffsetDateTime::from_unix_timestamp(r.client_secret_expires_at)
+        .map_err(|_| Error::Unexpected("sso-oidc answered with an impossible registration expiry".into()))?;
+    crate::log::debug(1, &format!("registered an OAuth client with Identity Center until {expires}"));
+    Ok(Client { id: r.client_id, secret: r.client_secret, expires })
+}
+
+pub async fn start_device(oidc: &Service, client: &Client, start_url: &str) -> Result<Device, Failure> {
+    let body = json!({"clientId": client.id, "clientSecret": client.secret.expose(), "startUrl": start_url});
+    oidc.post("/device_authorization", &body).await
+}
+
+pub async fn device_token(oidc: &Service, client: &Client, device: &Device) -> Result<Tokens, Failure> {
+    let body = json!({
+        "clientId": client.id,
+        "clientSecret": client.secret.expose(),
+        "grantType": DEVICE_GRANT,
+        "deviceCode": device.device_code.expose(),
+    });
+    oidc.post("/token", &body).await
+}
+
+pub async fn refresh(oidc: &Service, client: &Client, refresh_token: &Secret) -> Result<Tokens, Failure> {
+    let body = json!({
+        "clientId": client.id,
+        "clientSecret": client.secret.expose(),
+        "grantType": "refresh_token",
+        "refreshToken": refresh_token.expose(),
+    });
+    oidc.post("/token", &body).await
+}
