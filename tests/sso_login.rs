@@ -48,7 +48,7 @@ fn home(stack: &Stack) -> Home {
 /// `aws-login login -p sso` at a terminal: the device code shown, the stand-in approving it.
 fn device_login(home: &Home, stack: &Stack) -> String {
     let mut tty = home.tty_with_env(stack, &["login", "-p", "sso"], &env(stack));
-    let shown = tty.expect("shows the code");
+    let shown = tty.expect("which has the code in it");
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 0, "{shown}{screen}");
     shown
@@ -111,6 +111,7 @@ fn a_device_login_serves_the_aws_cli_and_keeps_the_aws_clis_token_file() {
     let stack = stack("{}");
     let home = home(&stack);
     let shown = device_login(&home, &stack);
+    assert!(shown.contains("no display to open a browser on: signing in with a code instead"), "{shown}");
     assert!(shown.contains(&format!("{}/device?user_code=", stack.sso_url)), "{shown}");
     assert_eq!(tokens_issued(&stack, DEVICE), 1);
 
@@ -256,25 +257,25 @@ fn a_revoked_sign_in_is_one_sentence_and_its_token_is_dropped() {
 fn a_denied_or_expired_sign_in_is_one_sentence_and_changes_nothing() {
     let stack = stack(r#"{"approval": "deny"}"#);
     let home = home(&stack);
-    let before = home.snapshot();
+    let before = home.snapshot_outside_registration();
     let mut tty = home.tty_with_env(&stack, &["login", "-p", "sso"], &env(&stack));
-    tty.expect("shows the code");
+    tty.expect("which has the code in it");
     let (code, stdout, screen) = tty.finish();
     assert_eq!((code, stdout.as_str()), (7, ""), "{screen}");
     assert!(
         screen.contains("was denied; run `aws-login login --profile sso` again and approve it"),
         "{screen}"
     );
-    assert_eq!(home.snapshot(), before);
+    assert_eq!(home.snapshot_outside_registration(), before);
 
     // A code that expires before anyone approves it.
     stack.sso_control(r#"{"approval": "manual", "device_ttl": 1}"#);
     let mut tty = home.tty_with_env(&stack, &["login", "-p", "sso"], &env(&stack));
-    tty.expect("shows the code");
+    tty.expect("which has the code in it");
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 7, "{screen}");
     assert!(screen.contains("expired before it was approved"), "{screen}");
-    assert_eq!(home.snapshot(), before);
+    assert_eq!(home.snapshot_outside_registration(), before);
 }
 
 #[test]
@@ -329,4 +330,73 @@ fn a_profile_without_a_start_url_or_session_is_refused_before_anything_is_sent()
     assert!(err.contains("[sso-session nope]"), "{err}");
     assert!(stack.sso_log().is_empty());
     assert_eq!(home.snapshot(), before);
+}
+
+/// A "browser" that follows the sign-in page's redirect to the loopback listener, as a person's
+/// browser would once the stand-in's scripted sign-in approves.
+fn browser_env(stack: &Stack) -> Vec<(&'static str, String)> {
+    let python = repo().join(".stack/venv/bin/python");
+    let follow = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30).read()";
+    vec![
+        ("AWS_ENDPOINT_URL_SSO_OIDC", stack.sso_url.clone()),
+        ("AWS_ENDPOINT_URL_SSO", stack.sso_url.clone()),
+        ("DISPLAY", ":0".into()),
+        ("BROWSER", format!("{} -c '{follow}'", python.display())),
+    ]
+}
+
+fn browser_login(home: &Home, stack: &Stack) -> (i32, String) {
+    let env = browser_env(stack);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut tty = home.tty_with_env(stack, &["login", "-p", "sso", "--force-refresh"], &env);
+    let shown = tty.expect("Opening the sign-in page of");
+    let (code, _, screen) = tty.finish();
+    (code, format!("{shown}{screen}"))
+}
+
+#[test]
+fn a_browser_login_with_pkce_serves_the_aws_cli() {
+    let stack = stack("{}");
+    let home = home(&stack);
+    let (code, screen) = browser_login(&home, &stack);
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(tokens_issued(&stack, "authorization_code"), 1, "{:#?}", stack.sso_log());
+    let authorize: Vec<_> = stack.sso_log().into_iter().filter(|e| e["op"] == "Authorize").collect();
+    assert_eq!(authorize.len(), 1);
+    assert_eq!(authorize[0]["outcome"], "approved");
+    let t = token_file(&home);
+    assert!(t["refreshToken"].as_str().is_some_and(|v| !v.is_empty()), "{t}");
+    drop_credentials(&home, "sso");
+    assert_eq!(aws_caller(&home, &stack, "sso"), ADMIN);
+    // The registration is kept: a second sign-in registers no new client.
+    std::fs::remove_file(home.path().join(CORP_TOKEN)).unwrap();
+    assert_eq!(browser_login(&home, &stack).0, 0);
+    assert_eq!(stack.sso_log().iter().filter(|e| e["op"] == "RegisterClient").count(), 1);
+}
+
+#[test]
+fn a_browser_sign_in_that_is_denied_is_one_sentence() {
+    let stack = stack(r#"{"approval": "deny"}"#);
+    let home = home(&stack);
+    let before = home.snapshot_outside_registration();
+    let (code, screen) = browser_login(&home, &stack);
+    assert_eq!(code, 7, "{screen}");
+    assert!(
+        screen.contains("was denied; run `aws-login login --profile sso` again and approve it"),
+        "{screen}"
+    );
+    assert_eq!(home.snapshot_outside_registration(), before);
+    assert_eq!(tokens_issued(&stack, "authorization_code"), 0);
+}
+
+trait Registration {
+    fn snapshot_outside_registration(&self) -> Vec<(std::path::PathBuf, String)>;
+}
+
+impl Registration for Home {
+    /// Every file but the OAuth client registration, which a sign-in keeps once sso-oidc issued
+    /// it, whatever then happens.
+    fn snapshot_outside_registration(&self) -> Vec<(std::path::PathBuf, String)> {
+        self.snapshot().into_iter().filter(|(p, _)| !p.to_string_lossy().ends_with(".client.json")).collect()
+    }
 }

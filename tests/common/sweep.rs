@@ -152,6 +152,8 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
     match (rel.as_str(), dir.as_deref()) {
         // The config the user wrote (password = …) and aws-login's credentials cache.
         (".aws-login/config", _) => vec![Kind::Login],
+        // An Identity Center OAuth client's registration (its secret) beside the cache.
+        _ if rel.starts_with(".aws-login/cache/sso-") && rel.ends_with(".client.json") => vec![Kind::Login],
         (_, Some("cache")) if rel.starts_with(".aws-login/cache/") => vec![Kind::Aws],
         // Our cookie jars and awscli-login's.
         (_, Some("cookies")) if rel.starts_with(".aws-login/cookies/") => vec![Kind::Login],

@@ -8,13 +8,12 @@
 //! preferred over refreshing the one read before. A token the portal refuses
 //! (UnauthorizedException) is dropped, and the login starts again without it.
 
-use std::time::{Duration, Instant};
-
 use time::OffsetDateTime;
 
 use super::oidc_client::{self, Tokens};
 use super::portal;
 use super::settings::{Resolved, Settings};
+use super::sign_in::SignIn;
 use super::token_file::{self, Client, Token};
 use super::wire::{Failure, Service, Which};
 use crate::config;
@@ -29,10 +28,8 @@ use crate::source::{Login, Proof, Session};
 const REFRESH_AHEAD: time::Duration = time::Duration::minutes(15);
 /// A token that cannot be refreshed is still used while this much is left.
 const STILL_USABLE: time::Duration = time::Duration::minutes(1);
-/// The longest a device code lives at AWS: a lock holder may be waiting that long for a person.
-pub const LONGEST_SIGN_IN: Duration = Duration::from_secs(600);
-/// RFC 8628: without an interval, poll every 5 s; `slow_down` adds 5 s.
-const DEFAULT_INTERVAL: u64 = 5;
+/// A lock holder may be waiting this long for a person to sign in.
+pub const LONGEST_SIGN_IN: std::time::Duration = super::sign_in::LONGEST;
 
 const UNAUTHORIZED: &str = "UnauthorizedException";
 
@@ -168,8 +165,7 @@ impl Run<'_> {
                 return Ok(t.access_token.clone());
             }
         }
-        let client = stored.as_ref().and_then(|t| t.client(now));
-        let (client, tokens) = self.sign_in(client, need).await?;
+        let (client, tokens) = self.sign_in(need).await?;
         self.store(stored.as_ref(), &client, tokens)
     }
 
@@ -192,9 +188,9 @@ impl Run<'_> {
         Ok(tokens.access_token)
     }
 
-    /// The device grant: the code and URL on the terminal, then CreateToken until approved.
-    async fn sign_in(&self, reuse: Option<Client>, need: Need) -> Result<(Client, Tokens), Error> {
-        let Some(_term) = crate::prompt::terminal() else {
+    /// A new sign-in, at a terminal; without one, the sentence saying what to run.
+    async fn sign_in(&self, need: Need) -> Result<(Client, Tokens), Error> {
+        if !crate::prompt::terminal_available() {
             return Err(match need {
                 Need::Revoked => self.revoked(),
                 Need::Token => Error::NeedsTerminal {
@@ -202,67 +198,14 @@ impl Run<'_> {
                     profile: self.profile.to_string(),
                 },
             });
-        };
-        let oidc_error = |f: Failure| match f {
-            Failure::Aws { name, message } => Error::SsoRefused {
-                what: "IAM Identity Center (sso-oidc)",
-                code: name,
-                message,
-                advice: "check sso_start_url and sso_region",
-            },
-            Failure::Other(e) => e,
-        };
-        let fresh = reuse.is_none();
-        let mut client = match reuse {
-            Some(c) => c,
-            None => oidc_client::register(&self.oidc, &self.r.scopes).await.map_err(oidc_error)?,
-        };
-        let device = match oidc_client::start_device(&self.oidc, &client, &self.r.start_url).await {
-            // A client the AWS CLI registered for its browser flow cannot take the device grant.
-            Err(Failure::Aws { name, .. })
-                if !fresh && (name == "InvalidClientException" || name == "UnauthorizedClientException") =>
-            {
-                client = oidc_client::register(&self.oidc, &self.r.scopes).await.map_err(oidc_error)?;
-                oidc_client::start_device(&self.oidc, &client, &self.r.start_url).await
-            }
-            other => other,
         }
-        .map_err(oidc_error)?;
-        let url = device.verification_uri_complete.as_deref().unwrap_or(&device.verification_uri);
-        crate::prompt::say(&format!(
-            "To sign in to {}, open {} and check that it shows the code {}",
-            crate::text::shown(&self.r.start_url, 200),
-            crate::text::shown(url, 300),
-            crate::text::shown(&device.user_code, 20),
-        ));
-        let _waiting = crate::prompt::waiting("Waiting for the sign-in to be approved");
-        let deadline = Instant::now() + Duration::from_secs(device.expires_in.clamp(1, 3600) as u64);
-        let mut interval = device.interval.map_or(DEFAULT_INTERVAL, |i| i.clamp(1, 60) as u64);
-        loop {
-            if Instant::now() >= deadline {
-                return Err(self.expired());
-            }
-            // The poll interval the server asked for (RFC 8628 3.5), not a synchronisation.
-            tokio::time::sleep(Duration::from_secs(interval)).await;
-            match oidc_client::device_token(&self.oidc, &client, &device).await {
-                Ok(tokens) => return Ok((client, tokens)),
-                Err(Failure::Aws { name, .. }) if name == "AuthorizationPendingException" => {}
-                Err(Failure::Aws { name, .. }) if name == "SlowDownException" => interval += 5,
-                Err(Failure::Aws { name, .. }) if name == "AccessDeniedException" => {
-                    return Err(Error::SsoDenied {
-                        start_url: self.r.start_url.clone(),
-                        profile: self.profile.to_string(),
-                    });
-                }
-                Err(Failure::Aws { name, .. }) if name == "ExpiredTokenException" => {
-                    return Err(self.expired());
-                }
-                Err(f) => return Err(oidc_error(f)),
-            }
-        }
-    }
-
-    fn expired(&self) -> Error {
-        Error::SsoExpired { start_url: self.r.start_url.clone(), profile: self.profile.to_string() }
+        let sign_in = SignIn {
+            paths: self.paths,
+            profile: self.profile,
+            r: &self.r,
+            oidc: &self.oidc,
+            flow: self.sso.flow,
+        };
+        sign_in.run().await
     }
 }

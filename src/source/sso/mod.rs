@@ -9,6 +9,7 @@ pub mod portal;
 pub mod questions;
 pub mod session;
 pub mod settings;
+pub mod sign_in;
 pub mod token_file;
 pub mod wire;
 

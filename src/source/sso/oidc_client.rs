@@ -43,14 +43,43 @@ pub struct Tokens {
     pub refresh_token: Option<Secret>,
 }
 
-/// RegisterClient for the device grant, with refresh tokens.
-pub async fn register(oidc: &Service, scopes: &[String]) -> Result<Client, Failure> {
-    let body = json!({
+/// The redirect URI registered for the browser flow: the loopback address without a port, as
+/// RFC 8252 7.3 has it (any port is then taken) and the AWS CLI registers it.
+pub const REDIRECT_PATH: &str = "/oauth/callback";
+
+/// Which grant a client is registered for (with refresh tokens either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    Device,
+    AuthorizationCode,
+}
+
+impl Grant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grant::Device => DEVICE_GRANT,
+            Grant::AuthorizationCode => "authorization_code",
+        }
+    }
+}
+
+/// RegisterClient for `grant`, with refresh tokens.
+pub async fn register(
+    oidc: &Service,
+    scopes: &[String],
+    grant: Grant,
+    start_url: &str,
+) -> Result<Client, Failure> {
+    let mut body = json!({
         "clientName": "aws-login",
         "clientType": "public",
         "scopes": scopes,
-        "grantTypes": [DEVICE_GRANT, "refresh_token"],
+        "grantTypes": [grant.name(), "refresh_token"],
     });
+    if grant == Grant::AuthorizationCode {
+        body["redirectUris"] = json!([format!("http://127.0.0.1{REDIRECT_PATH}")]);
+        body["issuerUrl"] = json!(start_url);
+    }
     let r: Registered = oidc.post("/client/register", &body).await?;
     let expires = OffsetDateTime::from_unix_timestamp(r.client_secret_expires_at)
         .map_err(|_| Error::Unexpected("sso-oidc answered with an impossible registration expiry".into()))?;
@@ -69,6 +98,25 @@ pub async fn device_token(oidc: &Service, client: &Client, device: &Device) -> R
         "clientSecret": client.secret.expose(),
         "grantType": DEVICE_GRANT,
         "deviceCode": device.device_code.expose(),
+    });
+    oidc.post("/token", &body).await
+}
+
+/// CreateToken with the authorization code the loopback listener took, and its PKCE verifier.
+pub async fn code_token(
+    oidc: &Service,
+    client: &Client,
+    code: &Secret,
+    redirect_uri: &str,
+    verifier: &Secret,
+) -> Result<Tokens, Failure> {
+    let body = json!({
+        "clientId": client.id,
+        "clientSecret": client.secret.expose(),
+        "grantType": "authorization_code",
+        "code": code.expose(),
+        "redirectUri": redirect_uri,
+        "codeVerifier": verifier.expose(),
     });
     oidc.post("/token", &body).await
 }

@@ -25,6 +25,8 @@ pub const DEFAULT_SCOPE: &str = "sso:account:access";
 /// How the user signs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
+    /// The authorization code with PKCE, the browser on a loopback redirect (the default).
+    Browser,
     /// The device authorization grant: a code and URL on the terminal.
     Device,
 }
@@ -85,12 +87,13 @@ impl Settings {
             });
         }
         let flow = match get("sso_flow").as_deref() {
-            None | Some("device") => Flow::Device,
+            None | Some("browser") => Flow::Browser,
+            Some("device") => Flow::Device,
             Some(other) => {
                 return Err(Error::BadSetting {
                     key: "sso_flow",
                     value: crate::text::shown(other, 100),
-                    why: "it must be device (the browser flow is not built yet)".into(),
+                    why: "it must be browser (the default) or device".into(),
                 });
             }
         };

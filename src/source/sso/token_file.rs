@@ -132,6 +132,47 @@ pub fn delete(path: &Path) -> Result<bool, Error> {
     crate::logout::remove(path)
 }
 
+/// aws-login's own record of the OAuth client it registered, per token file and grant (as
+/// botocore keeps its registrations apart from its tokens): `~/.aws-login/cache/sso-<key>.client.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub grant: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub expires_at: String,
+}
+
+pub fn registration_path(paths: &Paths, key: &str) -> PathBuf {
+    paths.cache_dir().join(format!("sso-{key}.client.json"))
+}
+
+/// The client registered for `grant`, if one is kept and has not expired. A file that cannot be
+/// read is only a missed reuse: a new client is registered.
+pub fn registered(paths: &Paths, key: &str, grant: &str, now: OffsetDateTime) -> Option<Client> {
+    let path = registration_path(paths, key);
+    let state = atomic_file::read_state(&path, CAP, Loose::Tighten).ok()??;
+    let r: Registration = serde_json::from_slice(&state.bytes).ok()?;
+    let expires = parse_time(&r.expires_at)?;
+    (r.grant == grant && expires > now + time::Duration::hours(1)).then_some(Client {
+        id: r.client_id,
+        secret: r.client_secret,
+        expires,
+    })
+}
+
+pub fn keep_registration(paths: &Paths, key: &str, grant: &str, client: &Client) -> Result<(), Error> {
+    let path = registration_path(paths, key);
+    let r = Registration {
+        grant: grant.to_string(),
+        client_id: client.id.clone(),
+        client_secret: client.secret.clone(),
+        expires_at: format_time(client.expires),
+    };
+    let json = serde_json::to_vec_pretty(&r).map_err(|e| Error::Unexpected(e.to_string()))?;
+    atomic_file::write_private(&path, &json).map_err(|e| Error::file("write", &path, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,7 +91,7 @@ impl Service {
         Ok(Service { base, http, what: which.what(), ca_bundle: settings.ca_bundle.clone() })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.as_str().trim_end_matches('/'))
     }
 
