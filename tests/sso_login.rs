@@ -400,3 +400,38 @@ impl Registration for Home {
         self.snapshot().into_iter().filter(|(p, _)| !p.to_string_lossy().ends_with(".client.json")).collect()
     }
 }
+
+#[test]
+fn all_roles_makes_a_profile_for_each_of_twenty_pairs_within_the_rate_limit() {
+    let stack = stack(r#"{"user": "gina", "rate_limit": 20}"#);
+    let home = home(&stack);
+    home.profile("g", "source = sso\nsso_session = corp");
+    home.aws_config("[profile g]\nregion = us-east-1\n");
+    let mut tty = home.tty_with_env(&stack, &["login", "--all-roles", "-p", "g"], &env(&stack));
+    tty.expect("which has the code in it");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    let config = std::fs::read_to_string(home.login_dir().join("config")).unwrap();
+    let generated = config.matches("generated_by = aws-login login --all-roles").count();
+    assert_eq!(generated, 20, "{config}");
+    // Named after the portal's account names.
+    assert!(
+        config.contains(
+            "[production-Developer]\nlogin_profile = g\nrole_arn = arn:aws:iam::210000000004:role/Developer"
+        ),
+        "{config}"
+    );
+    let log = stack.sso_log();
+    let ok = |op: &str| log.iter().filter(|e| e["op"] == op && e["status"] == 200).count();
+    assert_eq!(ok("GetRoleCredentials"), 20, "{log:#?}");
+    assert_eq!(ok("ListAccountRoles"), 8, "4 accounts, 5 roles each, 3 a page");
+
+    // A generated profile refreshes by its role alone: no listing.
+    let listed = ok("ListAccounts");
+    drop_credentials(&home, "production-Developer");
+    assert_eq!(
+        aws_caller(&home, &stack, "production-Developer"),
+        "arn:aws:sts::210000000004:assumed-role/Developer/gina"
+    );
+    assert_eq!(stack.sso_log().iter().filter(|e| e["op"] == "ListAccounts").count(), listed);
+}

@@ -48,6 +48,8 @@ pub enum Proof {
         token: Secret,
         portal: Box<sso::wire::Service>,
         roles: Vec<Role>,
+        /// The listed accounts' IDs and names.
+        accounts: Vec<(String, String)>,
         minted: Option<Box<(Role, crate::credentials::Credentials)>>,
     },
 }
@@ -244,6 +246,15 @@ impl Proof {
         match self {
             Proof::Saml { grants, .. } => grants.roles.iter().cloned().map(Role::Saml).collect(),
             Proof::Sso { roles, .. } => roles.clone(),
+        }
+    }
+
+    /// The accounts' names the source knows (account ID, name), for the picker and generated
+    /// profiles' names.
+    pub fn account_names(&self) -> &[(String, String)] {
+        match self {
+            Proof::Saml { .. } => &[],
+            Proof::Sso { accounts, .. } => accounts,
         }
     }
 

@@ -42,8 +42,13 @@ enum Need {
     Revoked,
 }
 
+/// The roles a login can take, the listed accounts' names, and the configured role's
+/// credentials when they were fetched at once.
+type Listed = (Vec<Role>, Vec<(String, String)>, Option<Box<(Role, Credentials)>>);
+
 struct Run<'a> {
     paths: &'a Paths,
+    role_arn: Option<String>,
     profile: &'a str,
     sso: &'a Settings,
     r: Resolved,
@@ -56,11 +61,12 @@ pub async fn login(paths: &Paths, profile: &config::Settings, sso: &Settings) ->
     let oidc = Service::new(Which::Oidc, sso, &r.region)?;
     let portal = Service::new(Which::Portal, sso, &r.region)?;
     let path = token_file::path(&r.cache_key)?;
-    let run = Run { paths, profile: &profile.profile, sso, r, oidc, path };
+    let run =
+        Run { paths, role_arn: profile.role_arn.clone(), profile: &profile.profile, sso, r, oidc, path };
     let partition = profile.partition.id;
 
     let mut token = run.token(None).await?;
-    let (roles, minted) = match run.roles(&portal, &token, partition).await {
+    let (roles, accounts, minted) = match run.roles(&portal, &token, partition).await {
         Err(Failure::Aws { name, .. }) if name == UNAUTHORIZED => {
             crate::log::debug(1, "the portal no longer takes the token; dropping it and signing in again");
             token = run.token(Some(&token)).await?;
@@ -69,26 +75,23 @@ pub async fn login(paths: &Paths, profile: &config::Settings, sso: &Settings) ->
         other => other.map_err(|f| run.portal_error(f))?,
     };
     let who = run.r.session.clone().unwrap_or_else(|| run.r.start_url.clone());
-    Ok(Login::new(Proof::Sso { token, portal: Box::new(portal), roles, minted }, who, Session::Sso))
+    let proof = Proof::Sso { token, portal: Box::new(portal), roles, accounts, minted };
+    Ok(Login::new(proof, who, Session::Sso))
 }
 
 impl Run<'_> {
     /// The configured role with its credentials, or every role the portal lists (narrowed to
     /// the configured account or role name).
-    async fn roles(
-        &self,
-        portal: &Service,
-        token: &Secret,
-        partition: &str,
-    ) -> Result<(Vec<Role>, Option<Box<(Role, Credentials)>>), Failure> {
-        if let (Some(account), Some(name)) = (&self.sso.account_id, &self.sso.role_name) {
-            let role = SsoRole::new(partition, account, name);
+    async fn roles(&self, portal: &Service, token: &Secret, partition: &str) -> Result<Listed, Failure> {
+        if let Some((account, name)) = self.configured_role() {
+            let role = SsoRole::new(partition, &account, &name);
             let credentials = portal::role_credentials(portal, token, &role).await?;
             let role = Role::Sso(role);
-            return Ok((vec![role.clone()], Some(Box::new((role, credentials)))));
+            return Ok((vec![role.clone()], Vec::new(), Some(Box::new((role, credentials)))));
         }
-        let (mut roles, _) =
+        let (mut roles, accounts) =
             portal::all_roles(portal, token, partition, self.sso.account_id.as_deref()).await?;
+        let accounts = accounts.into_iter().filter_map(|a| Some((a.account_id, a.account_name?))).collect();
         if let Some(name) = &self.sso.role_name {
             roles.retain(|r| matches!(r, Role::Sso(s) if &s.role_name == name));
         }
@@ -100,7 +103,20 @@ impl Run<'_> {
             };
             return Err(Failure::Other(Error::SsoNoRoles { start_url: self.r.start_url.clone(), filter }));
         }
-        Ok((roles, None))
+        Ok((roles, accounts, None))
+    }
+
+    /// The account and role name to get credentials for without listing: `sso_account_id` and
+    /// `sso_role_name`, else a `role_arn` of an Identity Center role (`login --all-roles`
+    /// writes those).
+    fn configured_role(&self) -> Option<(String, String)> {
+        if let (Some(account), Some(name)) = (&self.sso.account_id, &self.sso.role_name) {
+            return Some((account.clone(), name.clone()));
+        }
+        let arn = self.role_arn.as_deref()?;
+        let (head, name) = arn.split_once(":role/")?;
+        let account = head.strip_prefix("arn:")?.split(':').nth(3)?;
+        (!name.contains('/') && account.len() == 12).then(|| (account.to_string(), name.to_string()))
     }
 
     fn portal_error(&self, f: Failure) -> Error {
