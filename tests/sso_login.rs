@@ -435,3 +435,22 @@ fn all_roles_makes_a_profile_for_each_of_twenty_pairs_within_the_rate_limit() {
     );
     assert_eq!(stack.sso_log().iter().filter(|e| e["op"] == "ListAccounts").count(), listed);
 }
+
+#[test]
+fn the_picker_offers_the_portals_accounts_by_name_then_remembers_the_pick() {
+    let stack = stack("{}");
+    let home = home(&stack);
+    home.profile("pick", "source = sso\nsso_session = corp");
+    home.aws_config("[profile pick]\nregion = us-east-1\n");
+    let mut tty = home.tty_with_env(&stack, &["login", "-p", "pick"], &env(&stack));
+    tty.expect("Account prod (111122223333)");
+    tty.expect("Account dev (444455556666)");
+    tty.expect("Role:");
+    tty.send_line("developer");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    // The pick is remembered (a logout keeps it): the next login, without a terminal, takes it.
+    run(&home, &stack, &["logout", "-p", "pick"]).ok();
+    let out = run(&home, &stack, &["-p", "pick"]).ok();
+    assert_eq!(out.json()["AccountId"], "444455556666");
+}
