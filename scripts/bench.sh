@@ -19,9 +19,14 @@
 #   scripts/bench.sh --all-roles [--runs N]  instead: `login --all-roles` with 20 roles against a
 #                                            one-role login (scripts/bench/all_roles.py); needs
 #                                            neither awscli-login nor the floor
+#   scripts/bench.sh --sso-all-roles [--runs N]  instead: the same for an IAM Identity Center
+#                                            profile, 20 account/role pairs against one
+#                                            (scripts/bench/sso_all_roles.py)
 set -euo pipefail
 ALL_ROLES=0
 if [[ "${1:-}" == "--all-roles" ]]; then ALL_ROLES=1; shift; fi
+SSO_ALL_ROLES=0
+if [[ "${1:-}" == "--sso-all-roles" ]]; then SSO_ALL_ROLES=1; ALL_ROLES=1; shift; fi
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -72,6 +77,10 @@ if [[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no -- src Cargo.
 fi
 echo "measured: $OURS built from $rev; $("$STACK/venv/bin/python" --version 2>&1) runs the harness"
 
+if ((SSO_ALL_ROLES)); then
+  "$STACK/venv/bin/python" "$HERE/bench/sso_all_roles.py" --ours "$OURS" --stack-dir "$WORK/stack" "$@"
+  exit 0
+fi
 if ((ALL_ROLES)); then
   "$STACK/venv/bin/python" "$HERE/bench/all_roles.py" --ours "$OURS" --stack-dir "$WORK/stack" "$@"
   exit 0

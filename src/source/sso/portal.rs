@@ -1,7 +1,8 @@
 //! The portal (`sso`): ListAccounts and ListAccountRoles (every page), GetRoleCredentials and
 //! Logout, with the shapes of botocore's `sso` model. The portal allows about 20 calls a second:
-//! a TooManyRequestsException is waited out and tried again, a few times, and the role listing
-//! runs a bounded number of calls at once.
+//! calls start at most [`PACE`] apart (so a burst of many does not spend itself on refusals), a
+//! TooManyRequestsException is still waited out and tried again, a few times, and the role
+//! listing runs a bounded number of calls at once.
 
 use std::time::Duration;
 
@@ -17,6 +18,23 @@ use crate::secret::Secret;
 
 /// Calls in flight at once while listing: with the retries below, within the portal's limit.
 pub const CONCURRENCY: usize = 8;
+/// The least time between two calls' starts in one process: a little under Identity Center's
+/// 20 calls a second.
+const PACE: Duration = Duration::from_millis(55);
+/// When the next call may start.
+static NEXT: std::sync::Mutex<Option<tokio::time::Instant>> = std::sync::Mutex::new(None);
+
+/// Waits for this call's turn under [`PACE`].
+async fn paced() {
+    let now = tokio::time::Instant::now();
+    let start = {
+        let mut next = NEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let start = next.map_or(now, |n| n.max(now));
+        *next = Some(start + PACE);
+        start
+    };
+    tokio::time::sleep_until(start).await;
+}
 /// Tries of one call the portal answers TooManyRequestsException, the first wait, and the
 /// longest (each doubles).
 const TRIES: u32 = 6;
@@ -82,6 +100,7 @@ async fn call<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Failure> {
     let mut wait = FIRST_WAIT;
     for _ in 1..TRIES {
+        paced().await;
         match portal.portal(method.clone(), path, query, token).await {
             Err(Failure::Aws { name, .. }) if name == "TooManyRequestsException" => {
                 crate::log::debug(2, &format!("the portal asked to slow down; waiting {wait:?}"));
@@ -91,6 +110,7 @@ async fn call<T: serde::de::DeserializeOwned>(
             other => return other,
         }
     }
+    paced().await;
     portal.portal(method, path, query, token).await
 }
 
