@@ -1,6 +1,7 @@
 //! The portal (`sso`): ListAccounts and ListAccountRoles (every page), GetRoleCredentials and
 //! Logout, with the shapes of botocore's `sso` model. The portal allows about 20 calls a second:
-//! calls start at most [`PACE`] apart (so a burst of many does not spend itself on refusals), a
+//! at most [`PER_SECOND`] calls start in any one second (so a burst of many does not spend
+//! itself on refusals, and a small one is not slowed at all), a
 //! TooManyRequestsException is still waited out and tried again, a few times, and the role
 //! listing runs a bounded number of calls at once.
 
@@ -18,22 +19,33 @@ use crate::secret::Secret;
 
 /// Calls in flight at once while listing: with the retries below, within the portal's limit.
 pub const CONCURRENCY: usize = 8;
-/// The least time between two calls' starts in one process: a little under Identity Center's
-/// 20 calls a second.
-const PACE: Duration = Duration::from_millis(55);
-/// When the next call may start.
-static NEXT: std::sync::Mutex<Option<tokio::time::Instant>> = std::sync::Mutex::new(None);
+/// Calls one process starts in any one second: under Identity Center's 20, with room for
+/// another process's calls and for calls arriving closer together than they started.
+const PER_SECOND: usize = 15;
+const WINDOW: Duration = Duration::from_secs(1);
+/// The starts of this process's calls in the last [`WINDOW`].
+static STARTS: std::sync::Mutex<std::collections::VecDeque<tokio::time::Instant>> =
+    std::sync::Mutex::new(std::collections::VecDeque::new());
 
-/// Waits for this call's turn under [`PACE`].
+/// Waits until a call may start without more than [`PER_SECOND`] in any one second.
 async fn paced() {
-    let now = tokio::time::Instant::now();
-    let start = {
-        let mut next = NEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let start = next.map_or(now, |n| n.max(now));
-        *next = Some(start + PACE);
-        start
-    };
-    tokio::time::sleep_until(start).await;
+    loop {
+        let wait_until = {
+            let now = tokio::time::Instant::now();
+            let mut starts = STARTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            while starts.front().is_some_and(|s| now.duration_since(*s) >= WINDOW) {
+                starts.pop_front();
+            }
+            if starts.len() < PER_SECOND {
+                starts.push_back(now);
+                return;
+            }
+            starts.front().map(|s| *s + WINDOW)
+        };
+        if let Some(t) = wait_until {
+            tokio::time::sleep_until(t).await;
+        }
+    }
 }
 /// Tries of one call the portal answers TooManyRequestsException, the first wait, and the
 /// longest (each doubles).
