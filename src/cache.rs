@@ -146,10 +146,10 @@ pub struct Remembered {
 
 impl Remembered {
     pub fn of(entry: &Entry) -> Self {
-        // An Identity Center role is found again by its ARN alone.
+        // An Identity Center or web-identity role has no SAML provider: found by its ARN alone.
         let principal_arn = match &entry.role {
             Role::Saml(pair) => pair.principal_arn.clone(),
-            Role::Sso(_) => String::new(),
+            Role::Sso(_) | Role::WebIdentity(_) => String::new(),
         };
         Remembered {
             version: REMEMBERED_VERSION,

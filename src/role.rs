@@ -16,6 +16,14 @@ pub enum Role {
     Saml(SamlRole),
     /// IAM Identity Center's GetRoleCredentials: an account and a permission set's role name.
     Sso(SsoRole),
+    /// AssumeRoleWithWebIdentity: the role, trusting an OpenID provider's tokens.
+    WebIdentity(WebIdentityRole),
+}
+
+/// A role assumed with an OpenID provider's token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct WebIdentityRole {
+    pub role_arn: String,
 }
 
 /// An account and role name an Identity Center user is assigned.
@@ -44,6 +52,7 @@ impl Role {
         match self {
             Role::Saml(r) => &r.role_arn,
             Role::Sso(r) => &r.role_arn,
+            Role::WebIdentity(r) => &r.role_arn,
         }
     }
 
@@ -52,6 +61,7 @@ impl Role {
         match self {
             Role::Saml(r) => format!("{} via {}", r.role_arn, r.principal_arn),
             Role::Sso(r) => format!("{} in account {} via IAM Identity Center", r.role_name, r.account_id),
+            Role::WebIdentity(r) => format!("{} via web identity", r.role_arn),
         }
     }
 

@@ -30,7 +30,7 @@ pub async fn credentials(
 ) -> Result<Credentials, Error> {
     match (proof, role) {
         (Proof::Saml { response, .. }, Role::Saml(pair)) => {
-            let request = sts::Request { profile: aws.profile, role: pair, duration };
+            let request = sts::Request { profile: aws.profile, role: pair, duration, issuer: None };
             sts::assume_role_with_saml(&request, response, aws.ca_bundle).await
         }
         (Proof::Sso { token, portal, minted, .. }, Role::Sso(sso_role)) => {
@@ -49,8 +49,14 @@ pub async fn credentials(
                 crate::source::sso::wire::Failure::Other(e) => e,
             })
         }
-        (Proof::Saml { .. }, Role::Sso(_)) | (Proof::Sso { .. }, Role::Saml(_)) => Err(Error::Unexpected(
-            format!("{} cannot be had with this login; choose another role", role.arn()),
-        )),
+        (Proof::WebIdentity { token, issuer, session_name, .. }, Role::WebIdentity(r)) => {
+            // The request's SAML provider is unused for web identity.
+            let pair = crate::saml::Role { role_arn: r.role_arn.clone(), principal_arn: String::new() };
+            let request = sts::Request { profile: aws.profile, role: &pair, duration, issuer: Some(issuer) };
+            sts::assume_role_with_web_identity(&request, token, session_name, aws.ca_bundle).await
+        }
+        _ => {
+            Err(Error::Unexpected("the role chosen is not one the login's proof can be exchanged for".into()))
+        }
     }
 }

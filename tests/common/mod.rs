@@ -23,6 +23,37 @@ pub const BOB_PW: &str = "bob-pw-K2";
 pub const DEVELOPER: &str = "arn:aws:iam::111122223333:role/Developer";
 pub const PROVIDER: &str = "arn:aws:iam::111122223333:saml-provider/TestIdP";
 
+/// The test OpenID provider's users and clients (tests/oidc/op.mjs; see tests/oidc/README.md).
+/// alice has the email alice@example.test; bob has none.
+pub const OIDC_ALICE_PW: &str = "alice-pw-O1";
+pub const OIDC_BOB_PW: &str = "bob-pw-O2";
+/// Public, PKCE; loopback redirects `/callback` on any port; auth code, refresh, device.
+pub const OIDC_CLIENT: &str = "cli-native";
+/// The same as a confidential client (client_secret_basic).
+pub const OIDC_SECRET_CLIENT: &str = "cli-secret";
+pub const OIDC_CLIENT_SECRET: &str = "cli-secret-pw";
+/// A role for AssumeRoleWithWebIdentity (any role ARN works: the front checks the token).
+pub const WEB_IDENTITY_ROLE: &str = "arn:aws:iam::111122223333:role/WebDeveloper";
+
+/// A `browser` command (a profile setting or $BROWSER) that signs in at the test OP through its
+/// login form ($OIDC_TEST_USER / $OIDC_TEST_PASSWORD, default alice) and delivers the redirect
+/// to the loopback listener (tests/oidc/browser.py).
+pub fn oidc_browser() -> String {
+    format!("{} {}", venv_bin("python").display(), repo().join("tests/oidc/browser.py").display())
+}
+
+/// A `browser` command that completes a device authorization at the test OP from its
+/// verification_uri_complete (tests/oidc/device_user.py); `--deny` refuses it.
+pub fn oidc_device_user() -> String {
+    format!("{} {}", venv_bin("python").display(), repo().join("tests/oidc/device_user.py").display())
+}
+
+/// Headless Chromium as a `browser` command (tests/oidc/chromium.sh); the OP needs
+/// `auto_login`, as Chromium fills in no form.
+pub fn chromium_browser() -> String {
+    repo().join("tests/oidc/chromium.sh").display().to_string()
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -51,6 +82,8 @@ pub struct Stack {
     pub sso_url: String,
     /// The start URL of its directory.
     pub sso_start_url: String,
+    /// The test OpenID provider's issuer (tests/oidc/op.mjs), discovery below it.
+    pub oidc_issuer: String,
 }
 
 /// A test server a [`Stack`] can start.
@@ -64,6 +97,8 @@ enum Server {
     Federation,
     /// tests/sso/standin.py: IAM Identity Center, stood in; its credentials come from the STS.
     Sso,
+    /// tests/oidc/op.mjs: npm's oidc-provider, set up for a CLI.
+    Oidc,
 }
 
 impl Stack {
@@ -93,6 +128,7 @@ impl Stack {
             console_url: String::new(),
             sso_url: String::new(),
             sso_start_url: String::new(),
+            oidc_issuer: String::new(),
         }
     }
 
@@ -126,8 +162,18 @@ impl Stack {
         self
     }
 
+    /// Starts the test OpenID provider; with the STS front in the same stack, [`Stack::serving`]
+    /// registers it there as an OIDC provider for both its clients.
+    pub fn oidc(mut self) -> Stack {
+        let modules = repo().join(".stack/oidc/node_modules");
+        assert!(modules.exists(), "{} is missing: run tests/stack/install.sh", modules.display());
+        self.spawn_program(Server::Oidc, Path::new("node"), "tests/oidc/op.mjs", &[], "oidc.stderr");
+        self
+    }
+
     /// Waits until every server started serves, and takes in their URLs.
     pub fn serving(mut self) -> Stack {
+        let mut registered = false;
         for server in std::mem::take(&mut self.starting) {
             match server {
                 Server::Idp => {
@@ -146,15 +192,28 @@ impl Stack {
                     self.sso_url = sso["url"].as_str().unwrap().to_string();
                     self.sso_start_url = sso["start_url"].as_str().unwrap().to_string();
                 }
+                Server::Oidc => {
+                    self.oidc_issuer = self.ready("oidc.json")["issuer"].as_str().unwrap().to_string();
+                    registered = true;
+                }
             }
+        }
+        if registered && !self.sts_url.is_empty() {
+            let providers = serde_json::json!({"oidc_providers": [
+                {"issuer": self.oidc_issuer, "client_ids": [OIDC_CLIENT, OIDC_SECRET_CLIENT]}]});
+            self.sts_control(&providers.to_string());
         }
         self
     }
 
     /// Runs a test server from the stack's Python, in its state directory, logging to `log`.
     fn spawn(&mut self, server: Server, script: &str, extra: &[&str], log: &str) {
+        self.spawn_program(server, &venv_bin("python"), script, extra, log);
+    }
+
+    fn spawn_program(&mut self, server: Server, program: &Path, script: &str, extra: &[&str], log: &str) {
         let log = std::fs::File::create(self.dir.path().join(log)).unwrap();
-        let child = Command::new(venv_bin("python"))
+        let child = Command::new(program)
             .arg(repo().join(script))
             .arg("--state-dir")
             .arg(self.dir.path())
@@ -187,7 +246,7 @@ impl Stack {
     }
 
     pub fn server_output(&self) -> String {
-        ["idp.stderr", "sts.stderr", "federation.stderr", "sso.stderr"]
+        ["idp.stderr", "sts.stderr", "federation.stderr", "oidc.stderr", "sso.stderr"]
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -226,6 +285,28 @@ impl Stack {
         post_json(&self.sso_url, "/_control", knobs);
     }
 
+    /// One entry per authorization (`"event": "authorization"`), device authorization, token
+    /// grant (`grant_type`, `client_id`, `outcome`), revocation and login at the test OP.
+    pub fn oidc_log(&self) -> Vec<Value> {
+        self.log("oidc.log.jsonl")
+    }
+
+    /// The OP's log entries of one `event`, e.g. "authorization" or "token".
+    pub fn oidc_events(&self, event: &str) -> Vec<Value> {
+        self.oidc_log().into_iter().filter(|e| e["event"] == event).collect()
+    }
+
+    /// AssumeRoleWithWebIdentity calls only (`outcome`, `issuer`, `subject`, `audience`, ...).
+    pub fn sts_web_identity(&self) -> Vec<Value> {
+        self.sts_log().into_iter().filter(|e| e["action"] == "AssumeRoleWithWebIdentity").collect()
+    }
+
+    /// Sets the test OP's knobs: `auto_login`, `deny`, `id_token_ttl`, `device_slow_down`,
+    /// `kid_rotate`, `jwt_access_tokens` (see tests/oidc/README.md).
+    pub fn oidc_control(&self, knobs: &str) {
+        post_json(&self.oidc_issuer, "/_control", knobs);
+    }
+
     /// AssumeRoleWithSAML calls only.
     pub fn sts_assumes(&self) -> Vec<Value> {
         self.sts_log().into_iter().filter(|e| e["action"] == "AssumeRoleWithSAML").collect()
@@ -251,17 +332,30 @@ impl Drop for Stack {
 
 /// A minimal HTTP/1.1 POST to a loopback test server.
 fn post_json(base: &str, path: &str, body: &str) {
-    let authority = base.trim_start_matches("http://").trim_end_matches('/');
+    let answer = http(&format!("{}{path}", base.trim_end_matches('/')), "POST", "application/json", body);
+    assert_eq!(answer.0, 200, "{}", answer.1);
+}
+
+/// A minimal HTTP/1.1 request to a loopback test server (`http://host:port/path?query`):
+/// (status, body). `content_type` empty: no body. For answers with a Content-Length.
+pub fn http(url: &str, method: &str, content_type: &str, body: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
     let mut s = TcpStream::connect(authority).unwrap();
+    let typed =
+        if content_type.is_empty() { String::new() } else { format!("Content-Type: {content_type}\r\n") };
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\n{typed}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
     let mut answer = String::new();
     s.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{answer}");
+    let status = answer.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
 }
 
 /// A throwaway home directory with aws-login's and the AWS CLI's files.
@@ -426,6 +520,34 @@ impl Home {
             out.stderr = sweep::without_verbose(&out.stderr);
         }
         Run(out)
+    }
+
+    /// Starts `n` aws-login processes with `args` at once, as an SDK's many threads do, and
+    /// checks each succeeded and leaked no secret; returns their outputs.
+    pub fn many_callers(&self, stack: &Stack, args: &[&str], n: usize) -> Vec<Output> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.command_for(stack, BIN)
+                    .args(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        self.known().learn(self.path(), &[]);
+        for o in &outputs {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "{stderr}");
+            self.known().check(
+                self.path(),
+                "one of many callers",
+                &String::from_utf8_lossy(&o.stdout),
+                &stderr,
+            );
+        }
+        outputs
     }
 
     /// Appends raw text to ~/.aws/config.

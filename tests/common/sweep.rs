@@ -62,7 +62,13 @@ impl Known {
     /// Learns the secrets now in `home` (its files) and in `args`.
     pub fn learn(&self, home: &Path, args: &[&str]) {
         let mut set = self.0.borrow_mut();
-        for (kind, label, s) in users().into_iter().chain(in_files(home)).chain(in_args(args)) {
+        for (kind, label, s) in users()
+            .into_iter()
+            .chain(oidc_users())
+            .chain(in_files(home))
+            .chain(in_tokens(home))
+            .chain(in_args(args))
+        {
             // Short values ("x") would match by chance; no test secret is that short.
             if s.len() >= 6 {
                 set.insert((kind, label, s));
@@ -155,6 +161,8 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
         // An Identity Center OAuth client's registration (its secret) beside the cache.
         _ if rel.starts_with(".aws-login/cache/sso-") && rel.ends_with(".client.json") => vec![Kind::Login],
         (_, Some("cache")) if rel.starts_with(".aws-login/cache/") => vec![Kind::Aws],
+        // The OpenID token caches (src/source/oidc/token_cache.rs).
+        (_, Some("tokens")) if rel.starts_with(".aws-login/tokens/") => vec![Kind::Login],
         // Our cookie jars and awscli-login's.
         (_, Some("cookies")) if rel.starts_with(".aws-login/cookies/") => vec![Kind::Login],
         // awscli-login's credentials cache and the shared credentials file hold AWS keys.
@@ -201,6 +209,32 @@ fn users() -> Vec<Found> {
                 serde_json::Value::String(s) => out.push((Kind::Login, label, s.clone())),
                 serde_json::Value::Number(n) => out.push((Kind::Login, label, n.to_string())),
                 _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The test OpenID provider's passwords and its confidential client's secret.
+fn oidc_users() -> Vec<Found> {
+    [super::OIDC_ALICE_PW, super::OIDC_BOB_PW]
+        .into_iter()
+        .map(|pw| (Kind::Login, "a test OpenID user's password", pw.to_string()))
+        .chain([(Kind::Login, "the test client's secret", super::OIDC_CLIENT_SECRET.to_string())])
+        .collect()
+}
+
+/// The refresh, ID and access tokens in the OpenID token caches.
+fn in_tokens(home: &Path) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (path, text) in files(&home.join(".aws-login/tokens")) {
+        if path.extension().is_some_and(|e| e == "json")
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            for key in ["refresh_token", "id_token", "access_token"] {
+                if let Some(s) = v[key].as_str() {
+                    out.push((Kind::Login, "an OpenID token", s.to_string()));
+                }
             }
         }
     }

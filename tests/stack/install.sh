@@ -4,7 +4,10 @@
 #     tests use (dbus, gnome-keyring, secret-tool, strace);
 #   * a virtualenv at $REPO/.stack/venv with the pinned Python packages;
 #   * the AWS JS SDK v3 at $REPO/.stack/node (npm ci from tests/consumers/), with the shells
-#     zsh and fish, for the consumer tests of aws-login's outputs (not with --servers).
+#     zsh and fish, for the consumer tests of aws-login's outputs (not with --servers);
+#   * npm's oidc-provider at $REPO/.stack/oidc (npm ci from tests/oidc/), the OpenID provider of
+#     the OIDC tests (not with --servers), and PyJWT in the venv (tests/oidc/requirements.txt),
+#     with which the STS front checks web-identity tokens.
 #
 #   tests/stack/install.sh             everything (scripts/test.sh, scripts/bench.sh)
 #   tests/stack/install.sh --servers   only what the IdP and STS front run: xmlsec1 (pysaml2
@@ -93,20 +96,38 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# --- The AWS JS SDK (npm) ---------------------------------------------------
-# Pinned by tests/consumers/package-lock.json; reinstalled only when that changes.
+# --- npm packages -----------------------------------------------------------
+# npm_ci WHAT SRC DEST: `npm ci` SRC's package.json + package-lock.json into DEST, again only when
+# the lock changes (the stamp is its hash).
+npm_ci() {
+  local what="$1" src="$2" dest="$3" want
+  want="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
+  [[ "$(cat "$dest/.stack-stamp" 2>/dev/null)" == "$want" && -d "$dest/node_modules" ]] && return 0
+  echo "installing $what into $dest (npm ci; log: $LOG)"
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error) >>"$LOG" 2>&1 || fail "npm ci ($what) failed"
+  echo "$want" >"$dest/.stack-stamp"
+}
 if ((!SERVERS_ONLY)); then
-  NODE_DIR="$STACK/node"
-  LOCK="$HERE/../consumers/package-lock.json"
-  node_want="$(sha256sum "$LOCK" | cut -d' ' -f1)"
-  if [[ "$(cat "$NODE_DIR/.stack-stamp" 2>/dev/null)" != "$node_want" || ! -d "$NODE_DIR/node_modules" ]]; then
-    echo "installing the AWS JS SDK into $NODE_DIR (npm ci; log: $LOG)"
-    mkdir -p "$NODE_DIR"
-    cp "$HERE/../consumers/package.json" "$LOCK" "$NODE_DIR/"
-    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) >>"$LOG" 2>&1 || fail "npm ci failed"
-    echo "$node_want" >"$NODE_DIR/.stack-stamp"
-  fi
+  # The AWS JS SDK v3, a consumer of aws-login's outputs (tests/js_sdk.rs).
+  npm_ci "the AWS JS SDK" "$HERE/../consumers" "$STACK/node"
+  # oidc-provider, the OpenID provider of tests/oidc/op.mjs.
+  npm_ci "oidc-provider" "$HERE/../oidc" "$STACK/oidc"
 fi
+
+# The web-identity check in the STS front verifies JWTs with PyJWT, pinned in its own file with its
+# own stamp: the venv is shared by worktrees whose requirements.txt may differ, and a change there
+# rebuilds it from scratch. Installs into the venv below once it is ready.
+oidc_python_packages() {
+  local reqs="$HERE/../oidc/requirements.txt" want
+  want="$(sha256sum "$reqs" | cut -d' ' -f1)"
+  [[ "$(cat "$VENV/.oidc-stamp" 2>/dev/null)" == "$want" ]] && return 0
+  echo "installing PyJWT into $VENV (pip; log: $LOG)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$reqs" >>"$LOG" 2>&1 \
+    || fail "pip install -r tests/oidc/requirements.txt failed"
+  echo "$want" >"$VENV/.oidc-stamp"
+}
 
 # --- Python virtualenv ------------------------------------------------------
 PY="${STACK_PYTHON:-python3}"
@@ -115,6 +136,7 @@ command -v "$PY" >/dev/null 2>&1 || fail "no $PY on PATH"
 want="$( { cat "$REQS"; "$PY" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
 stamp="$VENV/.stack-stamp"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$VENV/bin/python" -c '' 2>/dev/null; then
+  oidc_python_packages
   echo "stack ready (cached): $VENV"
   exit 0
 fi
@@ -128,4 +150,5 @@ rm -rf "$VENV"
 "$VENV/bin/python" -c 'import saml2.server, moto.server, lxml.etree, boto3, pytest' >>"$LOG" 2>&1 \
   || fail "installed packages do not import"
 echo "$want" >"$stamp"
+oidc_python_packages
 echo "stack ready: $VENV"

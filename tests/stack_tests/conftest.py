@@ -13,6 +13,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import helpers  # noqa: E402
+import oidc_helpers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable  # the stack venv's python (pytest runs in it)
@@ -21,7 +22,7 @@ IDP_DEFAULTS = {"mode": "normal", "duo": "approve", "duo_delay": 0, "session_ttl
                 "body": "normal", "entity_url": "http://127.0.0.1:9/", "roles": None,
                 "redirect": None, "ecp_acs": None, "cookie_status": None, "clock_skew": 0}
 STS_DEFAULTS = {"credential_ttl": None, "max_session_duration": 3600, "role_max": {}, "reject": None,
-                "broken": None, "redirect": None}
+                "broken": None, "redirect": None, "oidc_providers": [], "web_identity_clock_skew": 0}
 ENTITY_ID = "https://idp.example.org/idp/shibboleth"
 
 
@@ -135,6 +136,24 @@ def stack(servers):
     servers.idp_control(expire_sessions=True, **IDP_DEFAULTS)
     servers.sts_control(**STS_DEFAULTS)
     return servers
+
+
+@pytest.fixture(scope="session")
+def op_server(tmp_path_factory):
+    """The test OpenID provider (tests/oidc/op.mjs), one for the session."""
+    state_dir = tmp_path_factory.mktemp("oidc")
+    proc = oidc_helpers.start_op(state_dir)
+    try:
+        yield oidc_helpers.Op(state_dir, wait_ready(state_dir / "oidc.json", [proc]))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def op(op_server):
+    op_server.control(**oidc_helpers.OP_DEFAULTS)
+    return op_server
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,8 @@ time conditions, no role pair, ignores DurationSeconds and answers HTTP 500
 when an assertion carries several roles. This front checks AssumeRoleWithSAML
 the way AWS does (see saml_check.py), answers failures with STS's error XML,
 and on success asks moto for credentials with an assertion moto can digest.
+AssumeRoleWithWebIdentity likewise (see web_identity.py): the JWT is checked
+against the OpenID providers in the `oidc_providers` knob before moto mints.
 Every other request is proxied to moto unchanged, so the issued credentials
 work for e.g. `aws sts get-caller-identity` against this front.
 
@@ -40,6 +42,7 @@ import stacklib  # noqa: E402
 from stacklib import Knobs, JsonlLog, number, redirect  # noqa: E402
 import saml_check  # noqa: E402
 from saml_check import StsError  # noqa: E402
+import web_identity  # noqa: E402
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 # code -> (HTTP status, Type, default message), as real STS answers them.
@@ -55,6 +58,7 @@ ERRORS = {
     "Throttling": (400, "Sender", "Rate exceeded"),
     "InternalFailure": (500, "Receiver", "An internal error occurred"),
     "ServiceUnavailable": (503, "Receiver", "Service is unavailable"),
+    "IDPCommunicationError": (400, "Sender", web_identity.NO_KEY),
 }
 MIN_DURATION, MAX_DURATION = 900, 43200
 DEFAULT_DURATION = 3600
@@ -113,6 +117,11 @@ KNOB_SPEC = {
     "broken": (None, _broken),
     # answer AssumeRoleWithSAML with this redirect: {"status": 307, "location": "..."}
     "redirect": (None, redirect),
+    # the OpenID providers AssumeRoleWithWebIdentity trusts, like IAM OIDC providers:
+    # [{"issuer": URL, "client_ids": [...], "roles": [...] (optional: the roles that trust it)}]
+    "oidc_providers": ([], web_identity.providers_knob),
+    # seconds the front's clock runs ahead when it checks a web-identity token's exp and nbf
+    "web_identity_clock_skew": (0, number()),
 }
 
 
@@ -130,6 +139,7 @@ def iso_z(when):
 
 class Front:
     def __init__(self, args, knobs, log, moto_host, moto_port):
+        self.keys = web_identity.Keys()
         self.idp_cert = os.path.abspath(args.idp_cert)
         self.idp_entity_id = args.idp_entity_id
         self.knobs, self.log = knobs, log
@@ -190,6 +200,10 @@ class Front:
 
         status, body = self._moto_assume(role_arn.strip(), principal_arn.strip(),
                                          claims["role_session_name"], effective, account.group(1))
+        return 200, self._expiring(status, body, effective)
+
+    def _expiring(self, status, body, effective):
+        """moto's successful answer with the Expiration the knobs ask for."""
         if status != 200:
             raise StsError("InternalFailure", f"moto answered HTTP {status}")
         ttl = self.knobs.get("credential_ttl")
@@ -199,14 +213,48 @@ class Front:
                           f"<Expiration>{iso_z(expires)}</Expiration>".encode(), body)
         if n != 1:
             raise StsError("InternalFailure", "moto's answer has no Expiration")
-        return 200, body
+        return body
+
+    # -- AssumeRoleWithWebIdentity ---------------------------------------------
+
+    def assume_role_with_web_identity(self, params, record):
+        """Returns (status, xml body). Raises StsError for STS failures."""
+        record.update(role_arn=params.get("RoleArn"), session_name=params.get("RoleSessionName"))
+        duration = web_identity.check_params(params)
+        record["duration"] = duration
+        forced = self.knobs.get("reject")
+        if forced:
+            raise StsError(forced, ERRORS[forced][2])
+        role_arn = params["RoleArn"]
+        now = time.time() + self.knobs.get("web_identity_clock_skew")
+        claims = web_identity.check_token(params["WebIdentityToken"], self.knobs.get("oidc_providers"),
+                                          self.keys, now, role_arn)
+        record.update(claims)
+        account = ACCOUNT_RE.match(role_arn)
+        if not account:
+            raise StsError("ValidationError", f"{role_arn} is not a valid role ARN")
+        role_max = self.knobs.get("role_max").get(role_arn, self.knobs.get("max_session_duration"))
+        if duration is not None and duration > role_max:
+            raise StsError("ValidationError", "The requested DurationSeconds exceeds the "
+                                              "MaxSessionDuration set for this role.")
+        effective = duration or DEFAULT_DURATION
+        status, body = self._moto_post({
+            "Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": role_arn,
+            "RoleSessionName": params["RoleSessionName"], "DurationSeconds": str(effective),
+            # moto reads no token; the checked one stays here.
+            "WebIdentityToken": "checked-by-the-front",
+        }, account.group(1))
+        return 200, web_identity.answer(self._expiring(status, body, effective), claims)
 
     def _moto_assume(self, role_arn, principal_arn, session_name, duration, account):
-        form = urlencode({
+        return self._moto_post({
             "Action": "AssumeRoleWithSAML", "Version": "2011-06-15",
             "RoleArn": role_arn, "PrincipalArn": principal_arn,
             "SAMLAssertion": saml_check.moto_assertion(role_arn, principal_arn, session_name, duration),
-        })
+        }, account)
+
+    def _moto_post(self, params, account):
+        form = urlencode(params)
         conn = http.client.HTTPConnection(*self.moto, timeout=30)
         try:
             conn.request("POST", "/", body=form, headers={
@@ -275,6 +323,8 @@ def make_handler(front):
                       "principal_arn": None, "duration": None}
             if params.get("Action") == "AssumeRoleWithSAML":
                 outcome, answer = self._assume(params, record)
+            elif params.get("Action") == "AssumeRoleWithWebIdentity":
+                outcome, answer = self._assume(params, record, front.assume_role_with_web_identity)
             else:
                 try:
                     outcome, answer = "proxied", front.proxy(self, body)
@@ -297,8 +347,9 @@ def make_handler(front):
                 params.update({k: v[0] for k, v in form.items()})
             return params
 
-        def _assume(self, params, record):
+        def _assume(self, params, record, assume=None):
             """Returns (log outcome, (status, body, content type, headers))."""
+            assume = assume or front.assume_role_with_saml
             request_id = str(uuid.uuid4())
             moved = front.knobs.get("redirect")
             if moved:
@@ -309,7 +360,7 @@ def make_handler(front):
                 status, ctype, body = BROKEN[broken]
                 return f"broken_{broken}", (status, body, ctype, [("x-amzn-RequestId", request_id)])
             try:
-                status, body = front.assume_role_with_saml(params, record)
+                status, body = assume(params, record)
                 outcome = "success"
             except StsError as err:
                 status, body = error_xml(err.code, err.message, request_id)

@@ -221,6 +221,7 @@ impl Run<'_> {
             r: &self.r,
             oidc: &self.oidc,
             flow: self.sso.flow,
+            args: &self.sso.sign_in,
         };
         sign_in.run().await
     }

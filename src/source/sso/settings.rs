@@ -47,6 +47,8 @@ pub struct Settings {
     pub aws_profile: String,
     /// Certificate authorities to trust besides the system's (`ca_bundle`, `AWS_CA_BUNDLE`).
     pub ca_bundle: Option<crate::tls::CaBundle>,
+    /// `login`'s `--no-browser`, `--open-browser`, `--qr`.
+    pub sign_in: crate::cli::SignInArgs,
 }
 
 /// The start URL, region and scopes one login uses, with the key of its token file.
@@ -111,6 +113,7 @@ impl Settings {
             flow,
             shown,
             aws_profile: crate::config::profile_name(args),
+            sign_in: args.sign_in.clone(),
             // As every profile picks it (see crate::config).
             ca_bundle: crate::tls::CaBundle::pick(
                 args.ca_bundle.clone(),

@@ -28,20 +28,35 @@ pub struct SignIn<'a> {
     pub r: &'a Resolved,
     pub oidc: &'a Service,
     pub flow: Flow,
+    pub args: &'a crate::cli::SignInArgs,
 }
 
 impl SignIn<'_> {
-    /// Signs in by the profile's flow; the device grant when no browser can be shown here.
+    /// Signs in by the profile's flow (as the OpenID Connect source does): `--no-browser`
+    /// prints the sign-in address for the person to open; without a display or a browser
+    /// command to open it with, the device grant, saying so.
     pub async fn run(&self) -> Result<(Client, Tokens), Error> {
-        let display = crate::browser::display_available(&|k| std::env::var(k).ok());
+        let env = |k: &str| std::env::var(k).ok();
+        let browser = self.browser_setting()?;
+        let named = browser.is_some() || env("BROWSER").is_some_and(|b| !b.trim().is_empty());
+        let words = || crate::browser::command(browser.as_deref(), env("BROWSER").as_deref());
         match self.flow {
-            Flow::Browser if display => self.browser().await,
+            Flow::Browser if self.args.no_browser => self.browser(None).await,
+            Flow::Browser if named || crate::browser::display_available(&env) => {
+                self.browser(Some(words()?)).await
+            }
             Flow::Browser => {
                 crate::text::say("no display to open a browser on: signing in with a code instead");
-                self.device().await
+                self.device(None).await
             }
-            Flow::Device => self.device().await,
+            Flow::Device => self.device(if self.args.open_browser { Some(words()?) } else { None }).await,
         }
+    }
+
+    /// The profile's `browser` command, if it names one.
+    fn browser_setting(&self) -> Result<Option<String>, Error> {
+        let values = crate::config::profile_values(self.paths, self.profile)?;
+        Ok(values.get("browser").map(|b| b.trim().to_string()).filter(|b| !b.is_empty()))
     }
 
     /// The client registered for `grant`: the one kept, or a new one (then kept).
@@ -79,7 +94,7 @@ impl SignIn<'_> {
 
     /// The authorization code with PKCE: the browser opens sso-oidc's `/authorize`, the
     /// loopback listener takes the code, CreateToken redeems it with the verifier.
-    async fn browser(&self) -> Result<(Client, Tokens), Error> {
+    async fn browser(&self, open_with: Option<Vec<String>>) -> Result<(Client, Tokens), Error> {
         let client = self.client(Grant::AuthorizationCode).await?;
         let listener = loopback::bind(&[], oidc_client::REDIRECT_PATH)?;
         let redirect_uri = listener.redirect_uri();
@@ -96,18 +111,24 @@ impl SignIn<'_> {
             .append_pair("code_challenge_method", pkce::METHOD)
             .append_pair("scopes", &self.r.scopes.join(" "))
             .append_pair("code_challenge", &pkce.challenge);
-        let values = crate::config::profile_values(self.paths, self.profile)?;
-        let words = crate::browser::command(
-            values.get("browser").map(String::as_str),
-            std::env::var("BROWSER").ok().as_deref(),
-        )?;
-        crate::text::say(&format!(
-            "Opening the sign-in page of {} in your browser; if it does not open, visit {}",
-            crate::text::shown(&self.r.start_url, 200),
-            crate::text::shown(url.as_str(), 1000),
-        ));
-        let opener = loopback::Opener { words, url: Secret::new(url.as_str()) };
-        let redirect = listener.wait(Some(opener), LONGEST).await?;
+        let (start, shown) =
+            (crate::text::shown(&self.r.start_url, 200), crate::text::shown(url.as_str(), 1000));
+        let opener = match open_with {
+            Some(words) => {
+                crate::text::say(&format!(
+                    "Opening the sign-in page of {start} in your browser; if it does not open, visit {shown}"
+                ));
+                Some(loopback::Opener { words, url: Secret::new(url.as_str()) })
+            }
+            None => {
+                crate::text::say(&format!(
+                    "To sign in to {start}, open this address in a browser on this machine:"
+                ));
+                crate::text::say(&shown);
+                None
+            }
+        };
+        let redirect = listener.wait(opener, LONGEST).await?;
         let code = match redirect.code(&state, &self.r.start_url) {
             Err(Error::SignInDenied { .. }) => return Err(self.denied()),
             other => other?,
@@ -119,7 +140,7 @@ impl SignIn<'_> {
     }
 
     /// The device grant: the code and URL shown, then CreateToken until approved.
-    async fn device(&self) -> Result<(Client, Tokens), Error> {
+    async fn device(&self, open_with: Option<Vec<String>>) -> Result<(Client, Tokens), Error> {
         let client = self.client(Grant::Device).await?;
         let device = oidc_client::start_device(self.oidc, &client, &self.r.start_url)
             .await
@@ -132,7 +153,7 @@ impl SignIn<'_> {
                 .as_deref()
                 .map(|u| crate::text::shown(u, 300)),
         };
-        device_prompt::show(&prompt, &device_prompt::Show::default())?;
+        let mut started = device_prompt::show(&prompt, &device_prompt::Show { qr: self.args.qr, open_with })?;
         let _waiting = crate::prompt::waiting("Waiting for the sign-in to be approved");
         let deadline = Instant::now() + Duration::from_secs(device.expires_in.clamp(1, 3600) as u64);
         let mut interval = device.interval.map_or(DEFAULT_INTERVAL, |i| i.clamp(1, 60) as u64);
@@ -142,6 +163,7 @@ impl SignIn<'_> {
             }
             // The poll interval the server asked for (RFC 8628 3.5), not a synchronisation.
             tokio::time::sleep(Duration::from_secs(interval)).await;
+            device_prompt::check_browser(&mut started)?;
             match oidc_client::device_token(self.oidc, &client, &device).await {
                 Ok(tokens) => return Ok((client, tokens)),
                 Err(Failure::Aws { name, .. }) if name == "AuthorizationPendingException" => {}
