@@ -454,3 +454,32 @@ fn the_picker_offers_the_portals_accounts_by_name_then_remembers_the_pick() {
     let out = run(&home, &stack, &["-p", "pick"]).ok();
     assert_eq!(out.json()["AccountId"], "444455556666");
 }
+
+#[test]
+fn no_browser_prints_the_sign_in_address_and_the_listener_takes_the_redirect() {
+    let stack = stack("{}");
+    let home = home(&stack);
+    let mut tty = home.tty_with_env(&stack, &["login", "-p", "sso", "--no-browser"], &env(&stack));
+    tty.expect("open this address in a browser on this machine:");
+    tty.expect("/authorize?");
+    let query = tty.expect("\n");
+    let url = format!("{}/authorize?{}", stack.sso_url, query.trim());
+    // The person's browser: the stand-in approves and redirects to the listener.
+    let follow = format!("import urllib.request; urllib.request.urlopen({url:?}, timeout=30).read()");
+    Run(venv(&home, &stack, "python").arg("-c").arg(&follow).output().unwrap()).ok();
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(tokens_issued(&stack, "authorization_code"), 1);
+}
+
+#[test]
+fn qr_draws_the_device_address() {
+    let stack = stack("{}");
+    let home = home(&stack);
+    home.profile("dev", "source = sso\nsso_session = corp\nsso_account_id = 444455556666\nsso_role_name = Developer\nsso_flow = device");
+    let mut tty = home.tty_with_env(&stack, &["login", "-p", "dev", "--qr"], &env(&stack));
+    tty.expect("which has the code in it");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains('█') || screen.contains('▀') || screen.contains('▄'), "{screen}");
+}
