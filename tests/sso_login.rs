@@ -473,11 +473,19 @@ fn no_browser_prints_the_sign_in_address_and_the_listener_takes_the_redirect() {
 }
 
 #[test]
-fn qr_draws_the_device_address() {
+fn use_device_code_wins_over_a_browser_and_qr_draws_the_address() {
     let stack = stack("{}");
     let home = home(&stack);
-    home.profile("dev", "source = sso\nsso_session = corp\nsso_account_id = 444455556666\nsso_role_name = Developer\nsso_flow = device");
-    let mut tty = home.tty_with_env(&stack, &["login", "-p", "dev", "--qr"], &env(&stack));
+    home.profile(
+        "dev",
+        "source = sso\nsso_session = corp\nsso_account_id = 444455556666\nsso_role_name = Developer",
+    );
+    // A display and a browser would take the browser flow; --use-device-code wins.
+    let browser = browser_env(&stack);
+    let mut env: Vec<(&str, &str)> = browser.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.retain(|(k, _)| *k != "BROWSER");
+    env.push(("BROWSER", "false"));
+    let mut tty = home.tty_with_env(&stack, &["login", "-p", "dev", "--qr", "--use-device-code"], &env);
     tty.expect("which has the code in it");
     let (code, _, screen) = tty.finish();
     assert_eq!(code, 0, "{screen}");

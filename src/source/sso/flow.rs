@@ -1,5 +1,5 @@
 //! An Identity Center login: a token (the one in the AWS CLI's token file while it is good,
-//! else refreshed with its refresh token, else a new sign-in with the device grant), then the
+//! else refreshed with its refresh token, else a new sign-in: [`super::sign_in`]), then the
 //! roles the portal lists, or straight to the configured account and role's credentials.
 //!
 //! The token file is read, refreshed and written only under its lock, and read again once the

@@ -40,7 +40,8 @@ impl SignIn<'_> {
         let browser = self.browser_setting()?;
         let named = browser.is_some() || env("BROWSER").is_some_and(|b| !b.trim().is_empty());
         let words = || crate::browser::command(browser.as_deref(), env("BROWSER").as_deref());
-        match self.flow {
+        let flow = if self.args.use_device_code { Flow::Device } else { self.flow };
+        match flow {
             Flow::Browser if self.args.no_browser => self.browser(None).await,
             Flow::Browser if named || crate::browser::display_available(&env) => {
                 self.browser(Some(words()?)).await
