@@ -41,9 +41,40 @@ pub fn command(profile_browser: Option<&str>, env_browser: Option<&str>) -> Resu
     }
 }
 
-/// Runs `words` with `url`: in place of `%s` where a word holds it, else as the last argument.
-/// The browser's own output goes to stderr: stdout is for machines.
+/// Runs `words` with `url`: in place of `%s` where a word holds it, else as the last argument,
+/// and waits for it. The browser's own output goes to stderr: stdout is for machines.
 pub fn open(words: &[String], url: &Secret) -> Result<(), Error> {
+    let mut started = spawn(words, url)?;
+    let status =
+        started.child.wait().map_err(|e| started.failed(format!("it could not be waited for: {e}")))?;
+    started.outcome(status)
+}
+
+/// A browser command started and not yet waited for: a sign-in's loopback listener must serve
+/// the redirect while the command runs (a scripted browser exits only once it has followed it).
+#[derive(Debug)]
+pub struct Started {
+    pub child: std::process::Child,
+    shown: String,
+}
+
+impl Started {
+    fn failed(&self, detail: String) -> Error {
+        Error::BrowserFailed { command: self.shown.clone(), detail }
+    }
+
+    /// What the command's exit status says: nothing when it succeeded, else why it failed.
+    pub fn outcome(&self, status: std::process::ExitStatus) -> Result<(), Error> {
+        match status.code() {
+            Some(0) => Ok(()),
+            Some(code) => Err(self.failed(format!("it exited with status {code}"))),
+            None => Err(self.failed("it was killed by a signal".into())),
+        }
+    }
+}
+
+/// Starts `words` with `url` as [`open`] does, without waiting.
+pub fn spawn(words: &[String], url: &Secret) -> Result<Started, Error> {
     let (program, args) =
         words.split_first().ok_or_else(|| Error::Unexpected("no browser command".into()))?;
     let mut args: Vec<String> = args.to_vec();
@@ -58,19 +89,15 @@ pub fn open(words: &[String], url: &Secret) -> Result<(), Error> {
     let shown = crate::text::shown(program, 200);
     let failed = |detail: String| Error::BrowserFailed { command: shown.clone(), detail };
     crate::log::debug(1, &format!("opening the sign-in URL with {shown}"));
-    let status =
-        Command::new(program).args(&args).stdin(Stdio::null()).stdout(to_stderr()).status().map_err(|e| {
+    let child =
+        Command::new(program).args(&args).stdin(Stdio::null()).stdout(to_stderr()).spawn().map_err(|e| {
             match e.kind() {
                 std::io::ErrorKind::NotFound => failed("no such program".into()),
                 std::io::ErrorKind::PermissionDenied => failed("it is not executable".into()),
                 _ => failed(format!("it could not be started: {e}")),
             }
         })?;
-    match status.code() {
-        Some(0) => Ok(()),
-        Some(code) => Err(failed(format!("it exited with status {code}"))),
-        None => Err(failed("it was killed by a signal".into())),
-    }
+    Ok(Started { child, shown })
 }
 
 /// The child's stdout, pointed at our stderr.

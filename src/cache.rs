@@ -146,11 +146,15 @@ pub struct Remembered {
 
 impl Remembered {
     pub fn of(entry: &Entry) -> Self {
-        let Role::Saml(pair) = &entry.role;
+        // An Identity Center or web-identity role has no SAML provider: found by its ARN alone.
+        let principal_arn = match &entry.role {
+            Role::Saml(pair) => pair.principal_arn.clone(),
+            Role::Sso(_) | Role::WebIdentity(_) => String::new(),
+        };
         Remembered {
             version: REMEMBERED_VERSION,
-            role_arn: pair.role_arn.clone(),
-            principal_arn: pair.principal_arn.clone(),
+            role_arn: entry.role.arn().to_string(),
+            principal_arn,
             username: entry.username.clone(),
         }
     }

@@ -275,6 +275,31 @@ pub struct LoginArgs {
 
     #[command(flatten)]
     pub overrides: Overrides,
+
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
+}
+
+// How a browser or device sign-in (OpenID Connect) reaches the person. (A plain comment: a
+// flattened struct's doc comment would replace the command's about.)
+#[derive(Debug, Args, Default, Clone)]
+pub struct SignInArgs {
+    /// Print the sign-in URL instead of opening a browser.
+    #[arg(long, alias = "no_browser", conflicts_with = "open_browser")]
+    pub no_browser: bool,
+
+    /// Device sign-in: open the verification URL in the browser as well.
+    #[arg(long, alias = "open_browser")]
+    pub open_browser: bool,
+
+    /// Device sign-in: draw the verification URL as a QR code in the terminal.
+    #[arg(long)]
+    pub qr: bool,
+
+    /// IAM Identity Center: sign in with a device code, as `sso_flow = device` does (the AWS
+    /// CLI's spelling).
+    #[arg(long, alias = "use_device_code", conflicts_with = "no_browser")]
+    pub use_device_code: bool,
 }
 
 #[derive(Debug, Args)]
@@ -501,6 +526,8 @@ pub struct ProfileArgs {
     pub verify_ssl_certificate: Option<String>,
     pub ca_bundle: Option<String>,
     pub ask_password: bool,
+    /// `login`'s sign-in flags (none elsewhere).
+    pub sign_in: SignInArgs,
 }
 
 impl ProfileArgs {
@@ -522,6 +549,7 @@ impl ProfileArgs {
             verify_ssl_certificate: o.verify_ssl_certificate,
             ca_bundle: o.ca_bundle,
             ask_password: o.ask_password,
+            sign_in: SignInArgs::default(),
         }
     }
 }
@@ -555,7 +583,11 @@ impl Cli {
             Some(Command::Exec(a)) => a.overrides.clone().over(earlier),
             _ => earlier,
         };
-        ProfileArgs::new(self.profile.clone(), overrides)
+        let mut args = ProfileArgs::new(self.profile.clone(), overrides);
+        if let Some(Command::Login(a)) = &self.command {
+            args.sign_in = a.sign_in.clone();
+        }
+        args
     }
 
     /// `--region` as `console` takes it (`Some(None)`: given without a value).
@@ -677,7 +709,7 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(shown.contains("(redacted)") && !shown.contains("pw-in-file-2"), "{shown}");
         let settings = crate::config::load_from_str(file, std::path::Path::new("config"), &args).unwrap();
-        let crate::source::Settings::Ecp(ecp) = &settings.source;
+        let crate::source::Settings::Ecp(ecp) = &settings.source else { panic!("not ECP") };
         assert_eq!(
             ecp.password.configured.as_ref().map(Secret::expose),
             Some("pw-on-flag-1"),
@@ -781,8 +813,8 @@ mod tests {
         walk(&cmd, &mut checked);
         assert_eq!(
             checked,
-            9 * 5 + 3 + 3,
-            "nine overrides in five places, --force-refresh, --all-roles, --allow-nesting, and --credentials-file in three places"
+            9 * 5 + 3 + 3 + 3,
+            "nine overrides in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser, --open-browser and --use-device-code"
         );
         clap::Command::debug_assert(Cli::command());
     }

@@ -27,6 +27,7 @@ pub mod login;
 pub mod logout;
 pub mod migrate;
 pub mod names;
+pub mod oauth;
 pub mod partition;
 pub mod password;
 pub mod paths;

@@ -86,6 +86,8 @@ fn row(paths: &Paths, profile: String, now: OffsetDateTime) -> Row {
 fn source_name(source: Source) -> &'static str {
     match source {
         Source::Ecp => "ecp",
+        Source::Oidc => "oidc",
+        Source::Sso => "sso",
     }
 }
 

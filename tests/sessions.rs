@@ -127,24 +127,8 @@ fn sixty_four_callers_cause_one_login() {
     let home = Home::new();
     home.ecp_profile(&stack, "dev", &format!("username = alice\npassword = {ALICE_PW}"));
     let started = Instant::now();
-    let children: Vec<_> = (0..64)
-        .map(|_| {
-            home.command_for(&stack, BIN)
-                .args(["--profile", "dev"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let outputs = home.many_callers(&stack, &["--profile", "dev"], 64);
     eprintln!("64 callers took {:?}", started.elapsed());
-    home.known().learn(home.path(), &[]);
-    for o in &outputs {
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(o.status.success(), "{stderr}");
-        home.known().check(home.path(), "one of 64 callers", &String::from_utf8_lossy(&o.stdout), &stderr);
-    }
     let first = &outputs[0].stdout;
     assert!(outputs.iter().all(|o| &o.stdout == first), "every caller prints the same credentials");
     assert_eq!(stack.idp_log().len(), 1, "one IdP exchange");

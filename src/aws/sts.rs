@@ -33,13 +33,52 @@ pub async fn assume_role_with_saml(
         .set_duration_seconds(duration.map(|d| d as i32))
         .send()
         .await
-        .map_err(|e| {
-            tls::failure("STS", &shown_endpoint(config), ca_bundle, &e)
-                .unwrap_or_else(|| sts_error(e, config, req))
-        })?;
-    let c = out
-        .credentials
-        .ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
+        .map_err(|e| refused(e, config, ca_bundle, req))?;
+    complete(out.credentials, config)
+}
+
+/// AssumeRoleWithWebIdentity, unsigned like AssumeRoleWithSAML: `token` is the OpenID
+/// provider's token, `session_name` a valid RoleSessionName. `req.issuer` names the provider.
+pub async fn assume_role_with_web_identity(
+    req: &Request<'_>,
+    token: &Secret,
+    session_name: &str,
+    ca_bundle: Option<&CaBundle>,
+) -> Result<Credentials, Error> {
+    let fallback = crate::partition::of_arn(&req.role.role_arn).unwrap_or(&crate::partition::AWS).sts_region;
+    let built = client(req.profile, fallback, ca_bundle).await?;
+    let (config, client) = (&built.config, &built.client);
+    let out = client
+        .assume_role_with_web_identity()
+        .role_arn(&req.role.role_arn)
+        .role_session_name(session_name)
+        .web_identity_token(token.expose())
+        .set_duration_seconds(req.duration.map(|d| d as i32))
+        .send()
+        .await
+        .map_err(|e| refused(e, config, ca_bundle, req))?;
+    complete(out.credentials, config)
+}
+
+/// A failed call in words: TLS trouble, else what STS said.
+fn refused<E>(
+    e: SdkError<E, aws_sdk_sts::config::http::HttpResponse>,
+    config: &aws_config::SdkConfig,
+    ca_bundle: Option<&CaBundle>,
+    req: &Request<'_>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    tls::failure("STS", &shown_endpoint(config), ca_bundle, &e).unwrap_or_else(|| sts_error(e, config, req))
+}
+
+/// The credentials of an answer, refused unless complete and unexpired.
+fn complete(
+    c: Option<aws_sdk_sts::types::Credentials>,
+    config: &aws_config::SdkConfig,
+) -> Result<Credentials, Error> {
+    let c = c.ok_or_else(|| Error::Unexpected("STS answered without credentials; try again".into()))?;
     let expiration = OffsetDateTime::from_unix_timestamp(c.expiration.secs())
         .map_err(|_| Error::Unexpected("STS answered with an impossible expiration time".into()))?;
     // The SDK fills the required fields a cut-short answer lacks with empty strings and the
@@ -151,6 +190,8 @@ pub struct Request<'a> {
     pub role: &'a Role,
     /// DurationSeconds sent, and whether it came from the profile's `duration`.
     pub duration: Option<u32>,
+    /// The OpenID provider, for AssumeRoleWithWebIdentity (then `role`'s provider is unused).
+    pub issuer: Option<&'a str>,
 }
 
 /// What to do about a refusal: specific advice for the codes STS documents, general advice
@@ -168,6 +209,10 @@ fn hint(code: &str, message: &str, ctx: &Request<'_>, region: &str) -> String {
             }
         }
         "ValidationError" => format!("; check role_arn and duration for profile '{p}'"),
+        "InvalidIdentityToken" | "IDPRejectedClaim" | "AccessDenied" if let Some(issuer) = ctx.issuer => format!(
+            "; {} does not accept tokens of {issuer} for you (its IAM OIDC provider, audience or trust policy): ask your AWS administrators",
+            ctx.role.role_arn
+        ),
         // AWS: "Specified provider doesn't exist" (not "…the identity provider's certificate").
         "InvalidIdentityToken" if m.contains("provider doesn") || m.contains("provider does not") => format!(
             "; the SAML provider {} is not registered in IAM: ask your AWS administrators",
@@ -465,7 +510,7 @@ mod tests {
             role_arn: "arn:aws:iam::111122223333:role/Dev".into(),
             principal_arn: "arn:aws:iam::111122223333:saml-provider/Shib".into(),
         };
-        let ctx = Request { profile: "dev", role: &role, duration: Some(7200) };
+        let ctx = Request { profile: "dev", role: &role, duration: Some(7200), issuer: None };
         let cases = [
             ("AccessDenied", "Not authorized", "choose another role"),
             ("ExpiredTokenException", "Token is expired", "clock"),

@@ -4,6 +4,8 @@
 //! one folder (`source/<name>/`) and one arm here (and in [`Session`] if it keeps state).
 
 pub mod ecp;
+pub mod oidc;
+pub mod sso;
 
 use std::time::Duration;
 
@@ -25,12 +27,18 @@ use crate::secret::Secret;
 pub enum Source {
     /// SAML ECP against a Shibboleth IdP, with Duo.
     Ecp,
+    /// OpenID Connect for people, to AssumeRoleWithWebIdentity.
+    Oidc,
+    /// AWS IAM Identity Center, sharing the AWS CLI's token.
+    Sso,
 }
 
 /// A profile's source with the settings it owns, each parsed by the source itself.
 #[derive(Debug, Clone)]
 pub enum Settings {
     Ecp(ecp::Settings),
+    Oidc(oidc::Settings),
+    Sso(sso::Settings),
 }
 
 /// What a source proved, in the form an AWS API takes.
@@ -38,6 +46,19 @@ pub enum Settings {
 pub enum Proof {
     /// A base64 SAML Response signed by the IdP, and the roles and session length it grants.
     Saml { response: Secret, grants: Grants },
+    /// An OpenID provider's checked token (`issuer`'s), the roles to assume with it, and the
+    /// RoleSessionName made from the user.
+    WebIdentity { token: Secret, issuer: String, session_name: String, roles: Vec<String> },
+    /// An Identity Center access token, the portal that takes it, the roles it lists, and the
+    /// credentials of the configured role when the source already fetched them.
+    Sso {
+        token: Secret,
+        portal: Box<sso::wire::Service>,
+        roles: Vec<Role>,
+        /// The listed accounts' IDs and names.
+        accounts: Vec<(String, String)>,
+        minted: Option<Box<(Role, crate::credentials::Credentials)>>,
+    },
 }
 
 /// A login the IdP accepted: what it proved, who logged in, and the session state to keep.
@@ -50,9 +71,14 @@ pub struct Login {
 }
 
 /// A source's session state from one login, kept by [`Login::commit`].
+// One per run, moved once: boxing the large arm would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Session {
     Ecp(ecp::session::Session),
+    Oidc(oidc::session::Session),
+    /// The token file is written under its lock as soon as sso-oidc answers: nothing is left.
+    Sso,
 }
 
 impl Source {
@@ -60,16 +86,20 @@ impl Source {
     pub fn questions(self) -> &'static [crate::configure::Question] {
         match self {
             Source::Ecp => &ecp::questions::QUESTIONS,
+            Source::Oidc => &oidc::questions::QUESTIONS,
+            Source::Sso => &sso::questions::QUESTIONS,
         }
     }
 
     /// The `source` setting's values.
-    pub const NAMES: [&str; 1] = ["ecp"];
+    pub const NAMES: [&str; 3] = ["ecp", "oidc", "sso"];
 
     /// The source named by the `source` setting, else ECP (every awscli-login profile).
     pub fn parse(value: Option<&str>) -> Result<Source, Error> {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None | Some("ecp") => Ok(Source::Ecp),
+            Some("oidc") => Ok(Source::Oidc),
+            Some("sso") => Ok(Source::Sso),
             Some(other) => Err(Error::BadSetting {
                 key: "source",
                 value: crate::text::shown(other, 100),
@@ -84,17 +114,23 @@ impl Settings {
     pub fn parse(values: &Lookup, args: &ProfileArgs, partition: &Partition) -> Result<Settings, Error> {
         match Source::parse(values.get("source", &None).as_deref())? {
             Source::Ecp => ecp::Settings::parse(values, args, partition).map(Settings::Ecp),
+            Source::Oidc => oidc::Settings::parse(values, args).map(Settings::Oidc),
+            Source::Sso => sso::Settings::parse(values, args).map(Settings::Sso),
         }
     }
 
     /// Whether any source reads the profile key `key`.
     pub fn reads(key: &str) -> bool {
         ecp::settings::KEYS.contains(&key)
+            || oidc::settings::KEYS.contains(&key)
+            || sso::settings::KEYS.contains(&key)
     }
 
     pub fn kind(&self) -> Source {
         match self {
             Settings::Ecp(_) => Source::Ecp,
+            Settings::Oidc(_) => Source::Oidc,
+            Settings::Sso(_) => Source::Sso,
         }
     }
 
@@ -102,6 +138,8 @@ impl Settings {
     pub fn idp_url(&self) -> &str {
         match self {
             Settings::Ecp(ecp) => &ecp.endpoint_url,
+            Settings::Oidc(oidc) => oidc.issuer.as_deref().unwrap_or(&oidc.discovery_url),
+            Settings::Sso(sso) => &sso.shown,
         }
     }
 
@@ -109,6 +147,9 @@ impl Settings {
     pub fn user(&self) -> Option<&str> {
         match self {
             Settings::Ecp(ecp) => ecp.username.as_deref(),
+            // Who signs in is known only once they have.
+            Settings::Oidc(_) => None,
+            Settings::Sso(_) => None,
         }
     }
 
@@ -117,6 +158,16 @@ impl Settings {
     pub async fn probe(&self, profile: &config::Settings) -> Probe {
         match self {
             Settings::Ecp(ecp) => ecp::probe::probe(profile, ecp).await,
+            Settings::Oidc(oidc) => {
+                let trust =
+                    crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
+                let verdict = match oidc::discovery::discover(trust, oidc).await {
+                    Ok(op) => Ok(format!("an OpenID provider, issuer {}", op.issuer())),
+                    Err(e) => Err(e.to_string()),
+                };
+                Probe { verdict, clocks: None }
+            }
+            Settings::Sso(sso) => sso::session::probe(sso),
         }
     }
 
@@ -128,7 +179,7 @@ impl Settings {
                 let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
                 Some(ecp::session::account_name(user, &ecp.endpoint_url))
             }
-            Settings::Ecp(_) => None,
+            Settings::Ecp(_) | Settings::Oidc(_) | Settings::Sso(_) => None,
         }
     }
 
@@ -141,6 +192,8 @@ impl Settings {
     ) -> Result<Login, Error> {
         match self {
             Settings::Ecp(ecp) => ecp::flow::login(paths, profile, ecp, last_user).await,
+            Settings::Oidc(oidc) => oidc::login(paths, profile, oidc).await,
+            Settings::Sso(sso) => sso::flow::login(paths, profile, sso).await,
         }
     }
 
@@ -149,6 +202,8 @@ impl Settings {
     pub fn max_wait(&self) -> Duration {
         match self {
             Settings::Ecp(ecp) => ecp::session::max_wait(ecp),
+            Settings::Oidc(oidc) => oidc::session::max_wait(oidc),
+            Settings::Sso(_) => crate::lock::max_wait(sso::flow::LONGEST_SIGN_IN),
         }
     }
 
@@ -157,6 +212,8 @@ impl Settings {
     pub fn account(&self, last_user: Option<&str>) -> Option<String> {
         match self {
             Settings::Ecp(ecp) => ecp::session::account(ecp, last_user),
+            Settings::Oidc(oidc) => Some(format!("{}@{}", oidc.client_id, self.idp_url())),
+            Settings::Sso(sso) => sso::session::account(sso),
         }
     }
 
@@ -165,6 +222,8 @@ impl Settings {
     pub fn forget(&self, paths: &Paths, last_user: Option<&str>) -> Result<Forgot, Error> {
         match self {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
+            Settings::Oidc(oidc) => oidc::session::forget(paths, oidc),
+            Settings::Sso(sso) => sso::session::forget(paths, sso),
         }
     }
 }
@@ -206,6 +265,8 @@ impl Login {
     pub fn commit(&mut self, paths: &Paths) -> Result<(), Error> {
         match &mut self.session {
             Session::Ecp(session) => session.commit(paths),
+            Session::Oidc(session) => session.commit(paths),
+            Session::Sso => Ok(()),
         }
     }
 }
@@ -215,6 +276,21 @@ impl Proof {
     pub fn roles(&self) -> Vec<Role> {
         match self {
             Proof::Saml { grants, .. } => grants.roles.iter().cloned().map(Role::Saml).collect(),
+            Proof::WebIdentity { roles, .. } => roles
+                .iter()
+                .map(|arn| Role::WebIdentity(crate::role::WebIdentityRole { role_arn: arn.clone() }))
+                .collect(),
+            Proof::Sso { roles, .. } => roles.clone(),
+        }
+    }
+
+    /// The accounts' names the source knows (account ID, name), for the picker and generated
+    /// profiles' names.
+    pub fn account_names(&self) -> &[(String, String)] {
+        match self {
+            Proof::Saml { .. } => &[],
+            Proof::Sso { accounts, .. } => accounts,
+            Proof::WebIdentity { .. } => &[],
         }
     }
 
@@ -222,6 +298,9 @@ impl Proof {
     pub fn max_duration(&self) -> Option<u32> {
         match self {
             Proof::Saml { grants, .. } => grants.session_duration,
+            Proof::WebIdentity { .. } => None,
+            // GetRoleCredentials takes no duration: the permission set decides.
+            Proof::Sso { .. } => None,
         }
     }
 }

@@ -78,6 +78,10 @@ pub struct Stack {
     /// The console federation stand-in's endpoint and console (tests/console/federation.py).
     pub federation_url: String,
     pub console_url: String,
+    /// The IAM Identity Center stand-in (tests/sso/standin.py): sso-oidc and the portal.
+    pub sso_url: String,
+    /// The start URL of its directory.
+    pub sso_start_url: String,
     /// The test OpenID provider's issuer (tests/oidc/op.mjs), discovery below it.
     pub oidc_issuer: String,
 }
@@ -91,6 +95,8 @@ enum Server {
     Sts,
     /// tests/console/federation.py: AWS's console federation endpoint and console, stood in.
     Federation,
+    /// tests/sso/standin.py: IAM Identity Center, stood in; its credentials come from the STS.
+    Sso,
     /// tests/oidc/op.mjs: npm's oidc-provider, set up for a CLI.
     Oidc,
 }
@@ -120,6 +126,8 @@ impl Stack {
             sts_url: String::new(),
             federation_url: String::new(),
             console_url: String::new(),
+            sso_url: String::new(),
+            sso_start_url: String::new(),
             oidc_issuer: String::new(),
         }
     }
@@ -147,6 +155,13 @@ impl Stack {
         self
     }
 
+    /// Starts the IAM Identity Center stand-in with `knobs`; it mints credentials at this
+    /// stack's STS.
+    pub fn sso(mut self, knobs: &str) -> Stack {
+        self.spawn(Server::Sso, "tests/sso/standin.py", &["--knobs", knobs], "sso.stderr");
+        self
+    }
+
     /// Starts the test OpenID provider; with the STS front in the same stack, [`Stack::serving`]
     /// registers it there as an OIDC provider for both its clients.
     pub fn oidc(mut self) -> Stack {
@@ -171,6 +186,11 @@ impl Stack {
                     let fed = self.ready("federation.json");
                     self.federation_url = fed["federation_url"].as_str().unwrap().to_string();
                     self.console_url = fed["console_url"].as_str().unwrap().to_string();
+                }
+                Server::Sso => {
+                    let sso = self.ready("sso.json");
+                    self.sso_url = sso["url"].as_str().unwrap().to_string();
+                    self.sso_start_url = sso["start_url"].as_str().unwrap().to_string();
                 }
                 Server::Oidc => {
                     self.oidc_issuer = self.ready("oidc.json")["issuer"].as_str().unwrap().to_string();
@@ -226,7 +246,7 @@ impl Stack {
     }
 
     pub fn server_output(&self) -> String {
-        ["idp.stderr", "sts.stderr", "federation.stderr", "oidc.stderr"]
+        ["idp.stderr", "sts.stderr", "federation.stderr", "oidc.stderr", "sso.stderr"]
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -254,6 +274,15 @@ impl Stack {
     /// One entry per request the console federation stand-in handled.
     pub fn federation_log(&self) -> Vec<Value> {
         self.log("federation.log.jsonl")
+    }
+
+    /// One entry per request the Identity Center stand-in handled.
+    pub fn sso_log(&self) -> Vec<Value> {
+        self.log("sso.log.jsonl")
+    }
+
+    pub fn sso_control(&self, knobs: &str) {
+        post_json(&self.sso_url, "/_control", knobs);
     }
 
     /// One entry per authorization (`"event": "authorization"`), device authorization, token
@@ -491,6 +520,34 @@ impl Home {
             out.stderr = sweep::without_verbose(&out.stderr);
         }
         Run(out)
+    }
+
+    /// Starts `n` aws-login processes with `args` at once, as an SDK's many threads do, and
+    /// checks each succeeded and leaked no secret; returns their outputs.
+    pub fn many_callers(&self, stack: &Stack, args: &[&str], n: usize) -> Vec<Output> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.command_for(stack, BIN)
+                    .args(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        self.known().learn(self.path(), &[]);
+        for o in &outputs {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "{stderr}");
+            self.known().check(
+                self.path(),
+                "one of many callers",
+                &String::from_utf8_lossy(&o.stdout),
+                &stderr,
+            );
+        }
+        outputs
     }
 
     /// Appends raw text to ~/.aws/config.

@@ -62,7 +62,13 @@ impl Known {
     /// Learns the secrets now in `home` (its files) and in `args`.
     pub fn learn(&self, home: &Path, args: &[&str]) {
         let mut set = self.0.borrow_mut();
-        for (kind, label, s) in users().into_iter().chain(in_files(home)).chain(in_args(args)) {
+        for (kind, label, s) in users()
+            .into_iter()
+            .chain(oidc_users())
+            .chain(in_files(home))
+            .chain(in_tokens(home))
+            .chain(in_args(args))
+        {
             // Short values ("x") would match by chance; no test secret is that short.
             if s.len() >= 6 {
                 set.insert((kind, label, s));
@@ -152,11 +158,17 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
     match (rel.as_str(), dir.as_deref()) {
         // The config the user wrote (password = …) and aws-login's credentials cache.
         (".aws-login/config", _) => vec![Kind::Login],
+        // An Identity Center OAuth client's registration (its secret) beside the cache.
+        _ if rel.starts_with(".aws-login/cache/sso-") && rel.ends_with(".client.json") => vec![Kind::Login],
         (_, Some("cache")) if rel.starts_with(".aws-login/cache/") => vec![Kind::Aws],
+        // The OpenID token caches (src/source/oidc/token_cache.rs).
+        (_, Some("tokens")) if rel.starts_with(".aws-login/tokens/") => vec![Kind::Login],
         // Our cookie jars and awscli-login's.
         (_, Some("cookies")) if rel.starts_with(".aws-login/cookies/") => vec![Kind::Login],
         // awscli-login's credentials cache and the shared credentials file hold AWS keys.
         (".aws-login/credentials" | ".aws/credentials", _) => vec![Kind::Aws],
+        // The AWS CLI's IAM Identity Center token files, shared with aws-login.
+        _ if rel.starts_with(".aws/sso/cache/") => vec![Kind::Login],
         // A throwaway Secret Service keeps its (encrypted) keyrings here.
         _ if rel.starts_with(".local/share/keyrings/") => vec![Kind::Login, Kind::Aws],
         _ => vec![],
@@ -203,6 +215,32 @@ fn users() -> Vec<Found> {
     out
 }
 
+/// The test OpenID provider's passwords and its confidential client's secret.
+fn oidc_users() -> Vec<Found> {
+    [super::OIDC_ALICE_PW, super::OIDC_BOB_PW]
+        .into_iter()
+        .map(|pw| (Kind::Login, "a test OpenID user's password", pw.to_string()))
+        .chain([(Kind::Login, "the test client's secret", super::OIDC_CLIENT_SECRET.to_string())])
+        .collect()
+}
+
+/// The refresh, ID and access tokens in the OpenID token caches.
+fn in_tokens(home: &Path) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (path, text) in files(&home.join(".aws-login/tokens")) {
+        if path.extension().is_some_and(|e| e == "json")
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            for key in ["refresh_token", "id_token", "access_token"] {
+                if let Some(s) = v[key].as_str() {
+                    out.push((Kind::Login, "an OpenID token", s.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `--password X`, `--passcode X`.
 fn in_args(args: &[&str]) -> Vec<Found> {
     args.windows(2)
@@ -238,6 +276,18 @@ fn in_files(home: &Path) -> Vec<Found> {
                 if let Some(s) = v["credentials"][key].as_str() {
                     out.push((Kind::Aws, label, s.to_string()));
                 }
+            }
+        }
+    }
+    for (_, text) in files(&home.join(".aws/sso/cache")) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        for (key, label) in [
+            ("accessToken", "an IAM Identity Center access token"),
+            ("refreshToken", "an IAM Identity Center refresh token"),
+            ("clientSecret", "an OAuth client secret"),
+        ] {
+            if let Some(s) = v[key].as_str() {
+                out.push((Kind::Login, label, s.to_string()));
             }
         }
     }

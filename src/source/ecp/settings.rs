@@ -151,6 +151,7 @@ mod tests {
     fn ecp(s: &config::Settings) -> &Settings {
         match &s.source {
             crate::source::Settings::Ecp(ecp) => ecp,
+            other => panic!("not ECP: {other:?}"),
         }
     }
 

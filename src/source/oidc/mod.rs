@@ -1,0 +1,208 @@
+//! OpenID Connect for people: a sign-in at the issuer (browser with PKCE, or device code), its
+//! ID token checked against the issuer's keys, exchanged at STS with
+//! AssumeRoleWithWebIdentity. Tokens are kept in a token cache shared by the profiles that sign
+//! in the same way, so a credential refresh uses the refresh token silently.
+//!
+//! Order of a login, under the token cache's lock:
+//! 1. a still-valid token from the cache;
+//! 2. the refresh token (a refused one is dropped at once, and the sign-in starts over);
+//! 3. a sign-in, which needs a person: without a terminal it fails at once unless the profile
+//!    opts in with `auto_login = true` and a browser can be opened.
+
+pub mod browser_flow;
+pub mod device_flow;
+pub mod discovery;
+pub mod id_token;
+pub mod questions;
+pub mod session;
+pub mod settings;
+pub mod token;
+pub mod token_cache;
+
+pub use settings::{Flow, Settings, TokenKind};
+
+use discovery::{ClientAuth, Op};
+use token_cache::{Stored, TokenCache};
+
+use crate::error::Error;
+use crate::oauth::device_prompt::Show;
+use crate::paths::Paths;
+use crate::secret::Secret;
+use crate::source::{Login, Proof};
+
+/// A cached token is used only while it has this long left: STS must still take it.
+const TOKEN_MARGIN: i64 = 300;
+
+/// Logs in; see the module's order.
+pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Settings) -> Result<Login, Error> {
+    let Some(role_arn) = profile.role_arn.clone() else {
+        return Err(Error::MissingSetting {
+            profile: profile.profile.clone(),
+            key: "role_arn",
+            path: paths.config(),
+        });
+    };
+    let trust = crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
+    let op = discovery::discover(trust, s).await?;
+    let cache = TokenCache::new(paths, &op.meta.issuer, &s.client_id);
+    let lock = cache.lock(session::max_wait(s))?;
+    let stored = cache.load()?;
+    let client = ClientAuth { id: &s.client_id, secret: s.client_secret.as_ref() };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let id_token = s.token == TokenKind::IdToken;
+
+    let mut keys = id_token::Keys::default();
+    if let Some(kept) = &stored
+        && let Some(token) = kept.usable(id_token, now, TOKEN_MARGIN)
+    {
+        crate::log::debug(1, &format!("using the token kept in {}", cache.path().display()));
+        // Checked again: the file is ours, but no unchecked token reaches STS.
+        if id_token {
+            id_token::check(&op, &mut keys, &token, &s.client_id, None).await?;
+        }
+        let who = kept.who.clone().unwrap_or_default();
+        let session = session::Session { cache, lock: Some(lock), stored: None };
+        return Ok(proof(&op, token, &who, role_arn, session));
+    }
+
+    let refreshed = match stored.as_ref().and_then(Stored::refresh) {
+        Some(refresh_token) => {
+            match token::request(&op, &client, &token::Grant::Refresh { refresh_token: &refresh_token }).await
+            {
+                Ok(tokens) => Some((tokens, None, Some(refresh_token))),
+                Err(token::Refusal::Said { error, .. }) if error == "invalid_grant" => {
+                    crate::log::notice(
+                        "the issuer no longer accepts the saved refresh token; signing in again",
+                    );
+                    let dropped = Stored { refresh_token: None, ..stored.clone().unwrap_or_default() };
+                    cache.save(&dropped)?;
+                    None
+                }
+                Err(refusal) => return Err(refusal.into_error(&op.issuer(), "token refresh")),
+            }
+        }
+        None => None,
+    };
+    let (tokens, nonce, old_refresh) = match refreshed {
+        Some(done) => done,
+        None => {
+            let (tokens, nonce) = sign_in(&op, s, &client, &profile.profile).await?;
+            (tokens, nonce, None)
+        }
+    };
+
+    let id = tokens.id_token.as_ref().ok_or_else(|| Error::IdTokenRefused {
+        issuer: op.issuer(),
+        why: "the issuer sent none (is `openid` among the scopes it allows this client?)".into(),
+    })?;
+    let claims = id_token::check(&op, &mut keys, id, &s.client_id, nonce.as_deref()).await?;
+    let who = claims.email.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| claims.sub.clone());
+    let access_exp = tokens.expires_in.map(|secs| now + secs as i64);
+    let stored = Stored {
+        version: 0,
+        issuer: op.meta.issuer.clone(),
+        client_id: s.client_id.clone(),
+        who: Some(who.clone()),
+        subject: Some(claims.sub.clone()),
+        // A refresh answer without a new refresh token leaves the old one in force.
+        refresh_token: tokens.refresh_token.as_ref().or(old_refresh.as_ref()).map(|t| t.expose().to_string()),
+        id_token: Some(id.expose().to_string()),
+        id_token_exp: Some(claims.exp),
+        access_token: Some(tokens.access_token.expose().to_string()),
+        access_token_exp: access_exp,
+    };
+    let token = if id_token { id.clone() } else { tokens.access_token };
+    let session = session::Session { cache, lock: Some(lock), stored: Some(stored) };
+    Ok(proof(&op, token, &who, role_arn, session))
+}
+
+/// The sign-in itself, by the profile's flow, if a person can be reached.
+async fn sign_in(
+    op: &Op,
+    s: &Settings,
+    client: &ClientAuth<'_>,
+    profile: &str,
+) -> Result<(token::Tokens, Option<String>), Error> {
+    let env = |name: &str| std::env::var(name).ok();
+    let terminal = crate::prompt::terminal_available();
+    let named_browser = s.browser.is_some() || env("BROWSER").is_some_and(|b| !b.trim().is_empty());
+    let can_open = named_browser || crate::browser::display_available(&env);
+    if !(terminal || s.auto_login && can_open) {
+        return Err(Error::NeedsTerminal {
+            what: "a sign-in at the OpenID provider",
+            profile: profile.to_string(),
+        });
+    }
+    let words = || crate::browser::command(s.browser.as_deref(), env("BROWSER").as_deref());
+    let has_device = op.meta.device_authorization_endpoint.is_some();
+    let device = |open: bool| -> Result<Show, Error> {
+        let open_with = if open { Some(words()?) } else { None };
+        Ok(Show { qr: s.sign_in.qr, open_with })
+    };
+    match s.flow {
+        Flow::Device => {
+            let show = device(s.sign_in.open_browser || !terminal)?;
+            Ok((device_flow::run(op, &s.scope, client, &show).await?, None))
+        }
+        Flow::Browser if s.sign_in.no_browser => {
+            browser_flow::run(op, s, client, browser_flow::Reach::Print, profile).await.map(with_nonce)
+        }
+        Flow::Browser if can_open => {
+            browser_flow::run(op, s, client, browser_flow::Reach::Open(words()?), profile)
+                .await
+                .map(with_nonce)
+        }
+        Flow::Browser if has_device => {
+            crate::text::say(
+                "No browser can be opened here (no display): signing in with a device code instead.",
+            );
+            Ok((device_flow::run(op, &s.scope, client, &device(false)?).await?, None))
+        }
+        Flow::Browser => {
+            browser_flow::run(op, s, client, browser_flow::Reach::Paste, profile).await.map(with_nonce)
+        }
+    }
+}
+
+fn with_nonce((tokens, nonce): (token::Tokens, String)) -> (token::Tokens, Option<String>) {
+    (tokens, Some(nonce))
+}
+
+fn proof(op: &Op, token: Secret, who: &str, role_arn: String, session: session::Session) -> Login {
+    let proof = Proof::WebIdentity {
+        token,
+        issuer: op.meta.issuer.clone(),
+        session_name: role_session_name(who),
+        roles: vec![role_arn],
+    };
+    Login::new(proof, who.to_string(), crate::source::Session::Oidc(session))
+}
+
+/// RoleSessionName from the user's email or subject, made valid for STS: 2–64 characters of
+/// `[\w+=,.@-]`, anything else replaced by `-`.
+pub fn role_session_name(who: &str) -> String {
+    let mut name: String = who
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) { c } else { '-' })
+        .take(64)
+        .collect();
+    if name.len() < 2 {
+        name = format!("aws-login-{name}");
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_are_what_sts_takes() {
+        assert_eq!(role_session_name("alice@example.test"), "alice@example.test");
+        assert_eq!(role_session_name("a b/c:d"), "a-b-c-d");
+        assert_eq!(role_session_name(""), "aws-login-");
+        assert_eq!(role_session_name("x"), "aws-login-x");
+        assert_eq!(role_session_name("é"), "aws-login--");
+        assert_eq!(role_session_name(&"a".repeat(100)).len(), 64);
+    }
+}
