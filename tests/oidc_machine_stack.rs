@@ -74,23 +74,7 @@ fn the_exchanged_assertion_is_taken_by_the_front_and_the_roles_api_answers() {
     let response = format!(
         r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0" ID="_r"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{assertion}</samlp:Response>"#
     );
-    let run = Home::new()
-        .aws(
-            &stack,
-            &[
-                "sts",
-                "assume-role-with-saml",
-                "--region",
-                "us-east-1",
-                "--role-arn",
-                DEVELOPER,
-                "--principal-arn",
-                PROVIDER,
-                "--saml-assertion",
-                &STANDARD.encode(response),
-            ],
-        )
-        .ok();
+    let run = Home::new().aws_saml(&stack, DEVELOPER, PROVIDER, &STANDARD.encode(response)).ok();
     assert!(run.stdout().contains("assumed-role/Developer/svc-secret"), "{}", run.stdout());
     let line = &stack.exchange_log()[0];
     assert_eq!((line["outcome"].as_str(), line["user"].as_str()), (Some("ok"), Some("svc-secret")));

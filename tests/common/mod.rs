@@ -67,6 +67,25 @@ pub const MAWS_READONLY: &str = "arn:aws:iam::111122223333:role/WebReadOnly";
 pub const MAWS_ADMIN: &str = "arn:aws:iam::444455556666:role/WebAdmin";
 pub const MAWS_ALIAS: &str = "aws-login-dev";
 
+/// The Okta stand-in (issue 19; tests/okta/README.md): its OIDC native app, its AWS
+/// Federation apps and its users. dana has both apps, erik only [`OKTA_APP_DEV`].
+pub const OKTA_CLIENT_ID: &str = "0oa-okta-aws-cli";
+/// Roles 111122223333 Developer and ReadOnly.
+pub const OKTA_APP_DEV: &str = "0oaawsdev1";
+/// Role 444455556666 Auditor.
+pub const OKTA_APP_PROD: &str = "0oaawsprod1";
+pub const OKTA_DANA_PW: &str = "dana-pw-K9";
+pub const OKTA_ERIK_PW: &str = "erik-pw-L4";
+/// The scope okta-aws-cli asks for.
+pub const OKTA_SCOPE: &str = "openid okta.apps.sso okta.apps.read okta.users.read.self";
+
+/// A `browser` command that completes a device authorization at the Okta stand-in
+/// (tests/okta/device_user.py; $OKTA_TEST_USER / $OKTA_TEST_PASSWORD, default dana); `--deny`
+/// refuses it.
+pub fn okta_device_user() -> String {
+    format!("{} {}", venv_bin("python").display(), repo().join("tests/okta/device_user.py").display())
+}
+
 /// A `browser` command (a profile setting or $BROWSER) that signs in at the test OP through its
 /// login form ($OIDC_TEST_USER / $OIDC_TEST_PASSWORD, default alice) and delivers the redirect
 /// to the loopback listener (tests/oidc/browser.py).
@@ -119,7 +138,21 @@ pub struct Stack {
     /// Their bases, for their knobs.
     exchange_base: String,
     maws_base: String,
+    /// The Okta stand-in's base URL (tests/okta/standin.py), and the same as `host:port`.
+    pub okta_url: String,
+    pub okta_org_domain: String,
 }
+
+/// Where the servers a [`Stack`] starts write their stderr.
+const SERVER_STDERR: [&str; 7] = [
+    "idp.stderr",
+    "sts.stderr",
+    "federation.stderr",
+    "oidc.stderr",
+    "exchange.stderr",
+    "maws.stderr",
+    "okta.stderr",
+];
 
 /// A test server a [`Stack`] can start.
 #[derive(Debug, Clone, Copy)]
@@ -136,6 +169,8 @@ enum Server {
     Exchange,
     /// tests/oidc/maws_roles.py: mozilla-aws-cli's roles API, beside the OP.
     Maws,
+    /// tests/okta/standin.py: the Okta endpoints of okta-aws-cli's `web` command.
+    Okta,
 }
 
 impl Stack {
@@ -168,6 +203,8 @@ impl Stack {
             maws_roles_url: String::new(),
             exchange_base: String::new(),
             maws_base: String::new(),
+            okta_url: String::new(),
+            okta_org_domain: String::new(),
         }
     }
 
@@ -217,6 +254,13 @@ impl Stack {
         self
     }
 
+    /// Starts the Okta stand-in. It signs with the test IdP's key in the state dir (made if no
+    /// IdP is started), which the STS front trusts.
+    pub fn okta(mut self) -> Stack {
+        self.spawn(Server::Okta, "tests/okta/standin.py", &[], "okta.stderr");
+        self
+    }
+
     /// The private PEM (PKCS#8, 0600) of svc-jwt's key `kid` ([`SVC_RS256_KID`],
     /// [`SVC_ES256_KID`], or the unregistered [`SVC_WRONG_KID`]), made per run by the OP.
     pub fn svc_key(&self, kid: &str) -> PathBuf {
@@ -247,6 +291,11 @@ impl Stack {
                     let ready = self.ready("exchange.json");
                     self.exchange_base = ready["url"].as_str().unwrap().to_string();
                     self.exchange_url = ready["endpoint"].as_str().unwrap().to_string();
+                }
+                Server::Okta => {
+                    let ready = self.ready("okta.json");
+                    self.okta_url = ready["url"].as_str().unwrap().to_string();
+                    self.okta_org_domain = ready["org_domain"].as_str().unwrap().to_string();
                 }
                 Server::Maws => {
                     let ready = self.ready("maws.json");
@@ -303,7 +352,7 @@ impl Stack {
     }
 
     pub fn server_output(&self) -> String {
-        ["idp.stderr", "sts.stderr", "federation.stderr", "oidc.stderr", "exchange.stderr", "maws.stderr"]
+        SERVER_STDERR
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -375,6 +424,18 @@ impl Stack {
     /// Sets the maws stand-in's knobs: `error`, `roles`.
     pub fn maws_control(&self, knobs: &str) {
         post_json(&self.maws_base, "/_control", knobs);
+    }
+
+    /// One entry per request at the Okta stand-in (`event`: device_authorization, token,
+    /// activation_page, activation, app_links, saml; `outcome`, `user`, `app`, `grant_type`).
+    pub fn okta_log(&self) -> Vec<Value> {
+        self.log("okta.log.jsonl")
+    }
+
+    /// Sets the Okta stand-in's knobs: `interval`, `web_sso_ttl`, `access_token_ttl`,
+    /// `deny_all`.
+    pub fn okta_control(&self, knobs: &str) {
+        post_json(&self.okta_url, "/_control", knobs);
     }
 
     /// AssumeRoleWithSAML calls only.
@@ -612,6 +673,12 @@ impl Home {
             stack,
             &[&args[..], &["--role-session-name", session, "--web-identity-token", token]].concat(),
         )
+    }
+
+    /// `aws sts assume-role-with-saml` with the real AWS CLI: `response` is the base64 SAMLResponse.
+    pub fn aws_saml(&self, stack: &Stack, role: &str, principal: &str, response: &str) -> Run {
+        let args = ["sts", "assume-role-with-saml", "--region", "us-east-1", "--role-arn", role];
+        self.aws(stack, &[&args[..], &["--principal-arn", principal, "--saml-assertion", response]].concat())
     }
 
     /// Runs a Python snippet with boto3 available.

@@ -13,6 +13,7 @@ import tempfile
 from xml.sax.saxutils import escape, quoteattr
 
 SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
+SAMLP_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 AWS_ACS_URL = "https://signin.aws.amazon.com/saml"
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
 ROLE_SESSION_NAME_ATTR = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
@@ -98,3 +99,12 @@ def signed(key_file, cert_file, **fields):
     """build() then sign(): the signed Assertion's bytes."""
     xml, aid = build(**fields)
     return sign(xml, aid, key_file, cert_file)
+
+
+def in_response(assertion):
+    """An unsigned samlp:Response (Status Success, addressed to AWS) around the signed
+    assertion's bytes, untouched — what an IdP's POST form carries."""
+    head = (f'<samlp:Response xmlns:samlp="{SAMLP_NS}" Destination="{AWS_ACS_URL}" ID="_{secrets.token_hex(16)}" '
+            f'Version="2.0" IssueInstant="{instant(dt.datetime.now(dt.timezone.utc))}">'
+            '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>')
+    return head.encode() + assertion + b"</samlp:Response>"
