@@ -9,7 +9,6 @@ can start side by side with it.
 import base64
 import json
 import threading
-import urllib.error
 import urllib.parse
 import urllib.request
 
