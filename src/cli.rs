@@ -481,6 +481,9 @@ pub struct Overrides {
     /// (beats AWS_CA_BUNDLE, which beats the profile's ca_bundle).
     #[arg(long, alias = "ca_bundle", value_name = "FILE", help_heading = TLS)]
     pub ca_bundle: Option<String>,
+
+    #[command(flatten)]
+    pub oidc: crate::source::oidc::flags::Flags,
 }
 
 impl Overrides {
@@ -502,6 +505,7 @@ impl Overrides {
             duration: self.duration.or(earlier.duration),
             verify_ssl_certificate: self.verify_ssl_certificate.or(earlier.verify_ssl_certificate),
             ca_bundle: self.ca_bundle.or(earlier.ca_bundle),
+            oidc: self.oidc.over(earlier.oidc),
         }
     }
 }
@@ -528,6 +532,8 @@ pub struct ProfileArgs {
     pub ask_password: bool,
     /// `login`'s sign-in flags (none elsewhere).
     pub sign_in: SignInArgs,
+    /// The OpenID Connect settings' flags.
+    pub oidc: crate::source::oidc::flags::Flags,
 }
 
 impl ProfileArgs {
@@ -550,6 +556,7 @@ impl ProfileArgs {
             ca_bundle: o.ca_bundle,
             ask_password: o.ask_password,
             sign_in: SignInArgs::default(),
+            oidc: o.oidc,
         }
     }
 }
@@ -680,7 +687,7 @@ fn command_name(value: &str) -> Result<String, String> {
 
 /// `--password` and `--passcode` are held as [`Secret`]s from the start, so `Debug` of the parsed
 /// command line never shows them.
-fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
+pub(crate) fn secret_arg(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
 }
 
@@ -813,8 +820,8 @@ mod tests {
         walk(&cmd, &mut checked);
         assert_eq!(
             checked,
-            9 * 5 + 3 + 3 + 3,
-            "nine overrides in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser, --open-browser and --use-device-code"
+            (9 + 10) * 5 + 3 + 3 + 3,
+            "nine overrides and ten OpenID ones in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser, --open-browser and --use-device-code"
         );
         clap::Command::debug_assert(Cli::command());
     }

@@ -376,3 +376,44 @@ fn without_a_display_the_browser_sign_in_falls_back_to_a_device_code() {
         Some("urn:ietf:params:oauth:grant-type:device_code ok")
     );
 }
+
+#[test]
+fn the_access_token_can_be_what_sts_takes() {
+    let stack = stack();
+    // Access tokens as RS256 JWTs for the client, which the STS front accepts.
+    stack.oidc_control(r#"{"jwt_access_tokens": true}"#);
+    let home = Home::new();
+    oidc_profile(&home, &stack, "a", "web_identity_token = access_token");
+    home.run(&stack, &["login", "--profile", "a"]).ok();
+    assert_eq!(stack.sts_web_identity()[0]["outcome"], "success");
+}
+
+#[test]
+fn a_device_login_slows_down_when_told() {
+    let stack = stack();
+    stack.oidc_control(r#"{"device_slow_down": 1}"#);
+    let home = Home::new();
+    oidc_profile(
+        &home,
+        &stack,
+        "d",
+        &format!("oidc_flow = device\nbrowser = {}", common::oidc_device_user()),
+    );
+    home.run(&stack, &["login", "--profile", "d"]).ok();
+    let device = "urn:ietf:params:oauth:grant-type:device_code";
+    let polls = grants(&stack);
+    assert_eq!(polls.first(), Some(&format!("{device} slow_down")), "{polls:?}");
+    assert_eq!(polls.last(), Some(&format!("{device} ok")), "{polls:?}");
+}
+
+#[test]
+fn a_browser_that_fails_is_said_and_changes_nothing() {
+    let stack = stack();
+    let home = Home::new();
+    oidc_profile(&home, &stack, "o", "browser = false");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["login", "--profile", "o"]).fails(28);
+    assert!(err.contains("cannot open the sign-in page with `false` (it exited with status 1)"), "{err}");
+    assert!(err.contains("--no-browser"), "{err}");
+    assert_eq!(home.snapshot(), before);
+}

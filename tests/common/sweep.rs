@@ -276,7 +276,7 @@ fn key_files(home: &Path) -> Vec<Found> {
 /// `--password X`, `--passcode X`.
 fn in_args(args: &[&str]) -> Vec<Found> {
     args.windows(2)
-        .filter(|w| w[0] == "--password" || w[0] == "--passcode")
+        .filter(|w| w[0] == "--password" || w[0] == "--passcode" || w[0] == "--client-secret")
         .map(|w| (Kind::Login, "a --password or --passcode argument", w[1].to_string()))
         .collect()
 }

@@ -41,6 +41,14 @@ pub struct Keys {
     refetched: bool,
 }
 
+/// Fetches the keys ahead of [`check`], while another request is under way (one round trip
+/// fewer); a failure here is met again, and told, by [`check`].
+pub async fn prefetch(op: &Op, keys: &mut Keys) {
+    if keys.set.is_none() {
+        keys.set = fetch(op).await.ok();
+    }
+}
+
 /// Checks `token` and returns its claims; `nonce` is the one the sign-in sent, if any.
 pub async fn check(
     op: &Op,
@@ -65,6 +73,7 @@ pub async fn check(
         }
         other => other.map_err(|why| refused(why.to_string())),
     }
+    .inspect(|_| crate::log::debug(2, "the ID token passed its checks"))
 }
 
 /// What the token must say.
@@ -151,7 +160,9 @@ fn find(set: &JwkSet, kid: Option<&str>, alg: Algorithm) -> Option<DecodingKey> 
 
 async fn fetch(op: &Op) -> Result<JwkSet, Error> {
     let uri = &op.meta.jwks_uri;
+    let started = std::time::Instant::now();
     let (status, body) = op.get(uri, "the OpenID provider's keys").await?;
+    crate::log::debug(2, &format!("the JWKS answered in {:?}", started.elapsed()));
     let bad = |found: String| Error::NotOidc { url: crate::http::shown_url(uri), found };
     if status != 200 {
         return Err(bad(format!("its JWKS answered HTTP {status}")));

@@ -12,6 +12,7 @@
 pub mod browser_flow;
 pub mod device_flow;
 pub mod discovery;
+pub mod flags;
 pub mod id_token;
 pub mod questions;
 pub mod session;
@@ -22,6 +23,7 @@ pub mod token_cache;
 pub use settings::{Flow, Settings, TokenKind};
 
 use discovery::{ClientAuth, Op};
+use futures_util::future::{join, try_join};
 use token_cache::{Stored, TokenCache};
 
 use crate::error::Error;
@@ -67,8 +69,11 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
 
     let refreshed = match stored.as_ref().and_then(Stored::refresh) {
         Some(refresh_token) => {
-            match token::request(&op, &client, &token::Grant::Refresh { refresh_token: &refresh_token }).await
-            {
+            // The issuer's keys are fetched meanwhile: the new ID token needs them.
+            let grant = token::Grant::Refresh { refresh_token: &refresh_token };
+            let (answer, ()) =
+                join(token::request(&op, &client, &grant), id_token::prefetch(&op, &mut keys)).await;
+            match answer {
                 Ok(tokens) => Some((tokens, None, Some(refresh_token))),
                 Err(token::Refusal::Said { error, .. }) if error == "invalid_grant" => {
                     crate::log::notice(
@@ -86,7 +91,13 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
     let (tokens, nonce, old_refresh) = match refreshed {
         Some(done) => done,
         None => {
-            let (tokens, nonce) = sign_in(&op, s, &client, &profile.profile).await?;
+            // A sign-in that fails (no terminal, say) does not wait for the keys.
+            let prefetch = async {
+                id_token::prefetch(&op, &mut keys).await;
+                Ok(())
+            };
+            let ((tokens, nonce), ()) =
+                try_join(sign_in(&op, s, &client, &profile.profile), prefetch).await?;
             (tokens, nonce, None)
         }
     };

@@ -71,37 +71,35 @@ pub struct Settings {
 
 impl Settings {
     pub fn parse(values: &Lookup, args: &ProfileArgs) -> Result<Settings, Error> {
-        let issuer =
-            values.non_empty("oidc_issuer", &None).map(|v| v.trim().trim_end_matches('/').to_string());
-        let discovery_url = match (values.non_empty("well_known_url", &None), &issuer) {
-            (Some(url), _) => url.trim().to_string(),
-            (None, Some(issuer)) => format!("{issuer}/.well-known/openid-configuration"),
+        let f = &args.oidc;
+        let issuer = values
+            .non_empty("oidc_issuer", &f.oidc_issuer)
+            .map(|v| v.trim().trim_end_matches('/').to_string());
+        let well_known = values.non_empty("well_known_url", &f.well_known_url);
+        let (key, discovery_url) = match (well_known, &issuer) {
+            (Some(url), _) => ("well_known_url", url.trim().to_string()),
+            (None, Some(issuer)) => ("oidc_issuer", format!("{issuer}/.well-known/openid-configuration")),
             (None, None) => return Err(values.missing("oidc_issuer")),
         };
-        let key = if values.non_empty("well_known_url", &None).is_some() {
-            "well_known_url"
-        } else {
-            "oidc_issuer"
-        };
         crate::http::check_url(key, &discovery_url, "your tokens")?;
-        let Some(client_id) = values.non_empty("client_id", &None) else {
+        let Some(client_id) = values.non_empty("client_id", &f.client_id) else {
             return Err(values.missing("client_id"));
         };
-        let login_timeout = parse_login_timeout(values.get("login_timeout", &None).as_deref())?;
+        let secret = f.client_secret.as_ref().map(|s| s.expose().to_string());
+        let auto_login = values.get("auto_login", &f.auto_login);
         Ok(Settings {
             issuer,
             discovery_url,
             client_id: client_id.trim().to_string(),
-            client_secret: values.non_empty("client_secret", &None).map(Secret::new),
-            scope: scope(values.non_empty("scope", &None).as_deref()),
-            flow: parse_flow(values.get("oidc_flow", &None).as_deref())?,
-            token: parse_token(values.get("web_identity_token", &None).as_deref())?,
-            redirect_ports: parse_ports(values.get("redirect_ports", &None).as_deref())?,
-            redirect_path: parse_path(values.get("redirect_path", &None).as_deref())?,
+            client_secret: values.non_empty("client_secret", &secret).map(Secret::new),
+            scope: scope(values.non_empty("scope", &f.scope).as_deref()),
+            flow: parse_flow(values.get("oidc_flow", &f.oidc_flow).as_deref())?,
+            token: parse_token(values.get("web_identity_token", &f.web_identity_token).as_deref())?,
+            redirect_ports: parse_ports(values.get("redirect_ports", &f.redirect_ports).as_deref())?,
+            redirect_path: parse_path(values.get("redirect_path", &f.redirect_path).as_deref())?,
             browser: values.non_empty("browser", &None),
-            auto_login: crate::config::parse_bool("auto_login", values.get("auto_login", &None).as_deref())?
-                .unwrap_or(false),
-            login_timeout,
+            auto_login: crate::config::parse_bool("auto_login", auto_login.as_deref())?.unwrap_or(false),
+            login_timeout: parse_login_timeout(values.get("login_timeout", &f.login_timeout).as_deref())?,
             sign_in: args.sign_in.clone(),
         })
     }
@@ -223,6 +221,27 @@ mod tests {
         assert_eq!(s.redirect_ports, [10800, 10801, 10802]);
         assert_eq!((s.redirect_path.as_str(), s.flow), ("/redirect_uri", Flow::Device));
         assert_eq!(s.scope, "openid email offline_access");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let args = ProfileArgs {
+            profile: Some("o".into()),
+            oidc: crate::source::oidc::flags::Flags {
+                client_id: Some("from-flag".into()),
+                oidc_flow: Some("device".into()),
+                client_secret: Some(Secret::new("flag-secret-1")),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let text = "[o]\nsource = oidc\noidc_issuer = https://op.example\nclient_id = from-file\n";
+        let source::Settings::Oidc(s) = load_from_str(text, Path::new("config"), &args).unwrap().source
+        else {
+            panic!("not OIDC")
+        };
+        assert_eq!((s.client_id.as_str(), s.flow), ("from-flag", Flow::Device));
+        assert!(!format!("{s:?}").contains("flag-secret-1"));
     }
 
     #[test]
