@@ -19,12 +19,17 @@
 #   scripts/bench.sh --all-roles [--runs N]  instead: `login --all-roles` with 20 roles against a
 #                                            one-role login (scripts/bench/all_roles.py); needs
 #                                            neither awscli-login nor the floor
+#   scripts/bench.sh --sso-all-roles [--runs N]  instead: the same for an IAM Identity Center
+#                                            profile, 20 account/role pairs against one
+#                                            (scripts/bench/sso_all_roles.py)
 #   scripts/bench.sh --oidc [--runs N]       instead: the OpenID Connect source's browser login and
 #                                            silent refresh against the test OP and STS front
 #                                            (scripts/bench/oidc.py; issue 16)
 set -euo pipefail
 ALL_ROLES=0
 if [[ "${1:-}" == "--all-roles" ]]; then ALL_ROLES=1; shift; fi
+SSO_ALL_ROLES=0
+if [[ "${1:-}" == "--sso-all-roles" ]]; then SSO_ALL_ROLES=1; ALL_ROLES=1; shift; fi
 OIDC=0
 if [[ "${1:-}" == "--oidc" ]]; then OIDC=1; ALL_ROLES=1; shift; fi
 
@@ -77,6 +82,10 @@ if [[ -n "$(git -C "$REPO" status --porcelain --untracked-files=no -- src Cargo.
 fi
 echo "measured: $OURS built from $rev; $("$STACK/venv/bin/python" --version 2>&1) runs the harness"
 
+if ((SSO_ALL_ROLES)); then
+  "$STACK/venv/bin/python" "$HERE/bench/sso_all_roles.py" --ours "$OURS" --stack-dir "$WORK/stack" "$@"
+  exit 0
+fi
 if ((OIDC)); then
   # The test OP, stopped with the rest (it also exits when this script does).
   node "$REPO/tests/oidc/op.mjs" --state-dir "$WORK/oidc" --die-with-parent >"$WORK/oidc.stderr" 2>&1 &

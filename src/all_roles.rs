@@ -81,6 +81,7 @@ pub fn login_all_roles(paths: &Paths, args: &ProfileArgs, prune: bool) -> Result
     let runtime = login::runtime()?;
     let login = runtime.block_on(login::sign_in_as_before(paths, &settings))?;
     let roles = login.proof.roles();
+    let names = names.with_source_names(login.proof.account_names());
     let mut report = Report { who: login.who.clone(), granted: roles.len(), ..Report::default() };
     if roles.is_empty() {
         return Err(Error::NoRoles);

@@ -146,10 +146,10 @@ pub struct Remembered {
 
 impl Remembered {
     pub fn of(entry: &Entry) -> Self {
-        // A web-identity role has no SAML provider.
+        // An Identity Center or web-identity role has no SAML provider: found by its ARN alone.
         let principal_arn = match &entry.role {
             Role::Saml(pair) => pair.principal_arn.clone(),
-            Role::WebIdentity(_) => String::new(),
+            Role::Sso(_) | Role::WebIdentity(_) => String::new(),
         };
         Remembered {
             version: REMEMBERED_VERSION,

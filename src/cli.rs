@@ -295,6 +295,11 @@ pub struct SignInArgs {
     /// Device sign-in: draw the verification URL as a QR code in the terminal.
     #[arg(long)]
     pub qr: bool,
+
+    /// IAM Identity Center: sign in with a device code, as `sso_flow = device` does (the AWS
+    /// CLI's spelling).
+    #[arg(long, alias = "use_device_code", conflicts_with = "no_browser")]
+    pub use_device_code: bool,
 }
 
 #[derive(Debug, Args)]
@@ -815,8 +820,8 @@ mod tests {
         walk(&cmd, &mut checked);
         assert_eq!(
             checked,
-            (9 + 10) * 5 + 3 + 3 + 2,
-            "nine overrides and ten OpenID ones in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser and --open-browser"
+            (9 + 10) * 5 + 3 + 3 + 3,
+            "nine overrides and ten OpenID ones in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser, --open-browser and --use-device-code"
         );
         clap::Command::debug_assert(Cli::command());
     }

@@ -303,6 +303,28 @@ pub enum Error {
     #[error("cannot run {program}: {detail}")]
     CannotExecute { program: String, detail: String },
 
+    #[error(
+        "the sign-in to IAM Identity Center at {start_url} was denied; run `aws-login login --profile {profile}` again and approve it"
+    )]
+    SsoDenied { start_url: String, profile: String },
+
+    #[error(
+        "the sign-in code for IAM Identity Center at {start_url} expired before it was approved; run `aws-login login --profile {profile}` again and approve it in time"
+    )]
+    SsoExpired { start_url: String, profile: String },
+
+    #[error(
+        "IAM Identity Center at {start_url} no longer accepts this sign-in (it was revoked or has ended); run `aws-login login --profile {profile}` to sign in again"
+    )]
+    SsoRevoked { start_url: String, profile: String },
+
+    #[error("{what} refused the request ({code}: {message}); {advice}")]
+    SsoRefused { what: &'static str, code: String, message: String, advice: &'static str },
+
+    #[error(
+        "IAM Identity Center at {start_url} assigns you no AWS account role{filter}; ask your administrators for access"
+    )]
+    SsoNoRoles { start_url: String, filter: String },
     /// OAuth and OpenID Connect sign-ins (`oauth`, `source::oidc`).
     #[error(
         "the sign-in at {issuer} was refused ({detail}); sign in again with an account allowed to use this application, or ask its administrators"
@@ -386,6 +408,9 @@ impl Error {
             Relayed { code, .. } => *code,
             CannotExecute { .. } => exit::CANNOT_EXECUTE,
             DoctorFound { .. } => exit::DOCTOR_FOUND,
+            SsoDenied { .. } | SsoExpired { .. } | SsoRevoked { .. } => exit::AUTHN_FAILED,
+            SsoRefused { .. } => exit::STS_REJECTED,
+            SsoNoRoles { .. } => exit::ROLE_PARSE,
             SignInDenied { .. } | SignInTimedOut { .. } => exit::AUTHN_FAILED,
             OAuthError { .. } | RedirectRefused { .. } | IdTokenRefused { .. } | NotOidc { .. } => {
                 exit::IDP_ERROR

@@ -87,6 +87,7 @@ fn source_name(source: Source) -> &'static str {
     match source {
         Source::Ecp => "ecp",
         Source::Oidc => "oidc",
+        Source::Sso => "sso",
     }
 }
 

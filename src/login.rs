@@ -146,7 +146,8 @@ async fn assume(
 
     let role = match role_choice::choose(roles, settings.role_arn.as_deref(), remembered, profile) {
         Err(Error::RoleAmbiguous { .. }) if let Some(term) = prompt::terminal() => {
-            let names = crate::names::Names::load(paths, &config::profile_values(paths, profile)?);
+            let names = crate::names::Names::load(paths, &config::profile_values(paths, profile)?)
+                .with_source_names(login.proof.account_names());
             let menu = role_picker::Menu::new(roles, &|id| names.account(id).map(str::to_string))
                 .labelled(&|r| names.role_label(r).map(str::to_string));
             role_picker::pick(&term, &menu)?

@@ -167,7 +167,8 @@ fn cached_profiles(paths: &Paths) -> Vec<String> {
         .collect()
 }
 
-fn remove(path: &Path) -> Result<bool, Error> {
+/// Deletes `path`; `true` if it was there.
+pub(crate) fn remove(path: &Path) -> Result<bool, Error> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),

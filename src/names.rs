@@ -61,6 +61,15 @@ impl Names {
         Names { accounts, roles }
     }
 
+    /// Adds the names the source itself knows for accounts (Identity Center's portal lists them);
+    /// an alias you set wins.
+    pub fn with_source_names(mut self, names: &[(String, String)]) -> Names {
+        for (id, name) in names {
+            self.accounts.entry(id.clone()).or_insert_with(|| name.clone());
+        }
+        self
+    }
+
     /// The account's alias, if it has one.
     pub fn account(&self, id: &str) -> Option<&str> {
         self.accounts.get(id).map(String::as_str).filter(|a| !a.is_empty())

@@ -14,6 +14,8 @@ pub use crate::saml::Role as SamlRole;
 pub enum Role {
     /// AssumeRoleWithSAML: the role and the SAML provider.
     Saml(SamlRole),
+    /// IAM Identity Center's GetRoleCredentials: an account and a permission set's role name.
+    Sso(SsoRole),
     /// AssumeRoleWithWebIdentity: the role, trusting an OpenID provider's tokens.
     WebIdentity(WebIdentityRole),
 }
@@ -24,11 +26,32 @@ pub struct WebIdentityRole {
     pub role_arn: String,
 }
 
+/// An account and role name an Identity Center user is assigned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct SsoRole {
+    /// `arn:<partition>:iam::<account>:role/<name>`: how `role_arn`, the cache and the picker
+    /// name it (the role's real name in IAM carries a suffix Identity Center does not tell).
+    pub role_arn: String,
+    pub account_id: String,
+    pub role_name: String,
+}
+
+impl SsoRole {
+    pub fn new(partition: &str, account_id: &str, role_name: &str) -> Self {
+        SsoRole {
+            role_arn: format!("arn:{partition}:iam::{account_id}:role/{role_name}"),
+            account_id: account_id.to_string(),
+            role_name: role_name.to_string(),
+        }
+    }
+}
+
 impl Role {
     /// The role's ARN: what `role_arn` names and the cache remembers.
     pub fn arn(&self) -> &str {
         match self {
             Role::Saml(r) => &r.role_arn,
+            Role::Sso(r) => &r.role_arn,
             Role::WebIdentity(r) => &r.role_arn,
         }
     }
@@ -37,6 +60,7 @@ impl Role {
     pub fn detail(&self) -> String {
         match self {
             Role::Saml(r) => format!("{} via {}", r.role_arn, r.principal_arn),
+            Role::Sso(r) => format!("{} in account {} via IAM Identity Center", r.role_name, r.account_id),
             Role::WebIdentity(r) => format!("{} via web identity", r.role_arn),
         }
     }

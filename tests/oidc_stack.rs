@@ -16,21 +16,7 @@ fn json(answer: (u16, String)) -> Value {
 }
 
 fn web_identity(home: &Home, stack: &Stack, token: &str) -> common::Run {
-    home.aws(
-        stack,
-        &[
-            "sts",
-            "assume-role-with-web-identity",
-            "--region",
-            "us-east-1",
-            "--role-arn",
-            WEB_IDENTITY_ROLE,
-            "--role-session-name",
-            "alice",
-            "--web-identity-token",
-            token,
-        ],
-    )
+    home.aws_web_identity(stack, WEB_IDENTITY_ROLE, "alice", token)
 }
 
 #[test]

@@ -33,6 +33,22 @@ pub async fn credentials(
             let request = sts::Request { profile: aws.profile, role: pair, duration, issuer: None };
             sts::assume_role_with_saml(&request, response, aws.ca_bundle).await
         }
+        (Proof::Sso { token, portal, minted, .. }, Role::Sso(sso_role)) => {
+            if let Some((done, credentials)) = minted.as_deref()
+                && done == role
+            {
+                return Ok(credentials.clone());
+            }
+            crate::source::sso::portal::role_credentials(portal, token, sso_role).await.map_err(|f| match f {
+                crate::source::sso::wire::Failure::Aws { name, message } => Error::SsoRefused {
+                    what: "the IAM Identity Center portal",
+                    code: name,
+                    message,
+                    advice: "sign in again with `aws-login login --force-refresh`",
+                },
+                crate::source::sso::wire::Failure::Other(e) => e,
+            })
+        }
         (Proof::WebIdentity { token, issuer, session_name, .. }, Role::WebIdentity(r)) => {
             // The request's SAML provider is unused for web identity.
             let pair = crate::saml::Role { role_arn: r.role_arn.clone(), principal_arn: String::new() };

@@ -241,6 +241,8 @@ fn parse_session_duration(raw: &str) -> Result<Option<u32>, Error> {
 fn session_duration(role: &Role, wanted: Option<u32>) -> Option<u32> {
     match role {
         Role::Saml(_) | Role::WebIdentity(_) => wanted,
+        // GetRoleCredentials' credentials are a role session of their own, not chained.
+        Role::Sso(_) => wanted,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod ecp;
 pub mod oidc;
+pub mod sso;
 
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub enum Source {
     Ecp,
     /// OpenID Connect for people, to AssumeRoleWithWebIdentity.
     Oidc,
+    /// AWS IAM Identity Center, sharing the AWS CLI's token.
+    Sso,
 }
 
 /// A profile's source with the settings it owns, each parsed by the source itself.
@@ -35,6 +38,7 @@ pub enum Source {
 pub enum Settings {
     Ecp(ecp::Settings),
     Oidc(oidc::Settings),
+    Sso(sso::Settings),
 }
 
 /// What a source proved, in the form an AWS API takes.
@@ -45,6 +49,16 @@ pub enum Proof {
     /// An OpenID provider's checked token (`issuer`'s), the roles to assume with it, and the
     /// RoleSessionName made from the user.
     WebIdentity { token: Secret, issuer: String, session_name: String, roles: Vec<String> },
+    /// An Identity Center access token, the portal that takes it, the roles it lists, and the
+    /// credentials of the configured role when the source already fetched them.
+    Sso {
+        token: Secret,
+        portal: Box<sso::wire::Service>,
+        roles: Vec<Role>,
+        /// The listed accounts' IDs and names.
+        accounts: Vec<(String, String)>,
+        minted: Option<Box<(Role, crate::credentials::Credentials)>>,
+    },
 }
 
 /// A login the IdP accepted: what it proved, who logged in, and the session state to keep.
@@ -57,10 +71,14 @@ pub struct Login {
 }
 
 /// A source's session state from one login, kept by [`Login::commit`].
+// One per run, moved once: boxing the large arm would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Session {
     Ecp(ecp::session::Session),
     Oidc(oidc::session::Session),
+    /// The token file is written under its lock as soon as sso-oidc answers: nothing is left.
+    Sso,
 }
 
 impl Source {
@@ -69,17 +87,19 @@ impl Source {
         match self {
             Source::Ecp => &ecp::questions::QUESTIONS,
             Source::Oidc => &oidc::questions::QUESTIONS,
+            Source::Sso => &sso::questions::QUESTIONS,
         }
     }
 
     /// The `source` setting's values.
-    pub const NAMES: [&str; 2] = ["ecp", "oidc"];
+    pub const NAMES: [&str; 3] = ["ecp", "oidc", "sso"];
 
     /// The source named by the `source` setting, else ECP (every awscli-login profile).
     pub fn parse(value: Option<&str>) -> Result<Source, Error> {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None | Some("ecp") => Ok(Source::Ecp),
             Some("oidc") => Ok(Source::Oidc),
+            Some("sso") => Ok(Source::Sso),
             Some(other) => Err(Error::BadSetting {
                 key: "source",
                 value: crate::text::shown(other, 100),
@@ -95,18 +115,22 @@ impl Settings {
         match Source::parse(values.get("source", &None).as_deref())? {
             Source::Ecp => ecp::Settings::parse(values, args, partition).map(Settings::Ecp),
             Source::Oidc => oidc::Settings::parse(values, args).map(Settings::Oidc),
+            Source::Sso => sso::Settings::parse(values, args).map(Settings::Sso),
         }
     }
 
     /// Whether any source reads the profile key `key`.
     pub fn reads(key: &str) -> bool {
-        ecp::settings::KEYS.contains(&key) || oidc::settings::KEYS.contains(&key)
+        ecp::settings::KEYS.contains(&key)
+            || oidc::settings::KEYS.contains(&key)
+            || sso::settings::KEYS.contains(&key)
     }
 
     pub fn kind(&self) -> Source {
         match self {
             Settings::Ecp(_) => Source::Ecp,
             Settings::Oidc(_) => Source::Oidc,
+            Settings::Sso(_) => Source::Sso,
         }
     }
 
@@ -115,6 +139,7 @@ impl Settings {
         match self {
             Settings::Ecp(ecp) => &ecp.endpoint_url,
             Settings::Oidc(oidc) => oidc.issuer.as_deref().unwrap_or(&oidc.discovery_url),
+            Settings::Sso(sso) => &sso.shown,
         }
     }
 
@@ -124,6 +149,7 @@ impl Settings {
             Settings::Ecp(ecp) => ecp.username.as_deref(),
             // Who signs in is known only once they have.
             Settings::Oidc(_) => None,
+            Settings::Sso(_) => None,
         }
     }
 
@@ -141,6 +167,7 @@ impl Settings {
                 };
                 Probe { verdict, clocks: None }
             }
+            Settings::Sso(sso) => sso::session::probe(sso),
         }
     }
 
@@ -152,7 +179,7 @@ impl Settings {
                 let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
                 Some(ecp::session::account_name(user, &ecp.endpoint_url))
             }
-            Settings::Ecp(_) | Settings::Oidc(_) => None,
+            Settings::Ecp(_) | Settings::Oidc(_) | Settings::Sso(_) => None,
         }
     }
 
@@ -166,6 +193,7 @@ impl Settings {
         match self {
             Settings::Ecp(ecp) => ecp::flow::login(paths, profile, ecp, last_user).await,
             Settings::Oidc(oidc) => oidc::login(paths, profile, oidc).await,
+            Settings::Sso(sso) => sso::flow::login(paths, profile, sso).await,
         }
     }
 
@@ -175,6 +203,7 @@ impl Settings {
         match self {
             Settings::Ecp(ecp) => ecp::session::max_wait(ecp),
             Settings::Oidc(oidc) => oidc::session::max_wait(oidc),
+            Settings::Sso(_) => crate::lock::max_wait(sso::flow::LONGEST_SIGN_IN),
         }
     }
 
@@ -184,6 +213,7 @@ impl Settings {
         match self {
             Settings::Ecp(ecp) => ecp::session::account(ecp, last_user),
             Settings::Oidc(oidc) => Some(format!("{}@{}", oidc.client_id, self.idp_url())),
+            Settings::Sso(sso) => sso::session::account(sso),
         }
     }
 
@@ -193,6 +223,7 @@ impl Settings {
         match self {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
             Settings::Oidc(oidc) => oidc::session::forget(paths, oidc),
+            Settings::Sso(sso) => sso::session::forget(paths, sso),
         }
     }
 }
@@ -235,6 +266,7 @@ impl Login {
         match &mut self.session {
             Session::Ecp(session) => session.commit(paths),
             Session::Oidc(session) => session.commit(paths),
+            Session::Sso => Ok(()),
         }
     }
 }
@@ -248,6 +280,17 @@ impl Proof {
                 .iter()
                 .map(|arn| Role::WebIdentity(crate::role::WebIdentityRole { role_arn: arn.clone() }))
                 .collect(),
+            Proof::Sso { roles, .. } => roles.clone(),
+        }
+    }
+
+    /// The accounts' names the source knows (account ID, name), for the picker and generated
+    /// profiles' names.
+    pub fn account_names(&self) -> &[(String, String)] {
+        match self {
+            Proof::Saml { .. } => &[],
+            Proof::Sso { accounts, .. } => accounts,
+            Proof::WebIdentity { .. } => &[],
         }
     }
 
@@ -256,6 +299,8 @@ impl Proof {
         match self {
             Proof::Saml { grants, .. } => grants.session_duration,
             Proof::WebIdentity { .. } => None,
+            // GetRoleCredentials takes no duration: the permission set decides.
+            Proof::Sso { .. } => None,
         }
     }
 }

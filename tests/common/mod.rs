@@ -35,6 +35,57 @@ pub const OIDC_CLIENT_SECRET: &str = "cli-secret-pw";
 /// A role for AssumeRoleWithWebIdentity (any role ARN works: the front checks the token).
 pub const WEB_IDENTITY_ROLE: &str = "arn:aws:iam::111122223333:role/WebDeveloper";
 
+/// The test OP's machine clients (issue 17; tests/oidc/README.md). Client credentials only;
+/// their access tokens are RS256 JWTs with `aud` [`STS_AUDIENCE`], `sub` the client ID.
+/// `svc-jwt` authenticates with private_key_jwt: [`Stack::svc_key`] has its keys.
+pub const SVC_JWT_CLIENT: &str = "svc-jwt";
+/// The `kid`s of svc-jwt's two registered keys (RS256 and ES256), also their file stems.
+pub const SVC_RS256_KID: &str = "svc-rs256";
+pub const SVC_ES256_KID: &str = "svc-es256";
+/// A key the OP does not know (for "wrong key" tests), in the same place.
+pub const SVC_WRONG_KID: &str = "svc-wrong";
+/// A confidential machine client: client_secret_basic or client_secret_post.
+pub const SVC_SECRET_CLIENT: &str = "svc-secret";
+pub const SVC_CLIENT_SECRET: &str = "svc-secret-pw";
+/// The scopes machine clients may ask for.
+pub const SVC_SCOPE: &str = "deploy";
+/// Machine access tokens' audience, registered at the STS front as a client ID of the OP.
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+/// The resource indicator they are issued for (also the default; another: invalid_target).
+pub const STS_RESOURCE: &str = "urn:aws-login:test:sts";
+/// The token exchange to SAML (tests/oidc/exchange.py): what it asks for, and the audience
+/// (the SAML SP) it needs.
+pub const SAML2_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:saml2";
+pub const EXCHANGE_AUDIENCE: &str = "urn:amazon:webservices";
+/// The exchanged assertions' roles: alice one ([`DEVELOPER`]); bob [`DEVELOPER`] and
+/// [`EXCHANGE_READONLY`]; all with [`PROVIDER`].
+pub const EXCHANGE_READONLY: &str = "arn:aws:iam::111122223333:role/ReadOnly";
+/// The maws roles API stand-in (tests/oidc/maws_roles.py): alice gets [`WEB_IDENTITY_ROLE`]
+/// only; bob that, [`MAWS_READONLY`] and [`MAWS_ADMIN`]. Account 111122223333 has the alias
+/// [`MAWS_ALIAS`]; 444455556666 none (maws then lists the account ID).
+pub const MAWS_READONLY: &str = "arn:aws:iam::111122223333:role/WebReadOnly";
+pub const MAWS_ADMIN: &str = "arn:aws:iam::444455556666:role/WebAdmin";
+pub const MAWS_ALIAS: &str = "aws-login-dev";
+
+/// The Okta stand-in (issue 19; tests/okta/README.md): its OIDC native app, its AWS
+/// Federation apps and its users. dana has both apps, erik only [`OKTA_APP_DEV`].
+pub const OKTA_CLIENT_ID: &str = "0oa-okta-aws-cli";
+/// Roles 111122223333 Developer and ReadOnly.
+pub const OKTA_APP_DEV: &str = "0oaawsdev1";
+/// Role 444455556666 Auditor.
+pub const OKTA_APP_PROD: &str = "0oaawsprod1";
+pub const OKTA_DANA_PW: &str = "dana-pw-K9";
+pub const OKTA_ERIK_PW: &str = "erik-pw-L4";
+/// The scope okta-aws-cli asks for.
+pub const OKTA_SCOPE: &str = "openid okta.apps.sso okta.apps.read okta.users.read.self";
+
+/// A `browser` command that completes a device authorization at the Okta stand-in
+/// (tests/okta/device_user.py; $OKTA_TEST_USER / $OKTA_TEST_PASSWORD, default dana); `--deny`
+/// refuses it.
+pub fn okta_device_user() -> String {
+    format!("{} {}", venv_bin("python").display(), repo().join("tests/okta/device_user.py").display())
+}
+
 /// A `browser` command (a profile setting or $BROWSER) that signs in at the test OP through its
 /// login form ($OIDC_TEST_USER / $OIDC_TEST_PASSWORD, default alice) and delivers the redirect
 /// to the loopback listener (tests/oidc/browser.py).
@@ -78,9 +129,35 @@ pub struct Stack {
     /// The console federation stand-in's endpoint and console (tests/console/federation.py).
     pub federation_url: String,
     pub console_url: String,
+    /// The IAM Identity Center stand-in (tests/sso/standin.py): sso-oidc and the portal.
+    pub sso_url: String,
+    /// The start URL of its directory.
+    pub sso_start_url: String,
     /// The test OpenID provider's issuer (tests/oidc/op.mjs), discovery below it.
     pub oidc_issuer: String,
+    /// The token exchange to SAML's token endpoint (tests/oidc/exchange.py).
+    pub exchange_url: String,
+    /// The maws roles API stand-in's `/roles` URL (tests/oidc/maws_roles.py).
+    pub maws_roles_url: String,
+    /// Their bases, for their knobs.
+    exchange_base: String,
+    maws_base: String,
+    /// The Okta stand-in's base URL (tests/okta/standin.py), and the same as `host:port`.
+    pub okta_url: String,
+    pub okta_org_domain: String,
 }
+
+/// Where the servers a [`Stack`] starts write their stderr.
+const SERVER_STDERR: [&str; 8] = [
+    "idp.stderr",
+    "sts.stderr",
+    "federation.stderr",
+    "oidc.stderr",
+    "sso.stderr",
+    "exchange.stderr",
+    "maws.stderr",
+    "okta.stderr",
+];
 
 /// A test server a [`Stack`] can start.
 #[derive(Debug, Clone, Copy)]
@@ -91,8 +168,16 @@ enum Server {
     Sts,
     /// tests/console/federation.py: AWS's console federation endpoint and console, stood in.
     Federation,
+    /// tests/sso/standin.py: IAM Identity Center, stood in; its credentials come from the STS.
+    Sso,
     /// tests/oidc/op.mjs: npm's oidc-provider, set up for a CLI.
     Oidc,
+    /// tests/oidc/exchange.py: RFC 8693 token exchange to SAML, beside the OP.
+    Exchange,
+    /// tests/oidc/maws_roles.py: mozilla-aws-cli's roles API, beside the OP.
+    Maws,
+    /// tests/okta/standin.py: the Okta endpoints of okta-aws-cli's `web` command.
+    Okta,
 }
 
 impl Stack {
@@ -120,7 +205,15 @@ impl Stack {
             sts_url: String::new(),
             federation_url: String::new(),
             console_url: String::new(),
+            sso_url: String::new(),
+            sso_start_url: String::new(),
             oidc_issuer: String::new(),
+            exchange_url: String::new(),
+            maws_roles_url: String::new(),
+            exchange_base: String::new(),
+            maws_base: String::new(),
+            okta_url: String::new(),
+            okta_org_domain: String::new(),
         }
     }
 
@@ -147,6 +240,13 @@ impl Stack {
         self
     }
 
+    /// Starts the IAM Identity Center stand-in with `knobs`; it mints credentials at this
+    /// stack's STS.
+    pub fn sso(mut self, knobs: &str) -> Stack {
+        self.spawn(Server::Sso, "tests/sso/standin.py", &["--knobs", knobs], "sso.stderr");
+        self
+    }
+
     /// Starts the test OpenID provider; with the STS front in the same stack, [`Stack::serving`]
     /// registers it there as an OIDC provider for both its clients.
     pub fn oidc(mut self) -> Stack {
@@ -154,6 +254,33 @@ impl Stack {
         assert!(modules.exists(), "{} is missing: run tests/stack/install.sh", modules.display());
         self.spawn_program(Server::Oidc, Path::new("node"), "tests/oidc/op.mjs", &[], "oidc.stderr");
         self
+    }
+
+    /// Starts the token exchange to SAML beside the OP (start the OP too: it checks subject
+    /// tokens there). It signs with the test IdP's key in the state dir (made if no IdP is
+    /// started), which the STS front trusts.
+    pub fn exchange(mut self) -> Stack {
+        self.spawn(Server::Exchange, "tests/oidc/exchange.py", &[], "exchange.stderr");
+        self
+    }
+
+    /// Starts the maws roles API stand-in beside the OP (start the OP too).
+    pub fn maws_roles(mut self) -> Stack {
+        self.spawn(Server::Maws, "tests/oidc/maws_roles.py", &[], "maws.stderr");
+        self
+    }
+
+    /// Starts the Okta stand-in. It signs with the test IdP's key in the state dir (made if no
+    /// IdP is started), which the STS front trusts.
+    pub fn okta(mut self) -> Stack {
+        self.spawn(Server::Okta, "tests/okta/standin.py", &[], "okta.stderr");
+        self
+    }
+
+    /// The private PEM (PKCS#8, 0600) of svc-jwt's key `kid` ([`SVC_RS256_KID`],
+    /// [`SVC_ES256_KID`], or the unregistered [`SVC_WRONG_KID`]), made per run by the OP.
+    pub fn svc_key(&self, kid: &str) -> PathBuf {
+        self.dir.path().join(format!("{kid}.pem"))
     }
 
     /// Waits until every server started serves, and takes in their URLs.
@@ -172,15 +299,35 @@ impl Stack {
                     self.federation_url = fed["federation_url"].as_str().unwrap().to_string();
                     self.console_url = fed["console_url"].as_str().unwrap().to_string();
                 }
+                Server::Sso => {
+                    let sso = self.ready("sso.json");
+                    self.sso_url = sso["url"].as_str().unwrap().to_string();
+                    self.sso_start_url = sso["start_url"].as_str().unwrap().to_string();
+                }
                 Server::Oidc => {
                     self.oidc_issuer = self.ready("oidc.json")["issuer"].as_str().unwrap().to_string();
                     registered = true;
+                }
+                Server::Exchange => {
+                    let ready = self.ready("exchange.json");
+                    self.exchange_base = ready["url"].as_str().unwrap().to_string();
+                    self.exchange_url = ready["endpoint"].as_str().unwrap().to_string();
+                }
+                Server::Okta => {
+                    let ready = self.ready("okta.json");
+                    self.okta_url = ready["url"].as_str().unwrap().to_string();
+                    self.okta_org_domain = ready["org_domain"].as_str().unwrap().to_string();
+                }
+                Server::Maws => {
+                    let ready = self.ready("maws.json");
+                    self.maws_base = ready["url"].as_str().unwrap().to_string();
+                    self.maws_roles_url = ready["endpoint"].as_str().unwrap().to_string();
                 }
             }
         }
         if registered && !self.sts_url.is_empty() {
             let providers = serde_json::json!({"oidc_providers": [
-                {"issuer": self.oidc_issuer, "client_ids": [OIDC_CLIENT, OIDC_SECRET_CLIENT]}]});
+                {"issuer": self.oidc_issuer, "client_ids": [OIDC_CLIENT, OIDC_SECRET_CLIENT, STS_AUDIENCE]}]});
             self.sts_control(&providers.to_string());
         }
         self
@@ -226,7 +373,7 @@ impl Stack {
     }
 
     pub fn server_output(&self) -> String {
-        ["idp.stderr", "sts.stderr", "federation.stderr", "oidc.stderr"]
+        SERVER_STDERR
             .iter()
             .map(|f| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -256,6 +403,15 @@ impl Stack {
         self.log("federation.log.jsonl")
     }
 
+    /// One entry per request the Identity Center stand-in handled.
+    pub fn sso_log(&self) -> Vec<Value> {
+        self.log("sso.log.jsonl")
+    }
+
+    pub fn sso_control(&self, knobs: &str) {
+        post_json(&self.sso_url, "/_control", knobs);
+    }
+
     /// One entry per authorization (`"event": "authorization"`), device authorization, token
     /// grant (`grant_type`, `client_id`, `outcome`), revocation and login at the test OP.
     pub fn oidc_log(&self) -> Vec<Value> {
@@ -276,6 +432,40 @@ impl Stack {
     /// `kid_rotate`, `jwt_access_tokens` (see tests/oidc/README.md).
     pub fn oidc_control(&self, knobs: &str) {
         post_json(&self.oidc_issuer, "/_control", knobs);
+    }
+
+    /// One entry per request at the token exchange (`client_id`, `auth`, `subject_token_type`,
+    /// `audience`, `user`, `roles`, `outcome`: ok or the OAuth error, `detail`).
+    pub fn exchange_log(&self) -> Vec<Value> {
+        self.log("exchange.log.jsonl")
+    }
+
+    /// Sets the token exchange's knobs: `refuse`, `assertion_ttl`, `session_duration`, `roles`,
+    /// `tamper` (see tests/oidc/README.md).
+    pub fn exchange_control(&self, knobs: &str) {
+        post_json(&self.exchange_base, "/_control", knobs);
+    }
+
+    /// One entry per `/roles` request at the maws stand-in (`outcome`, `user`, `cache`).
+    pub fn maws_log(&self) -> Vec<Value> {
+        self.log("maws.log.jsonl")
+    }
+
+    /// Sets the maws stand-in's knobs: `error`, `roles`.
+    pub fn maws_control(&self, knobs: &str) {
+        post_json(&self.maws_base, "/_control", knobs);
+    }
+
+    /// One entry per request at the Okta stand-in (`event`: device_authorization, token,
+    /// activation_page, activation, app_links, saml; `outcome`, `user`, `app`, `grant_type`).
+    pub fn okta_log(&self) -> Vec<Value> {
+        self.log("okta.log.jsonl")
+    }
+
+    /// Sets the Okta stand-in's knobs: `interval`, `web_sso_ttl`, `access_token_ttl`,
+    /// `deny_all`.
+    pub fn okta_control(&self, knobs: &str) {
+        post_json(&self.okta_url, "/_control", knobs);
     }
 
     /// AssumeRoleWithSAML calls only.
@@ -532,6 +722,21 @@ impl Home {
     /// Runs the real AWS CLI (v1).
     pub fn aws(&self, stack: &Stack, args: &[&str]) -> Run {
         Run(self.command(stack, &venv_bin("aws")).args(args).output().unwrap())
+    }
+
+    /// `aws sts assume-role-with-web-identity` with the real AWS CLI, for `role` as `session`.
+    pub fn aws_web_identity(&self, stack: &Stack, role: &str, session: &str, token: &str) -> Run {
+        let args = ["sts", "assume-role-with-web-identity", "--region", "us-east-1", "--role-arn", role];
+        self.aws(
+            stack,
+            &[&args[..], &["--role-session-name", session, "--web-identity-token", token]].concat(),
+        )
+    }
+
+    /// `aws sts assume-role-with-saml` with the real AWS CLI: `response` is the base64 SAMLResponse.
+    pub fn aws_saml(&self, stack: &Stack, role: &str, principal: &str, response: &str) -> Run {
+        let args = ["sts", "assume-role-with-saml", "--region", "us-east-1", "--role-arn", role];
+        self.aws(stack, &[&args[..], &["--principal-arn", principal, "--saml-assertion", response]].concat())
     }
 
     /// Runs a Python snippet with boto3 available.

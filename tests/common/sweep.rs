@@ -62,12 +62,14 @@ impl Known {
     /// Learns the secrets now in `home` (its files) and in `args`.
     pub fn learn(&self, home: &Path, args: &[&str]) {
         let mut set = self.0.borrow_mut();
+        let stack = stack_clients().into_iter().chain(key_files(home));
         for (kind, label, s) in users()
             .into_iter()
             .chain(oidc_users())
             .chain(in_files(home))
             .chain(in_tokens(home))
             .chain(in_args(args))
+            .chain(stack)
         {
             // Short values ("x") would match by chance; no test secret is that short.
             if s.len() >= 6 {
@@ -158,6 +160,8 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
     match (rel.as_str(), dir.as_deref()) {
         // The config the user wrote (password = …) and aws-login's credentials cache.
         (".aws-login/config", _) => vec![Kind::Login],
+        // An Identity Center OAuth client's registration (its secret) beside the cache.
+        _ if rel.starts_with(".aws-login/cache/sso-") && rel.ends_with(".client.json") => vec![Kind::Login],
         (_, Some("cache")) if rel.starts_with(".aws-login/cache/") => vec![Kind::Aws],
         // The OpenID token caches (src/source/oidc/token_cache.rs).
         (_, Some("tokens")) if rel.starts_with(".aws-login/tokens/") => vec![Kind::Login],
@@ -165,6 +169,8 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
         (_, Some("cookies")) if rel.starts_with(".aws-login/cookies/") => vec![Kind::Login],
         // awscli-login's credentials cache and the shared credentials file hold AWS keys.
         (".aws-login/credentials" | ".aws/credentials", _) => vec![Kind::Aws],
+        // The AWS CLI's IAM Identity Center token files, shared with aws-login.
+        _ if rel.starts_with(".aws/sso/cache/") => vec![Kind::Login],
         // A throwaway Secret Service keeps its (encrypted) keyrings here.
         _ if rel.starts_with(".local/share/keyrings/") => vec![Kind::Login, Kind::Aws],
         _ => vec![],
@@ -237,6 +243,36 @@ fn in_tokens(home: &Path) -> Vec<Found> {
     out
 }
 
+/// The test OpenID stack's client secrets (tests/oidc/README.md).
+fn stack_clients() -> Vec<Found> {
+    [super::OIDC_CLIENT_SECRET, super::SVC_CLIENT_SECRET, "exchange-rs-pw"]
+        .into_iter()
+        .map(|s| (Kind::Login, "an OpenID client secret", s.to_string()))
+        .collect()
+}
+
+/// The private keys that `private_key_file` settings name (outside the home, so not swept as
+/// files): each line of a PEM's body, so that even part of a key is caught.
+fn key_files(home: &Path) -> Vec<Found> {
+    let path = home.join(".aws-login/config");
+    // A FIFO there (tests/state_files.rs) would hang the read.
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
+    let Ok(config) = std::fs::read_to_string(path) else { return Vec::new() };
+    config
+        .lines()
+        .filter_map(|line| line.split_once('=').filter(|(k, _)| k.trim() == "private_key_file"))
+        .filter_map(|(_, path)| std::fs::read_to_string(path.trim()).ok())
+        .flat_map(|pem| {
+            pem.lines()
+                .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+                .map(|l| (Kind::Login, "a line of a private key", l.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// `--password X`, `--passcode X`.
 fn in_args(args: &[&str]) -> Vec<Found> {
     args.windows(2)
@@ -272,6 +308,18 @@ fn in_files(home: &Path) -> Vec<Found> {
                 if let Some(s) = v["credentials"][key].as_str() {
                     out.push((Kind::Aws, label, s.to_string()));
                 }
+            }
+        }
+    }
+    for (_, text) in files(&home.join(".aws/sso/cache")) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        for (key, label) in [
+            ("accessToken", "an IAM Identity Center access token"),
+            ("refreshToken", "an IAM Identity Center refresh token"),
+            ("clientSecret", "an OAuth client secret"),
+        ] {
+            if let Some(s) = v[key].as_str() {
+                out.push((Kind::Login, label, s.to_string()));
             }
         }
     }
@@ -345,6 +393,22 @@ mod tests {
         assert_eq!(find("X-Duo-Passcode: 123456", "123456"), Some(16));
         assert_eq!(find("pw=alice-pw-Q7x", "alice-pw-Q7"), Some(3), "other secrets match anywhere");
         assert_eq!(masked("before 123456 after", 7, 6), "…before ****** after…");
+    }
+
+    #[test]
+    fn a_private_key_files_lines_are_known() {
+        let home = tempfile::tempdir().unwrap();
+        let pem = home.path().join("key.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\nshort\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        std::fs::create_dir(home.path().join(".aws-login")).unwrap();
+        let config = format!("[ci]\nprivate_key_file = {}\n", pem.display());
+        std::fs::write(home.path().join(".aws-login/config"), config).unwrap();
+        let lines: Vec<String> = key_files(home.path()).into_iter().map(|(_, _, s)| s).collect();
+        assert_eq!(lines, ["MIIEvQIBADANBgkqhkiG9w0B"]);
     }
 
     #[test]

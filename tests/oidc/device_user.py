@@ -9,19 +9,13 @@ the refusal), signs in on the login form (OIDC_TEST_USER / OIDC_TEST_PASSWORD, d
 unless the OP's auto_login knob skips it, and exits 0 when the OP says the device is signed in
 (or, with --deny, that it was refused). Else 1 with one line on stderr. Never prints a code."""
 
-import sys
-
-from formbrowser import Browser, Failed, describe, run
+from formbrowser import Browser, Failed, describe, device_user_args, run
 
 
 def main():
-    args = sys.argv[1:]
-    deny = "--deny" in args
-    urls = [a for a in args if a != "--deny"]
-    if len(urls) != 1:
-        raise Failed("usage: device_user.py [--deny] VERIFICATION_URI_COMPLETE")
+    deny, url = device_user_args("device_user.py")
     b = Browser()
-    page = b.open(urls[0])
+    page = b.open(url)
     # The complete URI answers a self-submitting form carrying the code (the plain URI, the
     # form to type it into); both post it.
     form = page.form("op.deviceInputForm") or next((f for f in page.forms if "user_code" in f["fields"]), None)

@@ -124,3 +124,12 @@ def run(main):
     except Failed as err:
         print(f"{os.path.basename(sys.argv[0])}: {err}", file=sys.stderr)
         sys.exit(1)
+
+
+def device_user_args(script):
+    """`[--deny] VERIFICATION_URI_COMPLETE` of a scripted device user: (deny, url)."""
+    args = sys.argv[1:]
+    urls = [a for a in args if a != "--deny"]
+    if len(urls) != 1:
+        raise Failed(f"usage: {script} [--deny] VERIFICATION_URI_COMPLETE")
+    return "--deny" in args, urls[0]

@@ -12,10 +12,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 
 const MODULES = new URL('../../.stack/oidc/node_modules/', import.meta.url);
-const { Provider, errors } = await import(new URL('oidc-provider/lib/index.js', MODULES).href);
 
 const USERS = {
   alice: { password: 'alice-pw-O1', email: 'alice@example.test', name: 'Alice Example' },
@@ -36,6 +35,19 @@ const CLIENTS = [
   { client_id: 'cli-secret', client_secret: 'cli-secret-pw', token_endpoint_auth_method: 'client_secret_basic',
     ...CLIENT_COMMON },
 ];
+// Machine clients (issue 17): client credentials only, access tokens addressed to STS.
+const MACHINE_COMMON = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'sts deploy' };
+// svc-jwt signs its client assertions with either of two keys made per run (see machineKeys);
+// no token_endpoint_auth_signing_alg, so RS256 and ES256 are both taken.
+const machineClients = (jwks) => [
+  { client_id: 'svc-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks, ...MACHINE_COMMON },
+  // client_secret_basic registered; oidc-provider takes client_secret_post for it as well.
+  { client_id: 'svc-secret', client_secret: 'svc-secret-pw', token_endpoint_auth_method: 'client_secret_basic',
+    ...MACHINE_COMMON },
+  // The token-exchange server's own client, for introspecting opaque subject tokens.
+  { client_id: 'exchange-rs', client_secret: 'exchange-rs-pw', token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [], response_types: [], redirect_uris: [] },
+];
 
 // name -> [default, validator returning the value or throwing an Error with the reason]
 const KNOBS = {
@@ -47,6 +59,9 @@ const KNOBS = {
 };
 // The resource a JWT access token is for when jwt_access_tokens is on.
 const RESOURCE = 'urn:aws-login:test:web-identity';
+// The resource machine clients' access tokens are for: STS, which takes them as web identities.
+const STS_RESOURCE = 'urn:aws-login:test:sts';
+const STS_AUDIENCE = 'sts.amazonaws.com';
 // Actions rather than settings: done when posted, not kept.
 const ACTIONS = {
   kid_rotate: (v) => { if (v !== true) throw new Error('must be true'); rotate(); },
@@ -65,7 +80,11 @@ const logPath = path.join(stateDir, 'oidc.log.jsonl');
 // Synchronous so a client that got its answer finds its line.
 const log = (record) => fs.appendFileSync(logPath, `${JSON.stringify({ ts: Date.now() / 1000, ...record })}\n`);
 
+// Made in libuv's threads while oidc-provider loads (a second or so on a busy machine).
+const svcJwksMade = machineKeys();
+const { Provider, errors } = await import(new URL('oidc-provider/lib/index.js', MODULES).href);
 let keys = [newKey()];
+const svcJwks = await svcJwksMade;
 let provider; // rebuilt by kid_rotate; state lives in oidc-provider's module-wide memory adapter
 let app;
 
@@ -74,6 +93,25 @@ function fail(message) { process.stderr.write(`${message}\n`); process.exit(2); 
 function newKey() {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { ...privateKey.export({ format: 'jwk' }), kid: `op-${crypto.randomBytes(6).toString('hex')}`, alg: 'RS256', use: 'sig' };
+}
+
+// svc-jwt's key pairs: private PEMs into the state dir (0600) for the tests to sign with, the
+// public halves registered. svc-wrong.pem is a key the OP does not know.
+async function machineKeys() {
+  const generate = promisify(crypto.generateKeyPair);
+  const pairs = await Promise.all([
+    ['svc-rs256', generate('rsa', { modulusLength: 2048 })],
+    ['svc-es256', generate('ec', { namedCurve: 'P-256' })],
+    ['svc-wrong', generate('rsa', { modulusLength: 2048 })],
+  ].map(async ([kid, made]) => [kid, await made]));
+  const registered = [];
+  for (const [kid, { privateKey, publicKey }] of pairs) {
+    const file = path.join(stateDir, `${kid}.pem`);
+    fs.writeFileSync(`${file}.tmp`, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
+    if (kid !== 'svc-wrong') registered.push({ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig' });
+  }
+  return { keys: registered };
 }
 
 // A new signing key first (so it signs), the old one kept in the JWKS as a real rotation does.
@@ -107,10 +145,10 @@ async function readBody(req) {
 
 function config() {
   return {
-    clients: CLIENTS,
+    clients: [...CLIENTS, ...machineClients(svcJwks)],
     jwks: { keys },
     cookies: { keys: ['aws-login-test-only'] },
-    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    scopes: ['openid', 'email', 'profile', 'offline_access', 'sts', 'deploy'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: false, // the ID token carries email (the CLI names the session after it)
     pkce: { required: () => true },
@@ -118,7 +156,7 @@ function config() {
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
       AccessToken: 3600, AuthorizationCode: 60, DeviceCode: 600, Grant: 86400, Interaction: 600,
-      RefreshToken: 86400, Session: 86400, IdToken: () => knobs.id_token_ttl,
+      RefreshToken: 86400, Session: 86400, IdToken: () => knobs.id_token_ttl, ClientCredentials: 3600,
     },
     async findAccount(ctx, sub) {
       const u = USERS[sub];
@@ -129,13 +167,20 @@ function config() {
     features: {
       devInteractions: { enabled: false }, // its pages load a web font from the internet
       revocation: { enabled: true },
+      introspection: { enabled: true },
+      clientCredentials: { enabled: true },
       // jwt_access_tokens: access tokens are RS256 JWTs whose aud is the client, so STS takes
       // them as it takes ID tokens (web_identity_token = access_token). Off: opaque ones.
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (ctx, client, oneOf) => oneOf ?? (knobs.jwt_access_tokens ? RESOURCE : undefined),
+        defaultResource: async (ctx, client, oneOf) => oneOf
+          ?? (client.grantTypeAllowed('client_credentials') ? STS_RESOURCE : undefined)
+          ?? (knobs.jwt_access_tokens ? RESOURCE : undefined),
         useGrantedResource: async () => true,
         async getResourceServerInfo(ctx, resource, client) {
+          if (resource === STS_RESOURCE && client.grantTypeAllowed('client_credentials')) {
+            return { scope: 'sts deploy', audience: STS_AUDIENCE, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' } } };
+          }
           if (resource !== RESOURCE) throw new errors.InvalidTarget();
           return { scope: 'sts', audience: client.clientId, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' } } };
         },
@@ -242,12 +287,15 @@ async function logRequests(ctx, next) {
   }
   if (event === 'device_authorization') record.scope = params.scope ?? null;
   if (event === 'token') record.grant_type = params.grant_type ?? null;
+  // Why a client was refused (oidc-provider's error_detail: no token or key material in it).
+  if (ctx.state.errorDetail) record.detail = ctx.state.errorDetail;
   if (event === 'revocation') record.token_type_hint = params.token_type_hint ?? null;
   log({ ...record, outcome });
 }
 
 function build(issuer) {
   provider = new Provider(issuer, config());
+  provider.on('grant.error', (ctx, err) => { ctx.state.errorDetail = err.error_detail; });
   provider.use(logRequests);
   provider.use(slowDown);
   provider.use(interaction);

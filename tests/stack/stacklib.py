@@ -9,6 +9,7 @@ start.sh, the pytest suite):
     read it right after getting its answer.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -204,6 +205,29 @@ def elapsed_ms(start):
 def fatal(msg):
     print(msg, file=sys.stderr, flush=True)
     sys.exit(2)
+
+
+def server_args(name, doc, knob_spec, extra=()):
+    """The command line every test server takes: --state-dir DIR, --knobs JSON,
+    --die-with-parent, plus `extra` ((flag, help) pairs, optional strings). Returns (args,
+    the state dir, made, and the Knobs, set); exits with a sentence on a bad --knobs."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--state-dir", required=True)
+    for flag, text in extra:
+        ap.add_argument(flag, help=text)
+    ap.add_argument("--knobs", default="{}", help="initial knobs as a JSON object")
+    ap.add_argument("--die-with-parent", action="store_true")
+    args = ap.parse_args()
+    state_dir = os.path.abspath(args.state_dir)
+    os.makedirs(state_dir, exist_ok=True)
+    knobs = Knobs(knob_spec)
+    try:
+        knobs.update(json.loads(args.knobs))
+    except ValueError as exc:
+        fatal(f"{name}: --knobs: {exc}")
+    if args.die_with_parent:
+        exit_with_parent()
+    return args, state_dir, knobs
 
 
 def publish_and_serve(server, name, ready_path, info):

@@ -38,6 +38,19 @@ def wait_ready(path, procs, timeout=30):
     return json.loads(path.read_text())
 
 
+def serving_beside(state_dir, script, name):
+    """Starts one more server (tests/<script>) in the stack's state directory; yields its ready
+    file's contents and stops it afterwards. For module fixtures."""
+    proc = subprocess.Popen(
+        [PY, str(REPO / script), "--state-dir", str(state_dir), "--die-with-parent"],
+        stdout=subprocess.DEVNULL, stderr=open(state_dir / f"{name}.stderr", "w"))
+    try:
+        yield wait_ready(state_dir / f"{name}.json", [proc])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def start_idp(state_dir, *extra):
     state_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(

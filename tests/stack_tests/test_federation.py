@@ -3,25 +3,17 @@ documents for a custom identity broker, checks the credentials at the STS emulat
 browser in only with a fresh token."""
 
 import json
-import subprocess
 
 import pytest
 import requests
 
 import helpers as h
-from conftest import PY, REPO, wait_ready
+from conftest import serving_beside
 
 
 @pytest.fixture(scope="module")
 def federation(servers):
-    proc = subprocess.Popen(
-        [PY, str(REPO / "tests/console/federation.py"), "--state-dir", str(servers.dir), "--die-with-parent"],
-        stdout=subprocess.DEVNULL, stderr=open(servers.dir / "federation.stderr", "w"))
-    try:
-        yield wait_ready(servers.dir / "federation.json", [proc])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    yield from serving_beside(servers.dir, "tests/console/federation.py", "federation")
 
 
 @pytest.fixture
