@@ -11,19 +11,20 @@ The OP logs no handling time, so the servers' share is measured by a floor: the 
 made from inside this (already running) harness with urllib and no checks — discovery, the
 authorization redirects, the token grant, the JWKS and AssumeRoleWithWebIdentity. aws-login's
 time beyond the servers is its wall time minus the floor's, run by run, interleaved. The floor
-opens a connection per request (urllib keeps none alive), which aws-login need not; the browser
-login's figure includes starting curl, which any browser login must pay.
+opens a connection per request (urllib keeps none alive), which aws-login need not; for the
+browser login it runs the same browser (curl) as aws-login does, so starting it is on both sides.
 Target: within 10 ms of the servers, as for ECP.
 """
 
 import argparse
 import base64
 import hashlib
-import http.cookiejar
 import json
 import os
 import secrets
+import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +38,8 @@ CLIENT = "cli-native"
 ROLE = "arn:aws:iam::111122223333:role/WebDeveloper"
 SCOPE = "openid email offline_access"
 TARGET_MS = 10.0
+# The browser, in both aws-login's profile and the floor.
+BROWSER = ["curl", "-s", "-L", "-b", "", "-o", "/dev/null"]
 
 
 def post(url, fields, ctype="application/x-www-form-urlencoded"):
@@ -51,12 +54,6 @@ def get_json(url):
         return json.loads(r.read())
 
 
-class Arrived(Exception):
-    def __init__(self, url):
-        super().__init__(url)
-        self.url = url
-
-
 def floor_browser(issuer, sts_url):
     """A browser login's requests from in here: the servers' time as a client sees it."""
     t0 = time.perf_counter_ns()
@@ -69,18 +66,14 @@ def floor_browser(issuer, sts_url):
         "state": "s", "nonce": "n", "code_challenge": challenge, "code_challenge_method": "S256",
         "prompt": "consent"})
 
-    class Stop(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, req, fp, code, msg, headers, newurl):
-            if newurl.startswith(redirect_uri):
-                raise Arrived(newurl)
-            return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-    opener = urllib.request.build_opener(Stop, urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    try:
-        opener.open(f"{meta['authorization_endpoint']}?{query}").read()
+    # The same browser aws-login is given (BROWSER below), so that starting it is on both sides:
+    # it follows the OP's redirects to the callback, where nothing listens; curl still reports
+    # the address it was sent to, code and all.
+    done = subprocess.run(BROWSER + ["-w", "%{url_effective}", f"{meta['authorization_endpoint']}?{query}"],
+                          capture_output=True, text=True, timeout=30)
+    if not done.stdout.startswith(redirect_uri):
         raise SystemExit("bench: the OP did not redirect back (is auto_login set?)")
-    except Arrived as a:
-        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(a.url).query))["code"]
+    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.stdout).query))["code"]
     tokens = json.loads(post(meta["token_endpoint"], {
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
         "code_verifier": verifier, "client_id": CLIENT}))
@@ -111,7 +104,7 @@ def home(root, issuer, sts_url):
     os.makedirs(os.path.join(path, ".aws"))
     with open(os.path.join(login, "config"), "w") as fh:
         fh.write(f"[o]\nsource = oidc\noidc_issuer = {issuer}\nclient_id = {CLIENT}\nscope = {SCOPE}\n"
-                 f"role_arn = {ROLE}\nbrowser = curl -s -L -b '' -o /dev/null\nauto_login = true\nlogin_timeout = 20\n")
+                 f"role_arn = {ROLE}\nbrowser = {shlex.join(BROWSER)}\nauto_login = true\nlogin_timeout = 20\n")
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": path, "LANG": "C.UTF-8",
         "AWS_CONFIG_FILE": os.path.join(path, ".aws", "config"),
