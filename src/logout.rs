@@ -100,7 +100,7 @@ pub fn logout(paths: &Paths, args: &ProfileArgs, all: bool, purge: bool) -> Resu
         let last_user = kept.or(remembered).and_then(|k| k.username);
         let Some((name, settings)) = account_of(paths, profile, args, last_user.as_deref()) else { continue };
         if !done_accounts.contains(&name) {
-            let forgot = settings.source.forget(paths, last_user.as_deref())?;
+            let forgot = settings.source.forget(paths, &settings, last_user.as_deref())?;
             if let Some(why) = forgot.failure {
                 report.keyring_failures.push((name.clone(), why));
             }

@@ -219,10 +219,16 @@ impl Settings {
 
     /// `logout --purge`: forgets the session of [`Settings::account`] (and, for ECP, its keyring
     /// password).
-    pub fn forget(&self, paths: &Paths, last_user: Option<&str>) -> Result<Forgot, Error> {
+    /// `profile`: the profile's own settings (the TLS trust for what the source asks its IdP).
+    pub fn forget(
+        &self,
+        paths: &Paths,
+        profile: &config::Settings,
+        last_user: Option<&str>,
+    ) -> Result<Forgot, Error> {
         match self {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
-            Settings::Oidc(oidc) => oidc::session::forget(paths, oidc),
+            Settings::Oidc(oidc) => oidc::session::forget(paths, profile, oidc),
             Settings::Sso(sso) => sso::session::forget(paths, sso),
         }
     }

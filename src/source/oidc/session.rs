@@ -42,10 +42,11 @@ pub fn max_wait(settings: &Settings) -> std::time::Duration {
 /// revocation) and deletes the token cache. A revocation that fails is said at `-v` and the
 /// file is deleted anyway: the token then lives out its time at the issuer, unused. The
 /// system's certificate authorities are trusted (`ca_bundle` is not at hand here).
-pub fn forget(paths: &Paths, s: &Settings) -> Result<Forgot, Error> {
+pub fn forget(paths: &Paths, profile: &crate::config::Settings, s: &Settings) -> Result<Forgot, Error> {
     let runtime = crate::login::runtime()?;
     runtime.block_on(async {
-        let trust = crate::http::Trust { ca_bundle: None, verify: true };
+        // The profile's trust, as at login: a private CA's issuer must be reachable to revoke.
+        let trust = crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
         let op = super::discovery::discover(trust, s).await;
         let issuer = match (&op, &s.issuer) {
             (Ok(op), _) => op.meta.issuer.clone(),
