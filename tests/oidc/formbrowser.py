@@ -24,11 +24,21 @@ def where(url):
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+class Arrived(Exception):
+    """A redirect off the host a Browser(stay_on=…) keeps to; its address is the argument."""
+
+
 class _LoopbackOnly(urllib.request.HTTPRedirectHandler):
+    def __init__(self, stay_on=None):
+        super().__init__()
+        self.stay_on = stay_on
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         host = urllib.parse.urlsplit(newurl).hostname
         if host not in LOOPBACK:
             raise Failed(f"refusing to follow a redirect off loopback, to {where(newurl)}")
+        if self.stay_on and urllib.parse.urlsplit(newurl).netloc != self.stay_on:
+            raise Arrived(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -81,9 +91,10 @@ class _Forms(html.parser.HTMLParser):
 
 
 class Browser:
-    def __init__(self):
+    def __init__(self, stay_on=None):
+        """stay_on: a host:port whose redirects elsewhere are not followed but raise Arrived."""
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _LoopbackOnly())
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _LoopbackOnly(stay_on))
 
     def open(self, url, data=None):
         """Follows redirects; returns the last Page, whatever its status."""

@@ -56,6 +56,13 @@ const KNOBS = {
   id_token_ttl: [3600, (v) => { if (!Number.isInteger(v) || v < 1) throw new Error('must be an integer >= 1'); return v; }],
   device_slow_down: [0, (v) => { if (!Number.isInteger(v) || v < 0) throw new Error('must be an integer >= 0'); return v; }],
   jwt_access_tokens: [false, (v) => { if (typeof v !== 'boolean') throw new Error('must be true or false'); return v; }],
+  // false: discovery names no device_authorization_endpoint (an issuer without the device grant).
+  device_endpoint: [true, (v) => { if (typeof v !== 'boolean') throw new Error('must be true or false'); return v; }],
+  device_code_ttl: [600, (v) => { if (!Number.isInteger(v) || v < 1) throw new Error('must be an integer >= 1'); return v; }],
+  // null: the device answer has no interval (as oidc-provider sends it); else this many seconds.
+  device_interval: [null, (v) => { if (v !== null && (!Number.isInteger(v) || v < 1)) throw new Error('must be null or an integer >= 1'); return v; }],
+  // Seconds the OP's clock is off (negative: behind), so what it issues is already expired.
+  clock_skew: [0, (v) => { if (!Number.isInteger(v) || Math.abs(v) > 86400) throw new Error('must be an integer within ±86400'); return v; }],
 };
 // The resource a JWT access token is for when jwt_access_tokens is on.
 const RESOURCE = 'urn:aws-login:test:web-identity';
@@ -76,9 +83,13 @@ fs.mkdirSync(stateDir, { recursive: true });
 const knobs = Object.fromEntries(Object.entries(KNOBS).map(([k, [d]]) => [k, d]));
 try { applyControl(JSON.parse(args.knobs)); } catch (e) { fail(`op.mjs: --knobs: ${e.message}`); }
 
+// clock_skew: oidc-provider and its cookies take the time from Date.now; the log keeps the true one.
+const trueNow = Date.now;
+Date.now = () => trueNow() + knobs.clock_skew * 1000;
+
 const logPath = path.join(stateDir, 'oidc.log.jsonl');
 // Synchronous so a client that got its answer finds its line.
-const log = (record) => fs.appendFileSync(logPath, `${JSON.stringify({ ts: Date.now() / 1000, ...record })}\n`);
+const log = (record) => fs.appendFileSync(logPath, `${JSON.stringify({ ts: trueNow() / 1000, ...record })}\n`);
 
 // Made in libuv's threads while oidc-provider loads (a second or so on a busy machine).
 const svcJwksMade = machineKeys();
@@ -155,7 +166,7 @@ function config() {
     // Refresh tokens on the auth-code grant too, without prompt=consent.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
-      AccessToken: 3600, AuthorizationCode: 60, DeviceCode: 600, Grant: 86400, Interaction: 600,
+      AccessToken: 3600, AuthorizationCode: 60, DeviceCode: () => knobs.device_code_ttl, Grant: 86400, Interaction: 600,
       RefreshToken: 86400, Session: 86400, IdToken: () => knobs.id_token_ttl, ClientCredentials: 3600,
     },
     async findAccount(ctx, sub) {
@@ -268,6 +279,18 @@ async function slowDown(ctx, next) {
   return undefined;
 }
 
+// device_endpoint and device_interval: what discovery and the device answer say, changed after
+// oidc-provider made them.
+async function deviceKnobs(ctx, next) {
+  await next();
+  if (ctx.path === '/.well-known/openid-configuration' && !knobs.device_endpoint && ctx.body) {
+    delete ctx.body.device_authorization_endpoint;
+  }
+  if (ctx.path === '/device/auth' && ctx.status === 200 && knobs.device_interval !== null && ctx.body) {
+    ctx.body.interval = knobs.device_interval;
+  }
+}
+
 const EVENTS = { '/auth': 'authorization', '/device/auth': 'device_authorization', '/token': 'token', '/token/revocation': 'revocation' };
 
 // One line per request to the endpoints tests count, with what it asked and how it ended.
@@ -297,6 +320,7 @@ function build(issuer) {
   provider = new Provider(issuer, config());
   provider.on('grant.error', (ctx, err) => { ctx.state.errorDetail = err.error_detail; });
   provider.use(logRequests);
+  provider.use(deviceKnobs);
   provider.use(slowDown);
   provider.use(interaction);
   app = provider.callback();
