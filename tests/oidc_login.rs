@@ -417,3 +417,106 @@ fn a_browser_that_fails_is_said_and_changes_nothing() {
     assert!(err.contains("--no-browser"), "{err}");
     assert_eq!(home.snapshot(), before);
 }
+
+/// The scripted browser as a person's browser on another machine: it stops at the redirect to
+/// the (unreachable) listener and prints that address, which the person copies.
+fn redirect_address(url: &str) -> String {
+    let browser = common::oidc_browser();
+    let words: Vec<&str> = browser.split(' ').collect();
+    let run = std::process::Command::new(words[0])
+        .args(&words[1..])
+        .arg("--print-redirect")
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    String::from_utf8(run.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn without_a_display_or_a_device_grant_the_redirect_is_pasted_back() {
+    let stack = stack();
+    stack.oidc_control(r#"{"device_endpoint": false}"#);
+    let home = Home::new();
+    // No browser command, no $BROWSER, no display, an issuer without the device grant.
+    oidc_profile(&home, &stack, "p", "browser =\nauto_login = false");
+    let mut tty = home.tty(&stack, &["login", "--profile", "p"]);
+    tty.expect("Open this address in a browser to sign in:");
+    let url = tty.expect("The browser will then fail");
+    let pasted = redirect_address(url.trim());
+    assert!(pasted.starts_with("http://127.0.0.1:") && pasted.contains("code="), "{pasted}");
+    tty.expect("Address: ");
+    tty.send_line(&pasted);
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(grants(&stack), ["authorization_code ok"]);
+    assert!(stack.oidc_events("device_authorization").is_empty());
+    assert_eq!(stack.sts_web_identity()[0]["outcome"], "success");
+
+    // An address that is not this sign-in's redirect: one sentence, nothing kept.
+    let home = Home::new();
+    oidc_profile(&home, &stack, "p", "browser =\nauto_login = false");
+    let before = home.snapshot();
+    let mut tty = home.tty(&stack, &["login", "--profile", "p"]);
+    tty.expect("Address: ");
+    tty.send_line("http://127.0.0.1:9/elsewhere?code=made-up&state=made-up");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 21, "{screen}");
+    assert!(screen.contains("is not the address of this sign-in's redirect"), "{screen}");
+    assert_eq!(home.snapshot(), before);
+    assert_eq!(grants(&stack), ["authorization_code ok"], "the made-up code is never redeemed");
+}
+
+#[test]
+fn an_expired_device_code_is_one_sentence_and_changes_nothing() {
+    let stack = stack();
+    // A code that lives 1 s and polls a second apart: the second poll finds it expired,
+    // whatever the machine's load; the person never approves (`true` opens nothing).
+    stack.oidc_control(r#"{"device_code_ttl": 1, "device_interval": 1}"#);
+    let home = Home::new();
+    oidc_profile(&home, &stack, "d", "oidc_flow = device\nbrowser = true");
+    let before = home.snapshot();
+    let run = home.run(&stack, &["login", "--profile", "d"]);
+    assert_eq!((run.code(), run.stdout().as_str()), (7, ""), "{}", run.stderr());
+    let last = run.stderr().trim_end().lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.contains("the sign-in was not completed within 1 s")
+            && last.contains("run the login again and enter the new code sooner"),
+        "{last}"
+    );
+    let device = "urn:ietf:params:oauth:grant-type:device_code";
+    assert_eq!(grants(&stack).last(), Some(&format!("{device} expired_token")), "the issuer said so");
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.sts_web_identity().is_empty());
+}
+
+#[test]
+fn an_expired_id_token_is_refused_before_sts() {
+    let stack = stack();
+    // The issuer's clock is two minutes slow: the ID token it signs (for 1 s) is already
+    // past its `exp` by more than any leeway, as it would be on arrival.
+    stack.oidc_control(r#"{"id_token_ttl": 1, "clock_skew": -120}"#);
+    let home = Home::new();
+    oidc_profile(&home, &stack, "o", "");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["login", "--profile", "o"]).fails(21);
+    assert!(err.contains("the ID token from") && err.contains("was refused before it reached STS"), "{err}");
+    assert!(err.contains("it has expired (check this computer's clock"), "{err}");
+    assert_eq!(grants(&stack), ["authorization_code ok"]);
+    assert!(stack.sts_web_identity().is_empty());
+    assert_eq!(home.snapshot(), before);
+}
+
+#[test]
+fn auto_login_without_a_terminal_stops_after_login_timeout() {
+    let stack = stack();
+    let home = Home::new();
+    // A browser command that returns at once having loaded nothing: no redirect ever comes.
+    oidc_profile(&home, &stack, "o", "browser = true\nlogin_timeout = 10");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["--profile", "o"]).fails(7);
+    assert!(err.contains("the sign-in was not completed within 10 s"), "{err}");
+    assert!(err.contains("raise login_timeout"), "{err}");
+    assert!(grants(&stack).is_empty());
+    assert_eq!(home.snapshot(), before);
+}

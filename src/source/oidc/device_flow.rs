@@ -79,7 +79,8 @@ pub async fn run(op: &Op, scope: &str, client: &ClientAuth<'_>, show: &Show) -> 
                 crate::log::debug(1, &format!("the issuer asked to slow down; polling every {interval} s"));
             }
             Err(Refusal::Said { error, .. }) if error == "expired_token" => {
-                return Err(expired(lifetime));
+                // The issuer's own word on how long the code lived, not the wait's bound.
+                return Err(expired(auth.expires_in.map_or(lifetime, Duration::from_secs)));
             }
             Err(refusal) => return Err(refusal.into_error(&op.issuer(), "device sign-in")),
         }
