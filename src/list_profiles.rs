@@ -101,6 +101,14 @@ fn role(
     if let Some(arn) = settings.and_then(|s| s.role_arn.clone()) {
         return (Some(arn), Some("config"));
     }
+    // An Identity Center profile names its role by account and role name.
+    if let Some(s) = settings
+        && let crate::source::Settings::Sso(sso) = &s.source
+        && let (Some(account), Some(name)) = (&sso.account_id, &sso.role_name)
+    {
+        let role = crate::role::SsoRole::new(s.partition.id, account, name);
+        return (Some(role.role_arn), Some("config"));
+    }
     let last = cached
         .map(|e| e.role.arn().to_string())
         .or_else(|| Remembered::load(paths, profile).map(|r| r.role_arn));

@@ -120,3 +120,42 @@ fn an_unreadable_cache_is_listed_and_a_broken_config_fails() {
     assert_eq!(run.json(), serde_json::json!([]));
     assert!(run.stderr().contains("aws-login configure"), "{}", run.stderr());
 }
+
+#[test]
+fn identity_center_and_openid_profiles_show_their_roles() {
+    let stack = Stack::empty().sts("{}").serving();
+    let home = Home::new();
+    let start = "source = sso\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1";
+    home.profile("sso", &format!("{start}\nsso_account_id = 111122223333\nsso_role_name = Admin"));
+    // An account without a role name: the picker chooses at login, so no role yet.
+    home.profile("pick", &format!("{start}\nsso_account_id = 444455556666"));
+    home.profile(
+        "oidc",
+        "source = oidc\noidc_issuer = https://op.example.test\nclient_id = cli\nrole_arn = arn:aws:iam::111122223333:role/WebDeveloper",
+    );
+    let before = home.snapshot();
+    let list = home.run(&stack, &["list-profiles", "--json"]).ok().json();
+    let sso = by_profile(&list, "sso");
+    assert_eq!(
+        (sso["source"].as_str(), sso["idp"].as_str()),
+        (Some("sso"), Some("https://corp.awsapps.com/start")),
+        "{sso}"
+    );
+    assert_eq!(
+        (sso["role"].as_str(), sso["role_from"].as_str()),
+        (Some("arn:aws:iam::111122223333:role/Admin"), Some("config"))
+    );
+    let pick = by_profile(&list, "pick");
+    assert!(pick["role"].is_null() && pick["problem"].is_null(), "{pick}");
+    let oidc = by_profile(&list, "oidc");
+    assert_eq!(
+        (oidc["source"].as_str(), oidc["role"].as_str(), oidc["role_from"].as_str()),
+        (Some("oidc"), Some("arn:aws:iam::111122223333:role/WebDeveloper"), Some("config"))
+    );
+
+    let table = home.run(&stack, &["list-profiles"]).ok().stdout();
+    let line = |p: &str| table.lines().find(|l| l.starts_with(&format!("{p} "))).unwrap().to_string();
+    assert!(line("sso").contains("arn:aws:iam::111122223333:role/Admin"), "{table}");
+    assert!(line("oidc").contains("role/WebDeveloper"), "{table}");
+    assert_eq!(home.snapshot(), before);
+}
