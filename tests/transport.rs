@@ -726,3 +726,56 @@ fn network_failures_are_said_in_words() {
         }
     }
 }
+
+/// An Identity Center profile signed in over plain http (the stand-in approves the device code
+/// by itself), whose `logout --purge` then reaches the portal only through `front`'s TLS.
+fn sso_signed_in(stack: &Stack, trust: &str) -> Home {
+    let home = Home::new();
+    home.profile(
+        "sso",
+        &format!(
+            "source = sso\nsso_start_url = {}\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Admin\n{trust}",
+            stack.sso_start_url
+        ),
+    );
+    let plain = [
+        ("AWS_ENDPOINT_URL_SSO_OIDC", stack.sso_url.as_str()),
+        ("AWS_ENDPOINT_URL_SSO", stack.sso_url.as_str()),
+    ];
+    let mut tty = home.tty_with_env(stack, &["login", "-p", "sso"], &plain);
+    tty.expect("which has the code in it");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    home
+}
+
+fn sso_logouts(stack: &Stack) -> usize {
+    stack.sso_log().iter().filter(|e| e["op"] == "Logout" && e["status"] == 200).count()
+}
+
+#[test]
+fn identity_center_logout_purge_reaches_the_portal_with_the_profiles_trust() {
+    let pki = Pki::new();
+    let stack = Stack::empty().sts("{}").sso("{}").serving();
+    let front = Proxy::tls_front(&pki, &stack.sso_url);
+    let portal = [("AWS_ENDPOINT_URL_SSO", front.url.as_str())];
+    let token_dir = |home: &Home| std::fs::read_dir(home.path().join(".aws/sso/cache")).unwrap().count();
+
+    // The profile's ca_bundle, as at login.
+    let home = sso_signed_in(&stack, &format!("ca_bundle = {}", pki.ca_str()));
+    home.run_with_env(&stack, &["logout", "-p", "sso", "--purge"], &portal).ok();
+    assert_eq!(sso_logouts(&stack), 1);
+    assert_eq!(front.log().last().unwrap()["tls"], "ok");
+    assert_eq!(token_dir(&home), 0);
+
+    // verify_ssl_certificate = false, as at login.
+    let home = sso_signed_in(&stack, "verify_ssl_certificate = false");
+    home.run_with_env(&stack, &["logout", "-p", "sso", "--purge"], &portal).ok();
+    assert_eq!(sso_logouts(&stack), 2);
+
+    // Neither: the portal's certificate is refused, so no Logout; the token file goes anyway.
+    let home = sso_signed_in(&stack, "");
+    home.run_with_env(&stack, &["logout", "-p", "sso", "--purge"], &portal).ok();
+    assert_eq!(sso_logouts(&stack), 2);
+    assert_eq!(token_dir(&home), 0);
+}

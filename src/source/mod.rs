@@ -229,7 +229,7 @@ impl Settings {
         match self {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
             Settings::Oidc(oidc) => oidc::session::forget(paths, profile, oidc),
-            Settings::Sso(sso) => sso::session::forget(paths, sso),
+            Settings::Sso(sso) => sso::session::forget(paths, profile, sso),
         }
     }
 }

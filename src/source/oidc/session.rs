@@ -40,8 +40,8 @@ pub fn max_wait(settings: &Settings) -> std::time::Duration {
 
 /// `logout --purge`: revokes the refresh token at the issuer (RFC 7009, when it offers
 /// revocation) and deletes the token cache. A revocation that fails is said at `-v` and the
-/// file is deleted anyway: the token then lives out its time at the issuer, unused. The
-/// system's certificate authorities are trusted (`ca_bundle` is not at hand here).
+/// file is deleted anyway: the token then lives out its time at the issuer, unused. The issuer
+/// is asked with the profile's TLS trust, as at login.
 pub fn forget(paths: &Paths, profile: &crate::config::Settings, s: &Settings) -> Result<Forgot, Error> {
     let runtime = crate::login::runtime()?;
     runtime.block_on(async {

@@ -58,8 +58,8 @@ struct Run<'a> {
 
 pub async fn login(paths: &Paths, profile: &config::Settings, sso: &Settings) -> Result<Login, Error> {
     let r = sso.resolve()?;
-    let oidc = Service::new(Which::Oidc, sso, &r.region)?;
-    let portal = Service::new(Which::Portal, sso, &r.region)?;
+    let oidc = Service::new(Which::Oidc, sso, &r.region, profile.verify_tls)?;
+    let portal = Service::new(Which::Portal, sso, &r.region, profile.verify_tls)?;
     let path = token_file::path(&r.cache_key)?;
     let run =
         Run { paths, role_arn: profile.role_arn.clone(), profile: &profile.profile, sso, r, oidc, path };

@@ -15,15 +15,16 @@ pub fn account(sso: &Settings) -> Option<String> {
 
 /// `logout --purge`: Logout at the portal (so the token is no good anywhere), then the token
 /// file deleted, under its lock. A portal that cannot be reached, or already refuses the token,
-/// does not stop the file being deleted.
-pub fn forget(paths: &Paths, sso: &Settings) -> Result<Forgot, Error> {
+/// does not stop the file being deleted. The portal is asked with the profile's TLS trust, as at
+/// login.
+pub fn forget(paths: &Paths, profile: &crate::config::Settings, sso: &Settings) -> Result<Forgot, Error> {
     let r = sso.resolve()?;
     let path = token_file::path(&r.cache_key)?;
     let _lock = token_file::lock(paths, &r.cache_key, crate::lock::MAX_WAIT)?;
     let Some(token) = token_file::load(&path).ok().flatten() else {
         return Ok(Forgot::default());
     };
-    let portal = Service::new(Which::Portal, sso, &r.region)?;
+    let portal = Service::new(Which::Portal, sso, &r.region, profile.verify_tls)?;
     let outcome = crate::login::runtime()?.block_on(portal::logout(&portal, &token.access_token));
     match outcome {
         Ok(()) => crate::log::debug(1, "the portal ended the Identity Center session (Logout)"),

@@ -72,8 +72,9 @@ impl Which {
 }
 
 impl Service {
-    /// The service for `aws_profile` in `region`, its endpoint checked before anything is sent.
-    pub fn new(which: Which, settings: &super::Settings, region: &str) -> Result<Self, Error> {
+    /// The service for `aws_profile` in `region`, its endpoint checked before anything is sent;
+    /// `verify`: the profile's `verify_ssl_certificate`.
+    pub fn new(which: Which, settings: &super::Settings, region: &str, verify: bool) -> Result<Self, Error> {
         let aws_profile = settings.aws_profile.as_str();
         let env = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let (setting, raw) = if let Some(url) = env(which.variable()) {
@@ -86,7 +87,7 @@ impl Service {
             ("sso_region", which.default_url(region))
         };
         let base = crate::http::check_url(setting, &raw, "your Identity Center token")?;
-        let trust = crate::http::Trust { ca_bundle: settings.ca_bundle.as_ref(), verify: true };
+        let trust = crate::http::Trust { ca_bundle: settings.ca_bundle.as_ref(), verify };
         let http = crate::http::client(&base, trust, crate::http::CONNECT_TIMEOUT)?;
         Ok(Service { base, http, what: which.what(), ca_bundle: settings.ca_bundle.clone() })
     }
