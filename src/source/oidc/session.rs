@@ -72,3 +72,36 @@ pub fn forget(paths: &Paths, profile: &crate::config::Settings, s: &Settings) ->
         Ok(Forgot { session: cache.delete()?, password: false, failure: None })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::cli::ProfileArgs;
+    use crate::config::load_from_str;
+
+    /// How long a caller waits for the profile's lock (and the token cache's) under `settings`.
+    fn waits(settings: &str) -> Duration {
+        let args = ProfileArgs { profile: Some("o".into()), ..Default::default() };
+        let text =
+            format!("[o]\nsource = oidc\noidc_issuer = https://op.example\nclient_id = cli\n{settings}");
+        let profile = load_from_str(&text, Path::new("config"), &args).unwrap();
+        let crate::source::Settings::Oidc(oidc) = &profile.source else { panic!("not oidc") };
+        assert_eq!(
+            profile.source.max_wait(),
+            super::max_wait(oidc),
+            "the profile's lock and the cache's agree"
+        );
+        profile.source.max_wait()
+    }
+
+    #[test]
+    fn a_waiter_outwaits_the_longest_sign_in_the_holder_may_be_in() {
+        // Past the longest login_timeout allowed, with room for the requests around it.
+        assert!(waits("login_timeout = 900") > Duration::from_secs(900 + 30));
+        assert!(waits("login_timeout = 10") >= crate::lock::MAX_WAIT);
+        // A device code lives up to ten minutes at the providers seen.
+        assert!(waits("oidc_flow = device") > Duration::from_secs(600 + 30));
+    }
+}
