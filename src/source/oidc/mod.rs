@@ -110,16 +110,16 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
     let who = claims.email.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| claims.sub.clone());
     let access_exp = tokens.expires_in.map(|secs| now + secs as i64);
     let stored = Stored {
-        version: 0,
+        version: token_cache::VERSION,
         issuer: op.meta.issuer.clone(),
         client_id: s.client_id.clone(),
         who: Some(who.clone()),
         subject: Some(claims.sub.clone()),
         // A refresh answer without a new refresh token leaves the old one in force.
-        refresh_token: tokens.refresh_token.as_ref().or(old_refresh.as_ref()).map(|t| t.expose().to_string()),
-        id_token: Some(id.expose().to_string()),
+        refresh_token: tokens.refresh_token.clone().or(old_refresh),
+        id_token: Some(id.clone()),
         id_token_exp: Some(claims.exp),
-        access_token: Some(tokens.access_token.expose().to_string()),
+        access_token: Some(tokens.access_token.clone()),
         access_token_exp: access_exp,
     };
     let token = if id_token { id.clone() } else { tokens.access_token };

@@ -17,11 +17,12 @@ use crate::paths::Paths;
 use crate::secret::Secret;
 use crate::store::{self, Kind};
 
-const VERSION: u32 = 1;
+/// The file format this build writes (and the only one it reads).
+pub const VERSION: u32 = 1;
 const KIND: Kind = Kind { what: "the OpenID token cache", secret: true };
 const HINT: &str = "sign in again";
 
-/// What the file holds. Tokens are secrets: this type has no `Debug`.
+/// What the file holds. Tokens are [`Secret`]s: redacted in `Debug`, wiped when dropped.
 #[derive(Serialize, Deserialize, Default, Clone)]
 pub struct Stored {
     pub version: u32,
@@ -33,14 +34,14 @@ pub struct Stored {
     #[serde(default)]
     pub subject: Option<String>,
     #[serde(default)]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// The checked ID token and its `exp` (Unix seconds).
     #[serde(default)]
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
     #[serde(default)]
     pub id_token_exp: Option<i64>,
     #[serde(default)]
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
     #[serde(default)]
     pub access_token_exp: Option<i64>,
 }
@@ -82,6 +83,7 @@ impl TokenCache {
     }
 
     pub fn save(&self, stored: &Stored) -> Result<(), Error> {
+        // Written in this build's format, whatever a caller built it from.
         let stored = Stored { version: VERSION, ..stored.clone() };
         let json = serde_json::to_vec_pretty(&stored).map_err(|e| Error::Unexpected(e.to_string()))?;
         store::save(&self.path, KIND.what, &json, HINT)
@@ -106,13 +108,13 @@ impl Stored {
             (&self.access_token, self.access_token_exp)
         };
         match (token, exp) {
-            (Some(t), Some(exp)) if exp > now + margin => Some(Secret::new(t.as_str())),
+            (Some(t), Some(exp)) if exp > now + margin => Some(t.clone()),
             _ => None,
         }
     }
 
     pub fn refresh(&self) -> Option<Secret> {
-        self.refresh_token.as_deref().map(Secret::new)
+        self.refresh_token.clone()
     }
 }
 
@@ -130,8 +132,8 @@ mod tests {
         assert!(a.load().unwrap().is_none());
         let stored = Stored {
             issuer: "https://op.example".into(),
-            refresh_token: Some("rt-secret".into()),
-            id_token: Some("idt".into()),
+            refresh_token: Some(Secret::new("rt-secret")),
+            id_token: Some(Secret::new("idt")),
             id_token_exp: Some(1000),
             ..Default::default()
         };
@@ -145,6 +147,9 @@ mod tests {
         assert!(back.usable(true, 950, 100).is_none());
         assert!(back.usable(false, 0, 0).is_none());
         assert!(!format!("{back:?}").contains("rt-secret"));
+        // Even a field on its own, as a careless log line would print it.
+        let fields = format!("{:?} {:?}", back.refresh_token, back.id_token);
+        assert!(!fields.contains("rt-secret") && !fields.contains("idt"), "{fields}");
         assert!(a.delete().unwrap() && !a.delete().unwrap());
     }
 }
