@@ -46,9 +46,11 @@ const COMMON: [Question; 2] = [
     },
 ];
 
-/// The questions for a profile of `source`, in the order asked.
+/// The questions for a profile of `source`, in the order asked. An Identity Center profile
+/// names its role by account and role name, so it is not asked for a role ARN.
 fn questions(source: Source) -> impl Iterator<Item = &'static Question> {
-    source.questions().iter().chain(&COMMON)
+    let asked = move |q: &&Question| !(source == Source::Sso && q.key == "role_arn");
+    source.questions().iter().chain(COMMON.iter().filter(asked))
 }
 
 /// Settings in an AWS profile that the AWS tools use before `credential_process`.
@@ -73,7 +75,9 @@ enum Change {
     Set(String),
 }
 
-pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
+/// `source`: `--source`, else the profile's `source` setting, else ECP.
+pub fn configure(paths: &Paths, profile: &str, source_arg: Option<&str>) -> Result<(), Error> {
+    let chosen = source_arg.map(|s| Source::parse(Some(s))).transpose()?;
     if profile.contains(']') || profile.chars().any(char::is_control) {
         return Err(Error::BadSetting {
             key: "profile",
@@ -92,8 +96,17 @@ pub fn configure(paths: &Paths, profile: &str) -> Result<(), Error> {
         "Configuring profile '{profile}' in {}. Press Enter to keep a value, type {CLEAR} to remove it.",
         settings.path.display()
     );
-    // Only ECP profiles are set up here so far; a profile names its source once more exist.
-    for q in questions(Source::Ecp) {
+    let current_source = settings.doc.get(&own, "source").filter(|v| !v.trim().is_empty());
+    let source = match chosen {
+        Some(s) => s,
+        None => Source::parse(current_source.as_deref())?,
+    };
+    // Written when chosen, unless it would only spell out the default of a profile without one.
+    let spelled_out = current_source.is_none() && source == Source::Ecp;
+    if let Some(name) = source_arg.filter(|_| !spelled_out) {
+        settings.doc.set(&own, profile, "source", name.trim());
+    }
+    for q in questions(source) {
         let current = settings.doc.get(&own, q.key).filter(|v| !v.is_empty());
         match ask(q, current.as_deref(), profile)? {
             Change::Keep => {}

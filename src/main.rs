@@ -67,8 +67,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
             report.failure().map_or(Ok(()), Err)
         }
-        Some(Command::Configure(_)) => {
-            configure::configure(&paths, &config::profile_name(&cli.profile_args()))
+        Some(Command::Configure(args)) => {
+            configure::configure(&paths, &config::profile_name(&cli.profile_args()), args.source.as_deref())
         }
         Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),
         Some(Command::Console(args)) => {

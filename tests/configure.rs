@@ -294,3 +294,65 @@ fn without_a_terminal_it_changes_nothing() {
     assert!(err.contains("no terminal"), "{err}");
     assert_eq!(home.snapshot(), before);
 }
+
+#[test]
+fn an_identity_center_profile_is_configured_and_then_logs_in() {
+    let stack = Stack::empty().sts("{}").sso("{}").serving();
+    let home = Home::new();
+    // The AWS CLI's own SSO keys in the AWS profile would win over credential_process.
+    home.aws_config("[profile p]\nsso_start_url = https://old.example.test/start\nsso_region = eu-west-1");
+    let mut tty = home.tty(&stack, &["configure", "--profile", "p", "--source", "sso"]);
+    tty.expect("IAM Identity Center start URL [none]: ");
+    tty.send_line(&stack.sso_start_url);
+    tty.expect("IAM Identity Center region [none]: ");
+    tty.send_line("us-east-1");
+    tty.expect("Account ID (none: chosen at login) [none]: ");
+    tty.send_line("111122223333");
+    tty.expect("Role name (none: chosen at login) [none]: ");
+    tty.send_line("Admin");
+    // Partition next: the role is named by account and role name, not asked as an ARN.
+    let between = tty.expect("[aws]: ");
+    assert!(!between.contains("Role ARN"), "{between}");
+    tty.send_line("");
+    tty.expect("AWS region for the AWS CLI and SDKs [us-east-1]: ");
+    tty.send_line("");
+    tty.expect("sets sso_start_url, sso_region for profile 'p'");
+    tty.expect("Remove these settings? (y/N) [N]: ");
+    tty.send_line("y");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        read(&home.login_dir().join("config")),
+        format!(
+            "[p]\nsource = sso\nsso_start_url = {}\nsso_region = us-east-1\nsso_account_id = 111122223333\nsso_role_name = Admin\n",
+            stack.sso_start_url
+        )
+    );
+    let aws_config = read(&home.path().join(".aws/config"));
+    assert!(aws_config.contains(&format!("credential_process = {BIN} --profile p")), "{aws_config}");
+    assert!(!aws_config.contains("sso_"), "{aws_config}");
+
+    // What configure wrote is enough: a sign-in (the stand-in approves the device code), then
+    // the AWS CLI through credential_process.
+    let env = [
+        ("AWS_ENDPOINT_URL_SSO_OIDC", stack.sso_url.as_str()),
+        ("AWS_ENDPOINT_URL_SSO", stack.sso_url.as_str()),
+    ];
+    let mut tty = home.tty_with_env(&stack, &["login", "--profile", "p"], &env);
+    tty.expect("which has the code in it");
+    let (code, _, screen) = tty.finish();
+    assert_eq!(code, 0, "{screen}");
+    let who = home.aws(&stack, &["sts", "get-caller-identity", "--profile", "p"]).ok();
+    assert_eq!(who.json()["Arn"], "arn:aws:sts::111122223333:assumed-role/Admin/erin");
+}
+
+#[test]
+fn an_unknown_source_is_one_sentence_and_changes_nothing() {
+    let stack = Stack::empty().sts("{}").serving();
+    let home = Home::new();
+    home.profile("p", "ecp_endpoint_url = https://idp.example.test/ecp");
+    let before = home.snapshot();
+    let err = home.run(&stack, &["configure", "--profile", "p", "--source", "saml"]).fails(5);
+    assert!(err.contains("'saml'") && err.contains("ecp, oidc, sso"), "{err}");
+    assert_eq!(home.snapshot(), before);
+}
