@@ -31,22 +31,32 @@ static STARTS: std::sync::Mutex<std::collections::VecDeque<tokio::time::Instant>
 async fn paced() {
     loop {
         let wait_until = {
-            let now = tokio::time::Instant::now();
             let mut starts = STARTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            while starts.front().is_some_and(|s| now.duration_since(*s) >= WINDOW) {
-                starts.pop_front();
+            match admit(&mut starts, tokio::time::Instant::now()) {
+                None => return,
+                Some(t) => t,
             }
-            if starts.len() < PER_SECOND {
-                starts.push_back(now);
-                return;
-            }
-            starts.front().map(|s| *s + WINDOW)
         };
-        if let Some(t) = wait_until {
-            tokio::time::sleep_until(t).await;
-        }
+        tokio::time::sleep_until(wait_until).await;
     }
 }
+
+/// Admits a call starting at `now` (recorded among `starts`), or says when to ask again: when
+/// the oldest start in the window leaves it.
+fn admit(
+    starts: &mut std::collections::VecDeque<tokio::time::Instant>,
+    now: tokio::time::Instant,
+) -> Option<tokio::time::Instant> {
+    while starts.front().is_some_and(|s| now.duration_since(*s) >= WINDOW) {
+        starts.pop_front();
+    }
+    if starts.len() < PER_SECOND {
+        starts.push_back(now);
+        return None;
+    }
+    starts.front().map(|s| *s + WINDOW)
+}
+
 /// Tries of one call the portal answers TooManyRequestsException, the first wait, and the
 /// longest (each doubles).
 const TRIES: u32 = 6;
@@ -222,4 +232,53 @@ pub async fn role_credentials(
 pub async fn logout(portal: &Service, token: &Secret) -> Result<(), Failure> {
     let _: serde_json::Value = call(portal, Method::POST, "/logout", &[], token).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use tokio::time::Instant;
+
+    /// `n` calls asking at once, each asking again when told: when each was let start.
+    fn admitted(n: usize) -> (Instant, Vec<Instant>) {
+        let base = Instant::now();
+        let mut starts = VecDeque::new();
+        let mut asking: Vec<Instant> = vec![base; n];
+        let mut started = Vec::new();
+        while !asking.is_empty() {
+            asking.sort();
+            let now = asking.remove(0);
+            match admit(&mut starts, now) {
+                None => started.push(now),
+                Some(later) => {
+                    assert!(later > now, "a refused call is told a later time");
+                    asking.push(later);
+                }
+            }
+        }
+        (base, started)
+    }
+
+    #[test]
+    fn a_small_burst_is_not_slowed() {
+        let (base, started) = admitted(PER_SECOND);
+        assert!(started.iter().all(|t| *t == base));
+    }
+
+    #[test]
+    fn no_second_ever_holds_more_than_the_pace_and_none_is_wasted() {
+        // 20 account/role pairs: ListAccounts, a ListAccountRoles per account, a
+        // GetRoleCredentials per pair.
+        let n = 1 + 10 + 20;
+        let (base, started) = admitted(n);
+        assert_eq!(started.len(), n);
+        for (i, t) in started.iter().enumerate() {
+            let in_window = started[i..].iter().filter(|u| u.duration_since(*t) < WINDOW).count();
+            assert!(in_window <= PER_SECOND, "{in_window} calls within a second of call {i}");
+        }
+        // Each full second lets PER_SECOND more start: the last starts in the third second.
+        let last = started.iter().max().unwrap().duration_since(base);
+        assert_eq!(last, WINDOW * (n.div_ceil(PER_SECOND) as u32 - 1));
+    }
 }
