@@ -266,3 +266,43 @@ fn logout_purge_deletes_the_kept_tokens() {
     home.run(&stack, &["login", "-p", "k"]).ok();
     assert_eq!(events(&stack, "device_authorization").len(), 2, "a new sign-in after the purge");
 }
+
+#[test]
+fn doctor_and_list_profiles_know_an_okta_profile_without_a_sign_in() {
+    let stack = stack();
+    let home = Home::new();
+    okta_profile(&home, &stack, "k", "");
+    let before = home.snapshot();
+    let out = home.run(&stack, &["doctor"]).ok().stdout();
+    assert!(out.contains(&format!("an Okta org at {}", stack.okta_url)), "{out}");
+    let listed = home.run(&stack, &["list-profiles", "--json"]).ok().json();
+    let row = listed.as_array().unwrap().iter().find(|r| r["profile"] == "k").cloned().unwrap();
+    assert_eq!((row["source"].as_str(), row["idp"].as_str()), (Some("okta"), Some(stack.okta_url.as_str())));
+    assert!(events(&stack, "device_authorization").is_empty() && events(&stack, "token").is_empty());
+    assert_eq!(home.snapshot(), before, "nothing changed");
+}
+
+#[test]
+fn bad_okta_settings_are_one_sentence_exit_5_and_nothing_asked() {
+    let stack = stack();
+    let home = Home::new();
+    let before = home.snapshot();
+    for (domain, want) in [
+        (
+            "http://example.okta.com",
+            "org_domain = 'http://example.okta.com' is not valid: it must start with https://",
+        ),
+        ("example.okta.com/app/x", "it must be the org's host name alone"),
+    ] {
+        home.profile("bad", &format!("source = okta\norg_domain = {domain}\nclient_id = c"));
+        let said = fails(home.run(&stack, &["login", "-p", "bad"]), 5);
+        assert!(said.contains(want), "{said}");
+        std::fs::remove_file(home.login_dir().join("config")).unwrap();
+    }
+    home.profile("bad", &format!("source = okta\norg_domain = {}", stack.okta_org_domain));
+    let said = fails(home.run(&stack, &["login", "-p", "bad"]), 5);
+    assert!(said.contains("profile 'bad' has no client_id"), "{said}");
+    std::fs::remove_file(home.login_dir().join("config")).unwrap();
+    assert_eq!(home.snapshot(), before);
+    assert!(stack.okta_log().is_empty());
+}

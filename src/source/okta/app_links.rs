@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{Expired, Failure};
+use super::Failure;
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::source::oidc::discovery::Op;
@@ -43,7 +43,7 @@ pub async fn fed_apps(op: &Op, org: &str, access_token: &Secret) -> Result<Vec<F
     match status {
         200 => parse(&body).map_err(|found| Failure::Other(Error::NotOkta { url, found })),
         // The access token expired or was revoked: a new sign-in gives another.
-        401 => Err(Failure::Expired(Expired("Okta no longer accepts the saved access token"))),
+        401 => Err(Failure::Expired("Okta no longer accepts the saved access token")),
         403 => Err(Failure::Other(Error::OAuthError {
             issuer: shown(org, 200),
             what: "app links request",

@@ -35,15 +35,12 @@ pub const SCOPE: &str = "openid okta.apps.sso okta.apps.read okta.users.read.sel
 /// Kept tokens are used only while they have this long left: the exchange must still take them.
 const TOKEN_MARGIN: i64 = 60;
 
-/// Okta no longer takes a token it gave (expired or revoked): what it said.
-#[derive(Debug)]
-pub struct Expired(pub &'static str);
-
 /// Why a step after the sign-in failed.
 #[derive(Debug)]
 pub enum Failure {
-    /// A new sign-in would cure it.
-    Expired(Expired),
+    /// Okta no longer takes a token it gave (expired or revoked), as said here: a new sign-in
+    /// would cure it.
+    Expired(&'static str),
     Other(Error),
 }
 
@@ -100,12 +97,12 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
                 let session = TokenSession::new(cache, lock, fresh);
                 return Ok(Login::new(proof, tokens.who, Session::Oidc(session)));
             }
-            Err(Failure::Expired(Expired(what))) if fresh.is_none() => {
+            Err(Failure::Expired(what)) if fresh.is_none() => {
                 crate::log::notice(&format!("{what}; signing in again"));
                 // Not tried again by the next run either, whatever this one ends in.
                 cache.delete()?;
             }
-            Err(Failure::Expired(Expired(what))) => {
+            Err(Failure::Expired(what)) => {
                 return Err(Error::OktaRefused {
                     org: crate::text::shown(&s.org_url, 200),
                     detail: what.to_string(),
@@ -192,10 +189,13 @@ async fn saml_apps(
 fn proof(s: &Settings, mut apps: Vec<SamlApp>) -> Result<Proof, Error> {
     let all: Vec<String> =
         apps.iter().flat_map(|a| a.grants.roles.iter().map(|r| r.role_arn.clone())).collect();
+    let mut seen = std::collections::HashSet::new();
     for app in &mut apps {
+        // A role two apps grant is offered once, with the first app's Response.
         app.grants.roles.retain(|r| {
             s.iam_role.as_deref().is_none_or(|want| r.role_arn == want)
                 && s.iam_idp.as_deref().is_none_or(|want| r.principal_arn == want)
+                && seen.insert(r.role_arn.clone())
         });
     }
     if apps.iter().all(|a| a.grants.roles.is_empty()) && !all.is_empty() {
@@ -218,4 +218,70 @@ fn proof(s: &Settings, mut apps: Vec<SamlApp>) -> Result<Proof, Error> {
         }
     }
     Ok(Proof::SamlApps { apps, accounts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::saml::{Grants, Role as Pair};
+
+    fn app(id: &str, label: &str, roles: &[&str]) -> SamlApp {
+        let roles = roles
+            .iter()
+            .map(|arn| Pair {
+                role_arn: arn.to_string(),
+                principal_arn: format!("{}:saml-provider/Okta", &arn[..arn.find(":role/").unwrap()]),
+            })
+            .collect();
+        SamlApp {
+            app: FedApp { id: id.into(), label: label.into() },
+            response: Secret::new(format!("response-of-{id}")),
+            grants: Grants { roles, session_duration: Some(3600) },
+        }
+    }
+
+    fn settings(role: Option<&str>, idp: Option<&str>) -> Settings {
+        Settings {
+            org_url: "https://example.okta.com".into(),
+            client_id: "c".into(),
+            fed_app_id: None,
+            iam_idp: idp.map(str::to_string),
+            iam_role: role.map(str::to_string),
+            browser: None,
+            auto_login: false,
+            sign_in: Default::default(),
+        }
+    }
+
+    const DEV: &str = "arn:aws:iam::111122223333:role/Dev";
+    const SHARED: &str = "arn:aws:iam::111122223333:role/Shared";
+    const AUDIT: &str = "arn:aws:iam::444455556666:role/Audit";
+
+    fn apps() -> Vec<SamlApp> {
+        vec![app("0oa1", "AWS Dev", &[DEV, SHARED]), app("0oa2", "AWS Prod", &[SHARED, AUDIT])]
+    }
+
+    #[test]
+    fn every_apps_roles_once_with_the_accounts_named_by_app() {
+        let p = proof(&settings(None, None), apps()).unwrap();
+        let roles: Vec<String> = p.roles().iter().map(|r| r.arn().to_string()).collect();
+        assert_eq!(roles, [DEV, SHARED, AUDIT], "the shared role once, with the first app");
+        assert_eq!(
+            p.account_names(),
+            [("111122223333".into(), "AWS Dev".into()), ("444455556666".into(), "AWS Prod".into())]
+        );
+        assert_eq!(p.max_duration(), Some(3600));
+    }
+
+    #[test]
+    fn aws_iam_role_and_idp_keep_only_theirs() {
+        let p = proof(&settings(Some(AUDIT), None), apps()).unwrap();
+        assert_eq!(p.roles().iter().map(|r| r.arn()).collect::<Vec<_>>(), [AUDIT]);
+        let idp = "arn:aws:iam::111122223333:saml-provider/Okta";
+        let p = proof(&settings(None, Some(idp)), apps()).unwrap();
+        assert_eq!(p.roles().len(), 2);
+        let e = proof(&settings(Some("arn:aws:iam::1:role/Gone"), None), apps()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit::ROLE_CHOICE);
+        assert!(e.to_string().contains("fix aws_iam_role"), "{e}");
+    }
 }

@@ -30,3 +30,13 @@ pub const QUESTIONS: [Question; 3] = [
 fn check_domain(v: &str) -> Result<String, String> {
     super::settings::org_url(v.trim()).map(|_| v.trim().to_string()).map_err(|e| format!("{e}."))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_org_domain_is_checked_as_the_profile_reads_it() {
+        assert_eq!(super::check_domain(" example.okta.com ").unwrap(), "example.okta.com");
+        assert!(super::check_domain("http://example.okta.com").unwrap_err().contains("https://"));
+        assert!(super::check_domain("example.okta.com/x").unwrap_err().contains("host name alone"));
+    }
+}

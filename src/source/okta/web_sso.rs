@@ -8,7 +8,7 @@
 use base64::Engine;
 use serde::Deserialize;
 
-use super::{Expired, Failure};
+use super::Failure;
 use crate::error::Error;
 use crate::saml::{self, Grants, NS_PROTOCOL};
 use crate::secret::Secret;
@@ -56,20 +56,23 @@ pub async fn saml(
         url::form_urlencoded::Serializer::new(String::new()).append_pair("token", web_sso.expose()).finish();
     let (status, body) = op
         .send_built(&url, "Okta's SAML sign-in page", |http, url| {
-            http.post(url).header("Content-Type", "application/x-www-form-urlencoded").body(form)
+            http.post(url)
+                .header("Accept", "text/html")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(form)
         })
         .await
         .map_err(Failure::Other)?;
     match status {
         200 => {}
         // Okta's answer to a web-SSO token it no longer takes (expired, or used): sign in again.
-        401 | 403 => return Err(Failure::Expired(Expired("Okta refused the web sign-in token"))),
+        401 | 403 => return Err(Failure::Expired("Okta refused the web sign-in token")),
         _ => return Err(Failure::Other(Error::NotOkta { url, found: format!("HTTP {status}") })),
     }
     let response = saml_input(&body).ok_or_else(|| {
         Failure::Other(Error::NotOkta { url: url.clone(), found: "a page without a SAMLResponse".into() })
     })?;
-    let grants = grants(&response).map_err(Failure::Other)?;
+    let grants = grants(&response, &url).map_err(Failure::Other)?;
     crate::log::debug(2, &format!("Okta app {} granted {} role(s)", app.id, grants.roles.len()));
     Ok(SamlApp { app: app.clone(), response, grants })
 }
@@ -104,7 +107,7 @@ async fn exchange(
         (200, Some(token), None) => Ok(Secret::new(token)),
         // The ID or access token expired or was revoked: a new sign-in gives others.
         (_, _, Some(error)) if error == "invalid_grant" => {
-            Err(Failure::Expired(Expired("Okta no longer accepts the saved tokens")))
+            Err(Failure::Expired("Okta no longer accepts the saved tokens"))
         }
         (_, _, Some(error)) => {
             let refusal = Refusal::Said {
@@ -129,9 +132,11 @@ fn saml_input(body: &[u8]) -> Option<Secret> {
     (!value.is_empty()).then(|| Secret::new(value))
 }
 
-/// What a SAML Response grants, once its status says Success (STS checks its signature).
-fn grants(response: &Secret) -> Result<Grants, Error> {
-    let bad = |why: &str| Error::AuthnFailed { message: format!("Okta's SAML answer {why}") };
+/// What a SAML Response (from the page at `url`) grants, once its status says Success (STS
+/// checks its signature).
+fn grants(response: &Secret, url: &str) -> Result<Grants, Error> {
+    let bad =
+        |why: &str| Error::NotOkta { url: url.to_string(), found: format!("a SAMLResponse that {why}") };
     let xml = base64::engine::general_purpose::STANDARD
         .decode(response.expose())
         .map_err(|_| bad("is not base64"))?;
@@ -168,8 +173,11 @@ mod tests {
     fn grants_need_a_successful_saml_response() {
         let b64 = |s: &str| Secret::new(base64::engine::general_purpose::STANDARD.encode(s));
         let failed = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/></samlp:Status></samlp:Response>"#;
-        assert_eq!(grants(&b64(failed)).unwrap_err().exit_code(), crate::error::exit::AUTHN_FAILED);
-        assert!(grants(&b64("<html/>")).unwrap_err().to_string().contains("not a SAML Response"));
-        assert!(grants(&Secret::new("%%%")).unwrap_err().to_string().contains("not base64"));
+        let url = "https://example.okta.com/login/token/sso";
+        assert_eq!(grants(&b64(failed), url).unwrap_err().exit_code(), crate::error::exit::AUTHN_FAILED);
+        let e = grants(&b64("<html/>"), url).unwrap_err();
+        assert!(e.to_string().contains("a SAMLResponse that is not a SAML Response"), "{e}");
+        assert_eq!(e.exit_code(), crate::error::exit::IDP_ERROR);
+        assert!(grants(&Secret::new("%%%"), url).unwrap_err().to_string().contains("is not base64"));
     }
 }
