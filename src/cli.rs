@@ -382,7 +382,7 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigureArgs {
-    /// How the profile logs in (ecp, oidc or sso): asks that source's questions and sets
+    /// How the profile logs in (ecp, oidc, sso or okta): asks that source's questions and sets
     /// `source`. Default: the profile's `source`, else ecp.
     #[arg(long, value_name = "SOURCE")]
     pub source: Option<String>,

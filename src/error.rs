@@ -356,6 +356,23 @@ pub enum Error {
         "{url} did not answer as an OpenID provider ({found}); check oidc_issuer (or well_known_url) for this profile"
     )]
     NotOidc { url: String, found: String },
+
+    /// The Okta source (`source::okta`).
+    #[error("{url} did not answer as Okta ({found}); check org_domain for this profile")]
+    NotOkta { url: String, found: String },
+
+    #[error(
+        "Okta at {org} lists no AWS Federation app for you; ask your Okta administrators to assign one, or set aws_acct_fed_app_id"
+    )]
+    OktaNoApps { org: String },
+
+    #[error(
+        "Okta at {org} refused a fresh sign-in too ({detail}); run `aws-login login --profile {profile}` again, and if it persists, ask your Okta administrators"
+    )]
+    OktaRefused { org: String, detail: String, profile: String },
+
+    #[error("{wanted} is not among the roles Okta granted ({available}); fix aws_iam_role or aws_iam_idp")]
+    OktaRoleNotGranted { wanted: String, available: String },
 }
 
 impl Error {
@@ -416,6 +433,10 @@ impl Error {
                 exit::IDP_ERROR
             }
             SignInBrowserFailed { .. } => exit::BROWSER,
+            NotOkta { .. } => exit::IDP_ERROR,
+            OktaNoApps { .. } => exit::ROLE_PARSE,
+            OktaRefused { .. } => exit::AUTHN_FAILED,
+            OktaRoleNotGranted { .. } => exit::ROLE_CHOICE,
         }
     }
 

@@ -88,6 +88,7 @@ fn source_name(source: Source) -> &'static str {
         Source::Ecp => "ecp",
         Source::Oidc => "oidc",
         Source::Sso => "sso",
+        Source::Okta => "okta",
     }
 }
 

@@ -55,6 +55,14 @@ pub async fn credentials(
             let request = sts::Request { profile: aws.profile, role: &pair, duration, issuer: Some(issuer) };
             sts::assume_role_with_web_identity(&request, token, session_name, aws.ca_bundle).await
         }
+        (Proof::SamlApps { apps, .. }, Role::Saml(pair)) => {
+            // The Response of the app that grants the role.
+            let app = apps.iter().find(|a| a.grants.roles.iter().any(|r| r == pair)).ok_or_else(|| {
+                Error::Unexpected("the role chosen is not one the login's proof can be exchanged for".into())
+            })?;
+            let request = sts::Request { profile: aws.profile, role: pair, duration, issuer: None };
+            sts::assume_role_with_saml(&request, &app.response, aws.ca_bundle).await
+        }
         _ => {
             Err(Error::Unexpected("the role chosen is not one the login's proof can be exchanged for".into()))
         }

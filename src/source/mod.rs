@@ -5,6 +5,7 @@
 
 pub mod ecp;
 pub mod oidc;
+pub mod okta;
 pub mod sso;
 
 use std::time::Duration;
@@ -31,6 +32,8 @@ pub enum Source {
     Oidc,
     /// AWS IAM Identity Center, sharing the AWS CLI's token.
     Sso,
+    /// Okta's web flow (okta-aws-cli's `web`): device sign-in, web-SSO token, SAML.
+    Okta,
 }
 
 /// A profile's source with the settings it owns, each parsed by the source itself.
@@ -39,6 +42,7 @@ pub enum Settings {
     Ecp(ecp::Settings),
     Oidc(oidc::Settings),
     Sso(sso::Settings),
+    Okta(okta::Settings),
 }
 
 /// What a source proved, in the form an AWS API takes.
@@ -59,6 +63,8 @@ pub enum Proof {
         accounts: Vec<(String, String)>,
         minted: Option<Box<(Role, crate::credentials::Credentials)>>,
     },
+    /// Okta: a SAML Response per AWS Federation app, and the accounts' names (the apps' labels).
+    SamlApps { apps: Vec<okta::web_sso::SamlApp>, accounts: Vec<(String, String)> },
 }
 
 /// A login the IdP accepted: what it proved, who logged in, and the session state to keep.
@@ -88,11 +94,12 @@ impl Source {
             Source::Ecp => &ecp::questions::QUESTIONS,
             Source::Oidc => &oidc::questions::QUESTIONS,
             Source::Sso => &sso::questions::QUESTIONS,
+            Source::Okta => &okta::questions::QUESTIONS,
         }
     }
 
     /// The `source` setting's values.
-    pub const NAMES: [&str; 3] = ["ecp", "oidc", "sso"];
+    pub const NAMES: [&str; 4] = ["ecp", "oidc", "sso", "okta"];
 
     /// The source named by the `source` setting, else ECP (every awscli-login profile).
     pub fn parse(value: Option<&str>) -> Result<Source, Error> {
@@ -100,6 +107,7 @@ impl Source {
             None | Some("ecp") => Ok(Source::Ecp),
             Some("oidc") => Ok(Source::Oidc),
             Some("sso") => Ok(Source::Sso),
+            Some("okta") => Ok(Source::Okta),
             Some(other) => Err(Error::BadSetting {
                 key: "source",
                 value: crate::text::shown(other, 100),
@@ -116,6 +124,7 @@ impl Settings {
             Source::Ecp => ecp::Settings::parse(values, args, partition).map(Settings::Ecp),
             Source::Oidc => oidc::Settings::parse(values, args).map(Settings::Oidc),
             Source::Sso => sso::Settings::parse(values, args).map(Settings::Sso),
+            Source::Okta => okta::Settings::parse(values, args).map(Settings::Okta),
         }
     }
 
@@ -124,6 +133,7 @@ impl Settings {
         ecp::settings::KEYS.contains(&key)
             || oidc::settings::KEYS.contains(&key)
             || sso::settings::KEYS.contains(&key)
+            || okta::settings::KEYS.contains(&key)
     }
 
     pub fn kind(&self) -> Source {
@@ -131,6 +141,7 @@ impl Settings {
             Settings::Ecp(_) => Source::Ecp,
             Settings::Oidc(_) => Source::Oidc,
             Settings::Sso(_) => Source::Sso,
+            Settings::Okta(_) => Source::Okta,
         }
     }
 
@@ -140,6 +151,7 @@ impl Settings {
             Settings::Ecp(ecp) => &ecp.endpoint_url,
             Settings::Oidc(oidc) => oidc.issuer.as_deref().unwrap_or(&oidc.discovery_url),
             Settings::Sso(sso) => &sso.shown,
+            Settings::Okta(okta) => &okta.org_url,
         }
     }
 
@@ -150,6 +162,7 @@ impl Settings {
             // Who signs in is known only once they have.
             Settings::Oidc(_) => None,
             Settings::Sso(_) => None,
+            Settings::Okta(_) => None,
         }
     }
 
@@ -168,6 +181,7 @@ impl Settings {
                 Probe { verdict, clocks: None }
             }
             Settings::Sso(sso) => sso::session::probe(sso),
+            Settings::Okta(okta) => okta::session::probe(profile, okta).await,
         }
     }
 
@@ -179,7 +193,7 @@ impl Settings {
                 let user = ecp.username.as_deref().unwrap_or("aws-login-doctor");
                 Some(ecp::session::account_name(user, &ecp.endpoint_url))
             }
-            Settings::Ecp(_) | Settings::Oidc(_) | Settings::Sso(_) => None,
+            Settings::Ecp(_) | Settings::Oidc(_) | Settings::Sso(_) | Settings::Okta(_) => None,
         }
     }
 
@@ -194,6 +208,7 @@ impl Settings {
             Settings::Ecp(ecp) => ecp::flow::login(paths, profile, ecp, last_user).await,
             Settings::Oidc(oidc) => oidc::login(paths, profile, oidc).await,
             Settings::Sso(sso) => sso::flow::login(paths, profile, sso).await,
+            Settings::Okta(okta) => okta::login(paths, profile, okta).await,
         }
     }
 
@@ -204,6 +219,7 @@ impl Settings {
             Settings::Ecp(ecp) => ecp::session::max_wait(ecp),
             Settings::Oidc(oidc) => oidc::session::max_wait(oidc),
             Settings::Sso(_) => crate::lock::max_wait(sso::flow::LONGEST_SIGN_IN),
+            Settings::Okta(_) => okta::session::max_wait(),
         }
     }
 
@@ -214,6 +230,7 @@ impl Settings {
             Settings::Ecp(ecp) => ecp::session::account(ecp, last_user),
             Settings::Oidc(oidc) => Some(format!("{}@{}", oidc.client_id, self.idp_url())),
             Settings::Sso(sso) => sso::session::account(sso),
+            Settings::Okta(okta) => Some(format!("{}@{}", okta.client_id, okta.org_url)),
         }
     }
 
@@ -230,6 +247,7 @@ impl Settings {
             Settings::Ecp(ecp) => ecp::session::forget(paths, ecp, last_user),
             Settings::Oidc(oidc) => oidc::session::forget(paths, profile, oidc),
             Settings::Sso(sso) => sso::session::forget(paths, profile, sso),
+            Settings::Okta(okta) => okta::session::forget(paths, okta),
         }
     }
 }
@@ -287,6 +305,9 @@ impl Proof {
                 .map(|arn| Role::WebIdentity(crate::role::WebIdentityRole { role_arn: arn.clone() }))
                 .collect(),
             Proof::Sso { roles, .. } => roles.clone(),
+            Proof::SamlApps { apps, .. } => {
+                apps.iter().flat_map(|a| a.grants.roles.iter().cloned().map(Role::Saml)).collect()
+            }
         }
     }
 
@@ -297,6 +318,7 @@ impl Proof {
             Proof::Saml { .. } => &[],
             Proof::Sso { accounts, .. } => accounts,
             Proof::WebIdentity { .. } => &[],
+            Proof::SamlApps { accounts, .. } => accounts,
         }
     }
 
@@ -307,6 +329,8 @@ impl Proof {
             Proof::WebIdentity { .. } => None,
             // GetRoleCredentials takes no duration: the permission set decides.
             Proof::Sso { .. } => None,
+            // The shortest any app allows: the role chosen may be any app's.
+            Proof::SamlApps { apps, .. } => apps.iter().filter_map(|a| a.grants.session_duration).min(),
         }
     }
 }

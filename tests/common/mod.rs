@@ -464,6 +464,18 @@ impl Stack {
 
     /// Sets the Okta stand-in's knobs: `interval`, `web_sso_ttl`, `access_token_ttl`,
     /// `deny_all`.
+    /// Every device code and web-SSO token the Okta stand-in handed out (for the sweep).
+    pub fn okta_issued(&self) -> Vec<String> {
+        let (status, body) = http(&format!("{}/_control/issued", self.okta_url), "GET", "text/plain", "");
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        ["device_codes", "web_sso_tokens"]
+            .iter()
+            .flat_map(|k| v[k].as_array().cloned().unwrap_or_default())
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    }
+
     pub fn okta_control(&self, knobs: &str) {
         post_json(&self.okta_url, "/_control", knobs);
     }

@@ -66,6 +66,7 @@ impl Known {
         for (kind, label, s) in users()
             .into_iter()
             .chain(oidc_users())
+            .chain(okta_users())
             .chain(in_files(home))
             .chain(in_tokens(home))
             .chain(in_args(args))
@@ -226,6 +227,14 @@ fn oidc_users() -> Vec<Found> {
         .collect()
 }
 
+/// The Okta stand-in's passwords (tests/okta/README.md).
+fn okta_users() -> Vec<Found> {
+    [super::OKTA_DANA_PW, super::OKTA_ERIK_PW]
+        .into_iter()
+        .map(|pw| (Kind::Login, "a test Okta user's password", pw.to_string()))
+        .collect()
+}
+
 /// The refresh, ID and access tokens in the OpenID token caches.
 fn in_tokens(home: &Path) -> Vec<Found> {
     let mut out = Vec::new();
@@ -372,6 +381,14 @@ impl Known {
     /// may show it on stderr or leave it in a file.
     pub fn learn_signin_token(&self, token: &str) {
         self.0.borrow_mut().insert((Kind::Signin, "a console sign-in token", token.to_string()));
+    }
+}
+
+impl Known {
+    /// Learns a login secret only a server can tell (an Okta device code or web-SSO token,
+    /// which aws-login never keeps); [`Known::check`] then looks for it again.
+    pub fn learn_login_secret(&self, label: &'static str, secret: &str) {
+        self.0.borrow_mut().insert((Kind::Login, label, secret.to_string()));
     }
 }
 

@@ -110,6 +110,9 @@ class Okta:
         self.devices = {}  # device_code -> {user_code, state, user, expires, scope}
         self.access = {}  # access token -> {user, scope, expires}
         self.web_sso = {}  # web-SSO token -> {user, app, expires}
+        # Every device code and web-SSO token handed out, for the tests' secrets sweep only
+        # (GET /_control/issued): neither is ever kept by the client, so no file shows them.
+        self.issued = {"device_codes": [], "web_sso_tokens": []}
         self.url = None
 
     def jwks(self):
@@ -127,6 +130,7 @@ class Okta:
         device_code, user_code = secrets.token_urlsafe(24), secrets.token_hex(4).upper()
         state = "denied" if self.knobs.get("deny_all") else "pending"
         with self.lock:
+            self.issued["device_codes"].append(device_code)
             self.devices[device_code] = {"user_code": user_code, "state": state, "user": None,
                                          "expires": time.time() + 600, "scope": " ".join(sorted(scope))}
         return {"device_code": device_code, "user_code": user_code,
@@ -221,6 +225,7 @@ class Okta:
         ttl = self.knobs.get("web_sso_ttl")
         token = secrets.token_urlsafe(32)
         with self.lock:
+            self.issued["web_sso_tokens"].append(token)
             self.web_sso[token] = {"user": actor["user"], "app": app, "expires": time.time() + ttl}
         record.update(user=actor["user"], app=app)
         return {"access_token": token, "issued_token_type": WEB_SSO, "token_type": "N_A", "expires_in": ttl}
@@ -303,6 +308,9 @@ def make_handler(okta):
             record = {"ts": time.time(), "method": "GET", "path": parts.path}
             if parts.path == "/_control":
                 return self.handle_control(okta.knobs)
+            if parts.path == "/_control/issued":
+                with okta.lock:
+                    return self.send_json(200, okta.issued)
             if parts.path == "/oauth2/v1/keys":
                 return self.send_json(200, okta.jwks())
             if parts.path == "/activate":

@@ -208,3 +208,13 @@ def test_saml_response_is_standard_base64_of_a_response(okta):
     page = okta.saml_page(okta.web_sso(okta.login()).json()["access_token"])
     root = h.parse(base64.b64decode(saml_response(page)))
     assert root.tag == f"{{{h.SAMLP_NS}}}Response" and root.get("Destination") == h.AWS_ACS
+
+
+def test_issued_secrets_are_listed_for_the_sweep_only(okta):
+    tokens = okta.login()
+    token = okta.web_sso(tokens).json()["access_token"]
+    issued = requests.get(okta.url + "/_control/issued", timeout=10).json()
+    assert token in issued["web_sso_tokens"]
+    assert len(issued["device_codes"]) >= 1
+    log = (okta.dir / "okta.log.jsonl").read_text()
+    assert token not in log and not any(code in log for code in issued["device_codes"])

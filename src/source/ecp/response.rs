@@ -70,7 +70,7 @@ fn check_acs(envelope: &Element, url: &str, acs_url: &str) -> Result<(), Error> 
 
 /// A failed status becomes the IdP's own message (Duo plugins explain themselves there), else
 /// the most specific status code.
-fn check_status(response: &Element) -> Result<(), Error> {
+pub(crate) fn check_status(response: &Element) -> Result<(), Error> {
     let status = response.child(NS_PROTOCOL, "Status");
     let code = status.and_then(|s| s.child(NS_PROTOCOL, "StatusCode"));
     if code.and_then(|c| c.attr("Value")) == Some(STATUS_SUCCESS) {

@@ -90,6 +90,14 @@ pub async fn discover(trust: crate::http::Trust<'_>, s: &Settings) -> Result<Op,
     Ok(op)
 }
 
+/// A provider whose endpoints are known without discovery (an Okta org's fixed paths), with
+/// the same client and rules as [`discover`]; `key` names the setting its URLs come from.
+pub fn known(trust: crate::http::Trust<'_>, meta: Metadata, key: &'static str) -> Result<Op, Error> {
+    let url = check_url(key, &meta.token_endpoint, CARRIES)?;
+    let http = crate::http::client(&url, trust, crate::http::CONNECT_TIMEOUT)?;
+    Ok(Op { meta, http, ca_bundle: trust.ca_bundle.cloned() })
+}
+
 impl Op {
     /// The issuer as the provider names itself, for messages.
     pub fn issuer(&self) -> String {
@@ -128,6 +136,19 @@ impl Op {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         req = req.header("Content-Type", "application/x-www-form-urlencoded").body(body);
         self.send(req, url, what).await
+    }
+
+    /// A request of the caller's making (a bearer header, an HTML answer) through the same
+    /// client and bounds as every other.
+    pub async fn send_built(
+        &self,
+        url: &str,
+        what: &'static str,
+        build: impl FnOnce(&reqwest::Client, Url) -> reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), Error> {
+        let parsed = Url::parse(url)
+            .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
+        self.send(build(&self.http, parsed), url, what).await
     }
 
     fn basic_auth(&self) -> bool {

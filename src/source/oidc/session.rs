@@ -19,6 +19,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// What another source that keeps its tokens in a [`TokenCache`] (Okta) commits the same way.
+    pub fn new(cache: TokenCache, lock: ProfileLock, stored: Option<Stored>) -> Session {
+        Session { cache, lock: Some(lock), stored }
+    }
+
     pub fn commit(&mut self, _paths: &Paths) -> Result<(), Error> {
         if let Some(stored) = self.stored.take() {
             self.cache.save(&stored)?;
