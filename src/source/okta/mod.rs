@@ -24,7 +24,7 @@ use crate::paths::Paths;
 use crate::secret::Secret;
 use crate::source::oidc::discovery::{self, ClientAuth, Metadata, Op};
 use crate::source::oidc::id_token::{self, Keys};
-use crate::source::oidc::token_cache::{Stored, TokenCache};
+use crate::source::oidc::token_cache::{self, Stored, TokenCache};
 use crate::source::oidc::{device_flow, session::Session as TokenSession};
 use crate::source::{Login, Proof, Session};
 use app_links::FedApp;
@@ -152,15 +152,15 @@ async fn sign_in(
     let who = claims.email.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| claims.sub.clone());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let stored = Stored {
-        version: 0,
+        version: token_cache::VERSION,
         issuer: s.org_url.clone(),
         client_id: s.client_id.clone(),
         who: Some(who.clone()),
         subject: Some(claims.sub.clone()),
         refresh_token: None,
-        id_token: Some(id.expose().to_string()),
+        id_token: Some(id.clone()),
         id_token_exp: Some(claims.exp),
-        access_token: Some(tokens.access_token.expose().to_string()),
+        access_token: Some(tokens.access_token.clone()),
         access_token_exp: tokens.expires_in.map(|secs| now + secs as i64),
     };
     Ok((Signed { access: tokens.access_token, id, who }, stored))
