@@ -91,11 +91,18 @@ const logPath = path.join(stateDir, 'oidc.log.jsonl');
 // Synchronous so a client that got its answer finds its line.
 const log = (record) => fs.appendFileSync(logPath, `${JSON.stringify({ ts: trueNow() / 1000, ...record })}\n`);
 
+// Where start-up time goes, on stderr (which a test that timed out prints): a start that was
+// once slower than the harness's limit under heavy load left nothing to say why.
+const started = trueNow();
+const phase = (what) => process.stderr.write(`oidc-op: ${what} after ${trueNow() - started} ms\n`);
+
 // Made in libuv's threads while oidc-provider loads (a second or so on a busy machine).
 const svcJwksMade = machineKeys();
 const { Provider, errors } = await import(new URL('oidc-provider/lib/index.js', MODULES).href);
+phase('oidc-provider loaded');
 let keys = [newKey()];
 const svcJwks = await svcJwksMade;
+phase('keys made');
 let provider; // rebuilt by kid_rotate; state lives in oidc-provider's module-wide memory adapter
 let app;
 
@@ -354,7 +361,7 @@ server.listen(0, '127.0.0.1', () => {
   // Atomically, so a reader sees all of it or nothing.
   fs.writeFileSync(`${ready}.tmp`, `${JSON.stringify({ issuer, pid: process.pid })}\n`);
   fs.renameSync(`${ready}.tmp`, ready);
-  process.stderr.write(`oidc-op: ready at ${issuer}\n`);
+  phase(`ready at ${issuer}`);
 });
 
 if (args['die-with-parent']) {
