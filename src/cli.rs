@@ -67,7 +67,8 @@ Examples:
 const MIGRATE_EXAMPLES: &str = "\
 Examples:
   aws-login migrate                      show what would change
-  aws-login migrate --apply              change it";
+  aws-login migrate --apply              change it
+  aws-login migrate --from okta-aws-cli  show what moving from okta-aws-cli would change";
 
 const CONSOLE_EXAMPLES: &str = "\
 Examples:
@@ -410,6 +411,10 @@ pub struct MigrateArgs {
     /// Make the changes (without it, only show them).
     #[arg(long)]
     pub apply: bool,
+
+    /// The tool this home was set up for.
+    #[arg(long, value_enum, value_name = "TOOL", default_value_t)]
+    pub from: crate::migrate::Tool,
 
     /// Takes the place of the global `--profile` (same id), so that migrate's help does not
     /// offer it; given anyway, it is refused (migrate moves every profile).
