@@ -3,7 +3,12 @@
 //! reports it and, with `--apply`, carries it out. Everything is read and checked before anything
 //! is written, and the other tool's own files are never changed.
 
+mod aws_cli_oidc;
 pub mod awscli_login;
+mod awssso;
+mod mozilla_aws_cli;
+mod okta_aws_cli;
+mod profiles;
 
 use crate::cache::{Cache, Entry};
 use crate::cookies::Jar;
@@ -20,12 +25,24 @@ pub enum Tool {
     /// The awscli-login plugin (its `aws login` and `aws-login` script).
     #[default]
     AwscliLogin,
+    /// Okta's okta-aws-cli (`~/.okta/okta.yaml`, `OKTA_AWSCLI_*`).
+    OktaAwsCli,
+    /// Mozilla's maws (`[maws]` in `~/.config/maws/config.ini`).
+    MozillaAwsCli,
+    /// openstandia's aws-cli-oidc (`~/.aws-cli-oidc/config.yaml`).
+    AwsCliOidc,
+    /// awssso from PyPI (`~/.awssso/config`).
+    Awssso,
 }
 
 impl Tool {
     pub fn name(self) -> &'static str {
         match self {
             Tool::AwscliLogin => "awscli-login",
+            Tool::OktaAwsCli => "okta-aws-cli",
+            Tool::MozillaAwsCli => "mozilla-aws-cli",
+            Tool::AwsCliOidc => "aws-cli-oidc",
+            Tool::Awssso => "awssso",
         }
     }
 }
@@ -71,6 +88,10 @@ struct Plan {
 pub fn migrate(paths: &Paths, from: Tool, apply: bool) -> Result<(), Error> {
     let plan = match from {
         Tool::AwscliLogin => awscli_login::plan(paths)?,
+        Tool::OktaAwsCli => okta_aws_cli::plan(paths)?,
+        Tool::MozillaAwsCli => mozilla_aws_cli::plan(paths)?,
+        Tool::AwsCliOidc => aws_cli_oidc::plan(paths)?,
+        Tool::Awssso => awssso::plan(paths)?,
     };
     carry_out(plan, paths, from, apply)
 }
