@@ -32,11 +32,13 @@ fn put(home: &Home, relative: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// `aws-login migrate ARGS` (under AWS_LOGIN_SWEEP=1 also at -vvv, checked for secrets).
 fn migrate(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut c = Command::new(BIN);
     home.env(&mut c);
-    c.arg("migrate").args(args).envs(env.iter().copied());
-    Run(c.output().unwrap())
+    c.envs(env.iter().copied());
+    let args: Vec<&str> = ["migrate"].iter().chain(args).copied().collect();
+    home.swept(c, &args)
 }
 
 /// `text` with this test's home and binary written as `{HOME}` and `{BIN}`.

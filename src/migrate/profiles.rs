@@ -32,12 +32,31 @@ impl Candidate {
         Candidate { profile: profile.to_string(), origin, settings: Vec::new(), left_out: Vec::new() }
     }
 
-    /// Sets `key` (replacing an earlier value); an empty value sets nothing.
+    /// Sets `key` (replacing an earlier value); an empty value sets nothing. A value on several
+    /// lines (YAML allows it) cannot be one INI line: it is left out, never written as two.
     pub fn set(&mut self, key: &'static str, value: &str) {
         let value = value.trim();
         self.settings.retain(|(k, _)| *k != key);
-        if !value.is_empty() {
+        if value.chars().any(char::is_control) {
+            let what = format!(
+                "{}: its {key} spans several lines; set {key} in aws-login profile '{}' by hand",
+                self.origin, self.profile
+            );
+            self.leave_out(what);
+        } else if !value.is_empty() {
             self.settings.push((key, value.to_string()));
+        }
+    }
+
+    /// Why `profile` cannot name a section of ~/.aws-login/config (configure's rule), if it cannot.
+    fn bad_name(&self) -> Option<&'static str> {
+        let p = &self.profile;
+        if p.is_empty() || p.trim() != p || p == crate::ini_edit::DEFAULT_SECTION {
+            Some("it is empty, starts or ends with a space, or is DEFAULT")
+        } else if p.contains(']') || p.chars().any(char::is_control) {
+            Some("it contains ] or a control character")
+        } else {
+            None
         }
     }
 
@@ -197,6 +216,14 @@ pub fn plan_candidates(
             continue;
         }
         done.push(c.profile.clone());
+        if let Some(why) = c.bad_name() {
+            plan.left_out.push(format!(
+                "{}: '{}' cannot be an aws-login profile name ({why}); set it up with `aws-login configure --profile NAME`",
+                c.origin,
+                c.profile.escape_debug()
+            ));
+            continue;
+        }
         let section = |h: &str| h == c.profile;
         let is_new = !existing.contains(&c.profile);
         if is_new {
@@ -331,5 +358,16 @@ mod tests {
         assert_eq!(c.shown(), "client_secret = (hidden), client_id = def");
         assert_eq!(c.get("client_secret"), Some("s3cret"));
         assert_eq!(c.get("scope"), None);
+        // A value on two lines would be two INI lines: it is left out instead.
+        c.set("scope", "openid\nx = y");
+        assert_eq!((c.get("scope"), c.left_out.len()), (None, 1));
+    }
+
+    #[test]
+    fn names_configure_would_refuse_are_refused() {
+        for bad in ["", " p", "a]b", "a\nb", "DEFAULT"] {
+            assert!(Candidate::new(bad, String::new()).bad_name().is_some(), "{bad:?}");
+        }
+        assert!(Candidate::new("my dev", String::new()).bad_name().is_none());
     }
 }
