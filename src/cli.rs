@@ -166,8 +166,9 @@ pub enum Command {
     /// at aws-login.
     #[command(after_help = CONFIGURE_EXAMPLES)]
     Configure(Deferred<ConfigureArgs>),
-    /// Move over from the awscli-login plugin: AWS config, IdP session and cached roles. Only
-    /// says what it would do unless --apply is given.
+    /// Move over from the awscli-login plugin (AWS config, IdP session and cached roles), or with
+    /// --from from okta-aws-cli, mozilla-aws-cli, aws-cli-oidc or awssso (their settings become
+    /// profiles). Only says what it would do unless --apply is given.
     #[command(after_help = MIGRATE_EXAMPLES)]
     Migrate(MigrateArgs),
     /// Sign in to the AWS Management Console with the profile's credentials: open it in the

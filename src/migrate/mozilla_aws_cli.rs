@@ -100,8 +100,11 @@ fn candidate(settings: &[(String, String)], from: &str) -> Result<Candidate, Err
             "well_known_url" | "client_id" | "scope" | "idtoken_for_roles_url" | "profile" => continue,
             // Where maws's own console links point: aws-login's console needs no such setting.
             "issuer_domain" => continue,
-            "output" if value == "envvar" => "`aws-login -o env --profile P` prints the variables; AWS tools need none with credential_process".to_string(),
-            "output" => format!("AWS CLI profile '{profile}' now gets its credentials through credential_process; `aws-login -o` has other formats"),
+            "output" => match value.as_str() {
+                "boto" | "js" => format!("`aws-login export -o {value} --profile {profile}` prints that JSON"),
+                "envvar" => format!("`aws-login export -o env --profile {profile}` prints the exports"),
+                _ => format!("AWS CLI profile '{profile}' gets its credentials through credential_process instead of a credentials file"),
+            },
             "print_role_arn" => "`aws-login list-profiles` shows each profile's role".to_string(),
             _ => "not known to aws-login; set its equivalent by hand if there is one".to_string(),
         };

@@ -336,11 +336,11 @@ fn advice(key: &str, value: &str, profile: &str) -> Option<String> {
             format!("run `aws-login login --all-roles --profile {profile}` to store every role as a profile")
         }
         "write-aws-credentials" | "aws-credentials" => format!(
-            "aws-login answers credential_process instead of writing a credentials file; `aws-login -o credentials-file --profile {profile}` writes one for tools that need it"
+            "aws-login answers credential_process instead of writing a credentials file; `aws-login export -o credentials-file --profile {profile}` writes one for tools that need it"
         ),
         "exec" => format!("run commands with `aws-login exec --profile {profile} -- COMMAND`"),
         "legacy-aws-variables" | "expiry-aws-variables" => {
-            format!("`aws-login -o env --profile {profile}` prints aws-login's own set of variables")
+            format!("not supported: `aws-login export -o env --profile {profile}` prints aws-login's own set of variables")
         }
         "aws-region" => format!("set region = {value} in AWS CLI profile '{profile}'"),
         "aws-sts-role-session-name" => "not supported: aws-login names the role session itself".to_string(),
