@@ -101,9 +101,13 @@ fn candidate(settings: &[(String, String)], from: &str) -> Result<Candidate, Err
             // Where maws's own console links point: aws-login's console needs no such setting.
             "issuer_domain" => continue,
             "output" => match value.as_str() {
-                "boto" | "js" => format!("`aws-login export -o {value} --profile {profile}` prints that JSON"),
+                "boto" | "js" => {
+                    format!("`aws-login export -o {value} --profile {profile}` prints that JSON")
+                }
                 "envvar" => format!("`aws-login export -o env --profile {profile}` prints the exports"),
-                _ => format!("AWS CLI profile '{profile}' gets its credentials through credential_process instead of a credentials file"),
+                _ => format!(
+                    "AWS CLI profile '{profile}' gets its credentials through credential_process instead of a credentials file"
+                ),
             },
             "print_role_arn" => "`aws-login list-profiles` shows each profile's role".to_string(),
             _ => "not known to aws-login; set its equivalent by hand if there is one".to_string(),

@@ -340,7 +340,9 @@ fn advice(key: &str, value: &str, profile: &str) -> Option<String> {
         ),
         "exec" => format!("run commands with `aws-login exec --profile {profile} -- COMMAND`"),
         "legacy-aws-variables" | "expiry-aws-variables" => {
-            format!("not supported: `aws-login export -o env --profile {profile}` prints aws-login's own set of variables")
+            format!(
+                "not supported: `aws-login export -o env --profile {profile}` prints aws-login's own set of variables"
+            )
         }
         "aws-region" => format!("set region = {value} in AWS CLI profile '{profile}'"),
         "aws-sts-role-session-name" => "not supported: aws-login names the role session itself".to_string(),
