@@ -181,6 +181,32 @@ mod okta_aws_cli {
         assert!(read(&home.login_dir().join("config")).contains("client_id = mine"));
         assert!(!read(&home.path().join(".aws/config")).contains("--profile staging"));
     }
+
+    #[test]
+    fn lines_in_the_credentials_file_are_rewritten_there_and_other_tools_lines_kept() {
+        let home = Home::new();
+        let credentials = "[ci]\ncredential_process = okta-aws-cli m2m -o my-org.okta.com -c 0oaci -i kid -b /k.pem -u aus9\n";
+        put(&home, ".aws/credentials", credentials);
+        let config = "[profile staging]\ncredential_process = /opt/other-tool --profile staging\n";
+        put(&home, ".aws/config", config);
+        put(&home, ".okta/okta.yaml", &fixture(TOOL, "okta.yaml"));
+        let out = migrate(&home, &["--from", TOOL, "--apply"], &[]).ok().stderr();
+        // botocore reads the credentials file's line first: it is rewritten where it is.
+        assert_eq!(
+            read(&home.path().join(".aws/credentials")),
+            format!("[ci]\ncredential_process = {BIN} --profile ci\n")
+        );
+        assert!(read(&home.login_dir().join("config")).contains(
+            "[ci]\nsource = oidc\noidc_flow = client_credentials\noidc_issuer = https://my-org.okta.com/oauth2/aus9\n"
+        ));
+        // Another program's credential_process is not okta-aws-cli's to give away.
+        assert!(read(&home.path().join(".aws/config")).starts_with(config), "kept");
+        assert!(out.contains("[profile staging] in "), "{out}");
+        assert!(
+            out.contains("runs another credential_process (/opt/other-tool --profile staging); it was kept"),
+            "{out}"
+        );
+    }
 }
 
 mod aws_cli_oidc {
