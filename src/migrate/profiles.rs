@@ -199,7 +199,7 @@ pub fn tool_file(var: &str, dir: &str, name: &str) -> Result<PathBuf, Error> {
 
 /// Plans the candidates into `plan`: each becomes an aws-login profile (unless one of that name
 /// exists: kept, and left alone unless it already says the same) and an AWS CLI profile that
-/// runs it. `program` is the tool's own command, whose `credential_process` lines are rewritten.
+/// runs it, the tool's own `credential_process` lines rewritten in place.
 pub fn plan_candidates(
     paths: &Paths,
     tool: Tool,
