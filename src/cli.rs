@@ -67,7 +67,8 @@ Examples:
 const MIGRATE_EXAMPLES: &str = "\
 Examples:
   aws-login migrate                      show what would change
-  aws-login migrate --apply              change it";
+  aws-login migrate --apply              change it
+  aws-login migrate --from okta-aws-cli  show what moving from okta-aws-cli would change";
 
 const CONSOLE_EXAMPLES: &str = "\
 Examples:
@@ -165,8 +166,9 @@ pub enum Command {
     /// at aws-login.
     #[command(after_help = CONFIGURE_EXAMPLES)]
     Configure(Deferred<ConfigureArgs>),
-    /// Move over from the awscli-login plugin: AWS config, IdP session and cached roles. Only
-    /// says what it would do unless --apply is given.
+    /// Move over from the awscli-login plugin (AWS config, IdP session and cached roles), or with
+    /// --from from okta-aws-cli, mozilla-aws-cli, aws-cli-oidc or awssso (their settings become
+    /// profiles). Only says what it would do unless --apply is given.
     #[command(after_help = MIGRATE_EXAMPLES)]
     Migrate(MigrateArgs),
     /// Sign in to the AWS Management Console with the profile's credentials: open it in the
@@ -415,6 +417,10 @@ pub struct MigrateArgs {
     /// Make the changes (without it, only show them).
     #[arg(long)]
     pub apply: bool,
+
+    /// The tool this home was set up for.
+    #[arg(long, value_enum, value_name = "TOOL", default_value_t)]
+    pub from: crate::migrate::Tool,
 
     /// Takes the place of the global `--profile` (same id), so that migrate's help does not
     /// offer it; given anyway, it is refused (migrate moves every profile).

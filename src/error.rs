@@ -373,6 +373,9 @@ pub enum Error {
 
     #[error("{wanted} is not among the roles Okta granted ({available}); fix aws_iam_role or aws_iam_idp")]
     OktaRoleNotGranted { wanted: String, available: String },
+    /// `migrate --from`: the other tool's own config file cannot be read as that tool reads it.
+    #[error("{} cannot be read as {tool}'s config ({why}); fix it or move it aside, then run migrate again; nothing was changed", path.display())]
+    ToolConfig { tool: &'static str, path: PathBuf, why: String },
 }
 
 impl Error {
@@ -411,6 +414,7 @@ impl Error {
             NoHome => exit::BAD_SETTING,
             ConfigUnreadable { .. } | File { .. } | TooLarge { .. } | Unexpected(_) => exit::UNEXPECTED,
             NotUtf8 { .. } => exit::BAD_SETTING,
+            ToolConfig { .. } => exit::BAD_SETTING,
             // The server could not be reached safely: a network failure, like a refused connection.
             TlsCertificate { .. } => exit::NETWORK,
             ConfigureNeedsTerminal { .. } => exit::NEEDS_TERMINAL,

@@ -70,7 +70,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Some(Command::Configure(args)) => {
             configure::configure(&paths, &config::profile_name(&cli.profile_args()), args.source.as_deref())
         }
-        Some(Command::Migrate(args)) => migrate::migrate(&paths, args.apply),
+        Some(Command::Migrate(args)) => migrate::migrate(&paths, args.from, args.apply),
         Some(Command::Console(args)) => {
             let show = match (args.open, args.print) {
                 (true, _) => sink::console::Show::Open,

@@ -172,6 +172,8 @@ fn allowed_in(home: &Path, path: &Path) -> Vec<Kind> {
         (".aws-login/credentials" | ".aws/credentials", _) => vec![Kind::Aws],
         // The AWS CLI's IAM Identity Center token files, shared with aws-login.
         _ if rel.starts_with(".aws/sso/cache/") => vec![Kind::Login],
+        // The config of a tool `migrate --from` reads (aws-cli-oidc's holds client secrets).
+        (".aws-cli-oidc/config.yaml", _) => vec![Kind::Login],
         // A throwaway Secret Service keeps its (encrypted) keyrings here.
         _ if rel.starts_with(".local/share/keyrings/") => vec![Kind::Login, Kind::Aws],
         _ => vec![],

@@ -1,4 +1,5 @@
-//! `aws-login migrate`: moves a home set up for the awscli-login plugin over to aws-login.
+//! `aws-login migrate` (`--from awscli-login`, the default): moves a home set up for the
+//! awscli-login plugin over to aws-login.
 //!
 //! * The plugin's lines in the AWS config (`[plugins]` `login = awscli_login`, and
 //!   `cli_legacy_plugin_path` when no other plugin is left) go: once the Python package is
@@ -8,12 +9,12 @@
 //! * awscli-login's IdP cookie jar and its cached role, user and credentials are copied into
 //!   aws-login's files, so the next login needs no password and no role choice.
 //!
-//! awscli-login's own files are left in place: the user may still run it. Only a plan is shown
-//! unless `apply` is set; everything is read and checked before anything is written.
+//! awscli-login's own files are left in place: the user may still run it.
 
 use reqwest::Url;
 use time::OffsetDateTime;
 
+use super::{Plan, Verb};
 use crate::cache::{Cache, Entry};
 use crate::cli::ProfileArgs;
 use crate::config;
@@ -26,78 +27,14 @@ use crate::paths::{self, Paths};
 use crate::role::Role;
 use crate::secret::Secret;
 
-#[derive(Debug, Clone, Copy)]
-enum Verb {
-    Remove,
-    Point,
-    Import,
-}
-
-impl Verb {
-    /// The verb as the dry run says it ("would: remove …") and as the real run says it.
-    fn says(self, done: bool) -> &'static str {
-        match (self, done) {
-            (Verb::Remove, false) => "remove",
-            (Verb::Remove, true) => "removed",
-            (Verb::Point, false) => "point",
-            (Verb::Point, true) => "pointed",
-            (Verb::Import, false) => "import",
-            (Verb::Import, true) => "imported",
-        }
-    }
-}
-
-/// What migrating would change, all read and checked, nothing written yet.
-#[derive(Debug, Default)]
-struct Plan {
-    /// One line per change, for people: a verb and what it acts on.
-    changes: Vec<(Verb, String)>,
-    /// Things left alone that the user may want to know about.
-    notes: Vec<String>,
-    files: Vec<IniFile>,
-    jars: Vec<Jar>,
-    caches: Vec<(Cache, Entry)>,
-}
-
-pub fn migrate(paths: &Paths, apply: bool) -> Result<(), Error> {
+/// What migrating from awscli-login would change.
+pub(super) fn plan(paths: &Paths) -> Result<Plan, Error> {
     let mut plan = Plan::default();
     plan_aws_files(&mut plan)?;
     let awscli_credentials = IniFile::open(&paths.awscli_login_credentials())?;
     plan_cookie_jars(paths, &awscli_credentials, &mut plan)?;
     plan_cached_roles(paths, &awscli_credentials, &mut plan);
-
-    for note in &plan.notes {
-        eprintln!("Note: {note}");
-    }
-    if plan.changes.is_empty() {
-        eprintln!("Nothing to migrate: this home is already set up for aws-login.");
-        return Ok(());
-    }
-    if !apply {
-        eprintln!("Dry run, nothing was changed; `aws-login migrate --apply` would:");
-        for (verb, what) in &plan.changes {
-            eprintln!("  {} {what}", verb.says(false));
-        }
-        return Ok(());
-    }
-    for file in &mut plan.files {
-        file.save(NewDir::Create)?;
-    }
-    for jar in &plan.jars {
-        jar.save()?;
-    }
-    for (cache, entry) in &plan.caches {
-        cache.store(entry)?;
-    }
-    eprintln!("Migrated from awscli-login:");
-    for (verb, what) in &plan.changes {
-        eprintln!("  {} {what}", verb.says(true));
-    }
-    eprintln!(
-        "awscli-login's files in {} were left in place; `pip uninstall awscli-login` when you no longer need it.",
-        paths.root().display()
-    );
-    Ok(())
+    Ok(plan)
 }
 
 /// The plugin lines in the AWS config, and `credential_process` lines in both AWS files.
@@ -123,11 +60,11 @@ fn plan_aws_files(plan: &mut Plan) -> Result<(), Error> {
         plan.changes.push((Verb::Remove, format!("the empty [plugins] section from {shown}")));
     }
     repoint_credential_processes(&mut config, plan)?;
-    plan.files.push(config);
+    plan.files.push((config, NewDir::Create));
 
     let mut credentials = IniFile::open(&paths::aws_credentials_file()?)?;
     repoint_credential_processes(&mut credentials, plan)?;
-    plan.files.push(credentials);
+    plan.files.push((credentials, NewDir::Create));
     Ok(())
 }
 
