@@ -127,6 +127,15 @@ mod okta_aws_cli {
         let left =
             config.lines().filter(|l| l.starts_with("credential_process") && l.contains("okta-aws-cli"));
         assert_eq!(left.count(), 0, "every okta-aws-cli line is rewritten: {config}");
+        // The web flow's profiles are the Okta source's settings, which aws-login reads.
+        for profile in ["s3", "staging", "production"] {
+            let row = listed(&home, profile);
+            assert_eq!(
+                (row["source"].as_str(), &row["problem"]),
+                (Some("okta"), &serde_json::Value::Null),
+                "{row}"
+            );
+        }
     }
 
     #[test]
