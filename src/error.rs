@@ -356,6 +356,23 @@ pub enum Error {
         "{url} did not answer as an OpenID provider ({found}); check oidc_issuer (or well_known_url) for this profile"
     )]
     NotOidc { url: String, found: String },
+
+    /// OpenID Connect for machines and SAML (`source::oidc`, issue 17).
+    #[error(
+        "the private key in {place} cannot be used: {why}; give a PEM private key (RSA, or EC P-256) that the OpenID provider has registered for this client"
+    )]
+    PrivateKeyUnusable { place: String, why: String },
+
+    #[error("{issuer} refused this client's {what} ({detail}); {advice}")]
+    ClientRefused { issuer: String, what: &'static str, detail: String, advice: &'static str },
+
+    #[error(
+        "the token exchange at {url} did not give a SAML assertion ({why}); check exchange_endpoint and exchange_audience for this profile"
+    )]
+    ExchangeNotSaml { url: String, why: String },
+
+    #[error("{from} name no AWS role for this login; ask its administrators for access, or set role_arn")]
+    WebIdentityNoRoles { from: String },
 }
 
 impl Error {
@@ -416,6 +433,10 @@ impl Error {
                 exit::IDP_ERROR
             }
             SignInBrowserFailed { .. } => exit::BROWSER,
+            PrivateKeyUnusable { .. } => exit::BAD_SETTING,
+            ClientRefused { .. } => exit::AUTHN_FAILED,
+            ExchangeNotSaml { .. } => exit::IDP_ERROR,
+            WebIdentityNoRoles { .. } => exit::ROLE_PARSE,
         }
     }
 
