@@ -22,7 +22,7 @@ DEVICE_USER = REPO / "tests/oidc/device_user.py"
 CHROMIUM = REPO / "tests/oidc/chromium.sh"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 OP_DEFAULTS = {"auto_login": None, "deny": False, "id_token_ttl": 3600, "device_slow_down": 0,
-               "jwt_access_tokens": False}
+               "jwt_access_tokens": False, "id_token_roles": None}
 PASSWORDS = {"alice": "alice-pw-O1", "bob": "bob-pw-O2"}
 SECRET = "cli-secret-pw"
 
