@@ -35,10 +35,12 @@ impl<'a> Client<'a> {
             path: config.clone(),
         };
         let machine = s.flow == super::Flow::ClientCredentials;
-        if key.is_none()
-            && (m.auth_method == AuthMethod::PrivateKeyJwt || machine && s.client_secret.is_none())
-        {
+        if key.is_none() && m.auth_method == AuthMethod::PrivateKeyJwt {
             return Err(missing("private_key_file"));
+        }
+        if key.is_none() && machine && s.client_secret.is_none() {
+            // A profile that keeps its secret in the keyring is missing that, not a key.
+            return Err(missing(if m.keyring { "client_secret" } else { "private_key_file" }));
         }
         if matches!(m.auth_method, AuthMethod::Basic | AuthMethod::Post) && s.client_secret.is_none() {
             return Err(missing("client_secret"));

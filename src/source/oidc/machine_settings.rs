@@ -80,10 +80,19 @@ pub struct Machine {
     pub auth_method: AuthMethod,
     pub exchange: Option<Exchange>,
     pub roles: RolesFrom,
+    /// `enable_keyring`: the client secret may come from, and is kept in, the OS keyring.
+    pub keyring: bool,
+    /// This run's client secret is the keyring's (so it is not stored again).
+    pub secret_from_keyring: bool,
 }
 
 impl Machine {
-    pub fn parse(values: &Lookup, f: &MachineFlags) -> Result<Machine, Error> {
+    /// `enable_keyring` is also ECP's setting, hence its flag apart.
+    pub fn parse(
+        values: &Lookup,
+        f: &MachineFlags,
+        enable_keyring: &Option<String>,
+    ) -> Result<Machine, Error> {
         let text = |key: &'static str, flag: &Option<String>| {
             values.non_empty(key, flag).map(|v| v.trim().to_string())
         };
@@ -139,6 +148,12 @@ impl Machine {
             auth_method,
             exchange,
             roles,
+            keyring: crate::config::parse_bool(
+                "enable_keyring",
+                values.get("enable_keyring", enable_keyring).as_deref(),
+            )?
+            .unwrap_or(false),
+            secret_from_keyring: false,
         })
     }
 }

@@ -12,6 +12,7 @@
 pub mod browser_flow;
 pub mod client_assertion;
 pub mod client_credentials;
+pub mod client_secret;
 pub mod device_flow;
 pub mod discovery;
 pub mod exchange;
@@ -51,6 +52,8 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
             path: paths.config(),
         });
     }
+    let kept_secret = client_secret::with_keyring(s);
+    let s = kept_secret.as_ref().unwrap_or(s);
     let trust = crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
     let op = discovery::discover(trust, s).await?;
     if s.flow == Flow::ClientCredentials {
@@ -123,6 +126,7 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
             (tokens, nonce, None)
         }
     };
+    client_secret::remember(paths, s);
 
     let id = tokens.id_token.as_ref().ok_or_else(|| Error::IdTokenRefused {
         issuer: op.issuer(),
@@ -159,6 +163,7 @@ async fn machine(
 ) -> Result<Login, Error> {
     let client = client_credentials::Client::new(s, &profile.profile, paths.config())?;
     let tokens = client_credentials::tokens(op, &client).await?;
+    client_secret::remember(paths, s);
     let (token, id) = match s.token {
         TokenKind::AccessToken => (tokens.access_token, None),
         TokenKind::IdToken => {

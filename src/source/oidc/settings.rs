@@ -118,7 +118,11 @@ impl Settings {
             auto_login: crate::config::parse_bool("auto_login", auto_login.as_deref())?.unwrap_or(false),
             login_timeout: parse_login_timeout(values.get("login_timeout", &f.login_timeout).as_deref())?,
             sign_in: args.sign_in.clone(),
-            machine: Box::new(super::machine_settings::Machine::parse(values, &f.machine)?),
+            machine: Box::new(super::machine_settings::Machine::parse(
+                values,
+                &f.machine,
+                &args.enable_keyring,
+            )?),
         })
     }
 }
