@@ -126,3 +126,20 @@ fn a_claim_needs_an_id_token_and_bad_lists_are_said() {
     assert_eq!(home.snapshot(), before);
     assert!(stack.sts_web_identity().is_empty());
 }
+
+#[test]
+fn every_role_of_the_roles_api_from_one_sign_in_with_all_roles() {
+    let stack = Stack::empty().sts("{}").oidc().maws_roles().serving();
+    let home = Home::new();
+    profile(&home, &stack, "bob", &format!("roles_url = {}", stack.maws_roles_url));
+    let run = home.run_with_env(&stack, &["login", "--all-roles", "-p", "bob"], &BOB).ok();
+    assert!(run.stderr().contains("3 of the 3 roles granted stored as profiles"), "{}", run.stderr());
+    // One sign-in, one roles request, one STS call per role.
+    assert_eq!(stack.oidc_events("authorization").len(), 1);
+    assert_eq!(stack.maws_log().len(), 1);
+    let mut roles = assumed(&stack);
+    roles.sort();
+    let mut want = [WEB_IDENTITY_ROLE, MAWS_READONLY, MAWS_ADMIN];
+    want.sort();
+    assert_eq!(roles, want);
+}

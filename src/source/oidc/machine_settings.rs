@@ -194,6 +194,75 @@ pub fn is_role_arn(arn: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::ProfileArgs;
+    use crate::source::oidc::{Flow, Settings};
+
+    const BASE: &str = "[m]\nsource = oidc\noidc_issuer = https://op.example\nclient_id = svc\n";
+
+    fn load(extra: &str) -> Result<Settings, Error> {
+        let args = ProfileArgs { profile: Some("m".into()), ..Default::default() };
+        let text = format!("{BASE}{extra}");
+        match crate::config::load_from_str(&text, std::path::Path::new("config"), &args)?.source {
+            crate::source::Settings::Oidc(s) => Ok(s),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_machine_asks_for_its_own_scopes_and_passes_the_access_token_on() {
+        let s = load(
+            "oidc_flow = client_credentials\nscope = sts deploy\nprivate_key_file = /k.pem\nkey_id = k1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.flow, s.token, s.scope.as_str()),
+            (Flow::ClientCredentials, TokenKind::AccessToken, "sts deploy")
+        );
+        let m = &s.machine;
+        assert_eq!(
+            (m.private_key_file.as_deref(), m.key_id.as_deref()),
+            (Some(std::path::Path::new("/k.pem")), Some("k1"))
+        );
+        assert_eq!(
+            (m.auth_method, m.exchange.is_none(), m.roles.any(), m.keyring),
+            (AuthMethod::Auto, true, false, false)
+        );
+        // A person's flow keeps its defaults.
+        let s = load("").unwrap();
+        assert_eq!((s.token, s.scope.as_str()), (TokenKind::IdToken, "openid"));
+    }
+
+    #[test]
+    fn the_exchange_has_defaults_and_names_allowed_values() {
+        let s = load("exchange = SAML\n").unwrap();
+        let ex = s.machine.exchange.clone().unwrap();
+        assert_eq!(
+            (ex.endpoint, ex.subject, ex.audience.as_str()),
+            (None, TokenKind::AccessToken, DEFAULT_EXCHANGE_AUDIENCE)
+        );
+        let s = load("exchange = saml\nexchange_subject = id_token\nexchange_audience = https://signin.aws.amazon.com/saml\nexchange_endpoint = https://kc.example/token\n").unwrap();
+        let ex = s.machine.exchange.clone().unwrap();
+        assert_eq!(
+            (ex.endpoint.as_deref(), ex.subject),
+            (Some("https://kc.example/token"), TokenKind::IdToken)
+        );
+        let cases = [
+            ("exchange = wsfed", "it must be one of none, saml"),
+            ("exchange = saml\nexchange_subject = refresh_token", "it must be one of access_token, id_token"),
+            ("exchange = saml\nexchange_endpoint = http://kc.example/token", "must start with https://"),
+            (
+                "token_endpoint_auth_method = tls_client_auth",
+                "client_secret_basic, client_secret_post, private_key_jwt",
+            ),
+            ("roles_url = http://maws.example/roles", "must start with https://"),
+            ("enable_keyring = sometimes", "it must be true or false"),
+        ];
+        for (line, want) in cases {
+            let e = load(&format!("{line}\n")).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::exit::BAD_SETTING, "{line}");
+            assert!(e.to_string().contains(want), "{line}: {e}");
+        }
+    }
 
     #[test]
     fn role_lists_take_commas_and_spaces_once_each() {
