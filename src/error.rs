@@ -371,7 +371,7 @@ pub enum Error {
     )]
     ExchangeNotSaml { url: String, why: String },
 
-    #[error("{from} name no AWS role for this login; ask its administrators for access, or set role_arn")]
+    #[error("{from} gave no AWS role for this login; ask its administrators for access, or set role_arn")]
     WebIdentityNoRoles { from: String },
 }
 
