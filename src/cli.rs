@@ -831,8 +831,8 @@ mod tests {
         walk(&cmd, &mut checked);
         assert_eq!(
             checked,
-            (9 + 10) * 5 + 3 + 3 + 3,
-            "nine overrides and ten OpenID ones in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser, --open-browser and --use-device-code"
+            (9 + 10 + 9) * 5 + 3 + 3 + 3,
+            "nine overrides, ten OpenID ones and nine for machines and SAML in five places, --force-refresh, --all-roles, --allow-nesting, --credentials-file in three places, and login's --no-browser, --open-browser and --use-device-code"
         );
         clap::Command::debug_assert(Cli::command());
     }

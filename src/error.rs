@@ -376,6 +376,22 @@ pub enum Error {
     /// `migrate --from`: the other tool's own config file cannot be read as that tool reads it.
     #[error("{} cannot be read as {tool}'s config ({why}); fix it or move it aside, then run migrate again; nothing was changed", path.display())]
     ToolConfig { tool: &'static str, path: PathBuf, why: String },
+    /// OpenID Connect for machines and SAML (`source::oidc`, issue 17).
+    #[error(
+        "the private key in {place} cannot be used: {why}; give a PEM private key (RSA, or EC P-256) that the OpenID provider has registered for this client"
+    )]
+    PrivateKeyUnusable { place: String, why: String },
+
+    #[error("{issuer} refused this client's {what} ({detail}); {advice}")]
+    ClientRefused { issuer: String, what: &'static str, detail: String, advice: &'static str },
+
+    #[error(
+        "the token exchange at {url} did not give a SAML assertion ({why}); check exchange_endpoint and exchange_audience for this profile"
+    )]
+    ExchangeNotSaml { url: String, why: String },
+
+    #[error("{from} gave no AWS role for this login; ask its administrators for access, or set role_arn")]
+    WebIdentityNoRoles { from: String },
 }
 
 impl Error {
@@ -441,6 +457,10 @@ impl Error {
             OktaNoApps { .. } => exit::ROLE_PARSE,
             OktaRefused { .. } => exit::AUTHN_FAILED,
             OktaRoleNotGranted { .. } => exit::ROLE_CHOICE,
+            PrivateKeyUnusable { .. } => exit::BAD_SETTING,
+            ClientRefused { .. } => exit::AUTHN_FAILED,
+            ExchangeNotSaml { .. } => exit::IDP_ERROR,
+            WebIdentityNoRoles { .. } => exit::ROLE_PARSE,
         }
     }
 

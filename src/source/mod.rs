@@ -132,6 +132,7 @@ impl Settings {
     pub fn reads(key: &str) -> bool {
         ecp::settings::KEYS.contains(&key)
             || oidc::settings::KEYS.contains(&key)
+            || oidc::machine_settings::KEYS.contains(&key)
             || sso::settings::KEYS.contains(&key)
             || okta::settings::KEYS.contains(&key)
     }

@@ -668,6 +668,7 @@ impl Home {
     pub fn run_with_env(&self, stack: &Stack, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut c = self.command(stack, Path::new(BIN));
         c.envs(env.iter().copied());
+        self.known.learn_env(env);
         self.swept(c, args)
     }
 

@@ -384,6 +384,17 @@ impl Known {
     pub fn learn_signin_token(&self, token: &str) {
         self.0.borrow_mut().insert((Kind::Signin, "a console sign-in token", token.to_string()));
     }
+
+    /// Learns a private key handed over in the environment (`AWS_LOGIN_PRIVATE_KEY`): each line
+    /// of its PEM body, as for `private_key_file`.
+    pub fn learn_env(&self, env: &[(&str, &str)]) {
+        let mut set = self.0.borrow_mut();
+        for (_, pem) in env.iter().filter(|(k, _)| *k == "AWS_LOGIN_PRIVATE_KEY") {
+            for line in pem.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16) {
+                set.insert((Kind::Login, "a line of a private key", line.to_string()));
+            }
+        }
+    }
 }
 
 impl Known {

@@ -63,6 +63,13 @@ const KNOBS = {
   device_interval: [null, (v) => { if (v !== null && (!Number.isInteger(v) || v < 1)) throw new Error('must be null or an integer >= 1'); return v; }],
   // Seconds the OP's clock is off (negative: behind), so what it issues is already expired.
   clock_skew: [0, (v) => { if (!Number.isInteger(v) || Math.abs(v) > 86400) throw new Error('must be an integer within ±86400'); return v; }],
+  // null, or {user: [role ARNs]}: the ID token's `aws_roles` claim for that user (roles_claim).
+  id_token_roles: [null, (v) => {
+    const ok = v === null || (typeof v === 'object' && !Array.isArray(v)
+      && Object.values(v).every((r) => Array.isArray(r) && r.every((a) => typeof a === 'string')));
+    if (!ok) throw new Error('must be null or {"user": ["role ARN", ...]}');
+    return v;
+  }],
 };
 // The resource a JWT access token is for when jwt_access_tokens is on.
 const RESOURCE = 'urn:aws-login:test:web-identity';
@@ -167,7 +174,7 @@ function config() {
     jwks: { keys },
     cookies: { keys: ['aws-login-test-only'] },
     scopes: ['openid', 'email', 'profile', 'offline_access', 'sts', 'deploy'],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub', 'aws_roles'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: false, // the ID token carries email (the CLI names the session after it)
     pkce: { required: () => true },
     // Refresh tokens on the auth-code grant too, without prompt=consent.
@@ -179,7 +186,8 @@ function config() {
     async findAccount(ctx, sub) {
       const u = USERS[sub];
       if (!u) return undefined;
-      return { accountId: sub, claims: async () => ({ sub, name: u.name, ...(u.email ? { email: u.email, email_verified: true } : {}) }) };
+      const roles = knobs.id_token_roles?.[sub];
+      return { accountId: sub, claims: async () => ({ sub, name: u.name, ...(u.email ? { email: u.email, email_verified: true } : {}), ...(roles ? { aws_roles: roles } : {}) }) };
     },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {

@@ -23,7 +23,7 @@ CHROMIUM = REPO / "tests/oidc/chromium.sh"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 OP_DEFAULTS = {"auto_login": None, "deny": False, "id_token_ttl": 3600, "device_slow_down": 0,
                "jwt_access_tokens": False, "device_endpoint": True, "device_code_ttl": 600, "device_interval": None,
-               "clock_skew": 0}
+               "clock_skew": 0, "id_token_roles": None}
 PASSWORDS = {"alice": "alice-pw-O1", "bob": "bob-pw-O2"}
 SECRET = "cli-secret-pw"
 

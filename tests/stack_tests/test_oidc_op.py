@@ -141,8 +141,17 @@ def test_jwt_access_tokens_knob(op):
     assert claims_of(op, refreshed["access_token"])["sub"] == "alice"
 
 
+def test_id_token_roles_knob(op):
+    op.control(auto_login="alice")
+    assert "aws_roles" not in claims_of(op, op.tokens()["id_token"])
+    roles = ["arn:aws:iam::111122223333:role/WebDeveloper", "arn:aws:iam::111122223333:role/WebReadOnly"]
+    op.control(id_token_roles={"alice": roles})
+    assert claims_of(op, op.tokens()["id_token"])["aws_roles"] == roles
+    op.control(id_token_roles=None)
+
+
 def test_unknown_knob_is_refused(op):
-    for bad in ({"auto_login": "mallory"}, {"nope": 1}, {"id_token_ttl": 0}, {"deny": "yes"}):
+    for bad in ({"auto_login": "mallory"}, {"nope": 1}, {"id_token_ttl": 0}, {"deny": "yes"}, {"id_token_roles": ["x"]}):
         r = requests.post(op.issuer + "/_control", json=bad, timeout=10)
         assert r.status_code == 400 and r.json()["error"], bad
     assert op.control() == {**op.control(), "auto_login": None, "deny": False, "id_token_ttl": 3600}

@@ -120,13 +120,27 @@ impl Op {
         client: &ClientAuth<'_>,
         what: &'static str,
     ) -> Result<(u16, Vec<u8>), Error> {
+        self.post_as(url, form, client, SecretIn::Auto, what).await
+    }
+
+    /// [`Op::post`] with the client secret sent where `secret_in` says.
+    pub async fn post_as(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        client: &ClientAuth<'_>,
+        secret_in: SecretIn,
+        what: &'static str,
+    ) -> Result<(u16, Vec<u8>), Error> {
         let parsed = Url::parse(url)
             .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         let mut req = self.http.post(parsed).header("Accept", "application/json");
         match client.secret {
             // client_secret_basic unless the provider offers only client_secret_post.
-            Some(secret) if self.basic_auth() => {
+            Some(secret)
+                if secret_in == SecretIn::Basic || secret_in == SecretIn::Auto && self.basic_auth() =>
+            {
                 let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
                 req = req.basic_auth(enc(client.id), Some(enc(secret.expose())));
             }
@@ -149,6 +163,24 @@ impl Op {
         let parsed = Url::parse(url)
             .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
         self.send(build(&self.http, parsed), url, what).await
+    }
+
+    /// A JSON POST (mozilla-aws-cli's roles API), to a URL checked like the provider's.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        what: &'static str,
+    ) -> Result<(u16, Vec<u8>), Error> {
+        let parsed = Url::parse(url)
+            .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
+        let req = self
+            .http
+            .post(parsed)
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
+        self.send(req, url, what).await
     }
 
     fn basic_auth(&self) -> bool {
@@ -195,4 +227,13 @@ const ANSWER: Duration = crate::http::ANSWER_TIMEOUT;
 pub struct ClientAuth<'a> {
     pub id: &'a str,
     pub secret: Option<&'a crate::secret::Secret>,
+}
+
+/// Where a client secret goes (RFC 6749 §2.3.1): the profile's `token_endpoint_auth_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretIn {
+    /// HTTP Basic unless the provider offers only the form.
+    Auto,
+    Basic,
+    Post,
 }

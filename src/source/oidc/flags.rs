@@ -54,6 +54,9 @@ pub struct Flags {
     /// Seconds a browser sign-in may take (10..900, default 120).
     #[arg(long, alias = "login_timeout", value_name = "SECONDS", help_heading = OIDC)]
     pub login_timeout: Option<String>,
+
+    #[command(flatten)]
+    pub machine: super::machine_flags::MachineFlags,
 }
 
 impl Flags {
@@ -71,6 +74,7 @@ impl Flags {
             redirect_path: self.redirect_path.or(earlier.redirect_path),
             auto_login: self.auto_login.or(earlier.auto_login),
             login_timeout: self.login_timeout.or(earlier.login_timeout),
+            machine: self.machine.over(earlier.machine),
         }
     }
 }

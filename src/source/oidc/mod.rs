@@ -10,11 +10,18 @@
 //!    opts in with `auto_login = true` and a browser can be opened.
 
 pub mod browser_flow;
+pub mod client_assertion;
+pub mod client_credentials;
+pub mod client_secret;
 pub mod device_flow;
 pub mod discovery;
+pub mod exchange;
 pub mod flags;
 pub mod id_token;
+pub mod machine_flags;
+pub mod machine_settings;
 pub mod questions;
+pub mod roles;
 pub mod session;
 pub mod settings;
 pub mod token;
@@ -37,21 +44,29 @@ const TOKEN_MARGIN: i64 = 300;
 
 /// Logs in; see the module's order.
 pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Settings) -> Result<Login, Error> {
-    let Some(role_arn) = profile.role_arn.clone() else {
+    // Told before anyone signs in: the roles come from role_arn unless from elsewhere.
+    if profile.role_arn.is_none() && s.machine.exchange.is_none() && !s.machine.roles.any() {
         return Err(Error::MissingSetting {
             profile: profile.profile.clone(),
             key: "role_arn",
             path: paths.config(),
         });
-    };
+    }
+    let kept_secret = client_secret::with_keyring(s);
+    let s = kept_secret.as_ref().unwrap_or(s);
     let trust = crate::http::Trust { ca_bundle: profile.ca_bundle.as_ref(), verify: profile.verify_tls };
     let op = discovery::discover(trust, s).await?;
+    if s.flow == Flow::ClientCredentials {
+        return machine(paths, profile, s, &op).await;
+    }
     let cache = TokenCache::new(paths, &op.meta.issuer, &s.client_id);
     let lock = cache.lock(session::max_wait(s))?;
     let stored = cache.load()?;
     let client = ClientAuth { id: &s.client_id, secret: s.client_secret.as_ref() };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let id_token = s.token == TokenKind::IdToken;
+    // The token that goes on: to STS, or to the exchange.
+    let passed_on = s.machine.exchange.as_ref().map_or(s.token, |e| e.subject);
+    let id_token = passed_on == TokenKind::IdToken;
 
     let mut keys = id_token::Keys::default();
     if let Some(kept) = &stored
@@ -63,8 +78,18 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
             id_token::check(&op, &mut keys, &token, &s.client_id, None).await?;
         }
         let who = kept.who.clone().unwrap_or_default();
+        // The roles may need the ID token (checked, if it was not the token above).
+        let id = match (&kept.id_token, id_token) {
+            (_, true) => Some(token.clone()),
+            (Some(id), false) if s.machine.roles.claim.is_some() || s.machine.roles.url.is_some() => {
+                let id = id.clone();
+                id_token::check(&op, &mut keys, &id, &s.client_id, None).await?;
+                Some(id)
+            }
+            _ => None,
+        };
         let session = session::Session { cache, lock: Some(lock), stored: None };
-        return Ok(proof(&op, token, &who, role_arn, session));
+        return finish(&op, paths, profile, s, Signed { token, id_token: id, who }, session).await;
     }
 
     let refreshed = match stored.as_ref().and_then(Stored::refresh) {
@@ -101,6 +126,7 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
             (tokens, nonce, None)
         }
     };
+    client_secret::remember(paths, s);
 
     let id = tokens.id_token.as_ref().ok_or_else(|| Error::IdTokenRefused {
         issuer: op.issuer(),
@@ -124,7 +150,67 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
     };
     let token = if id_token { id.clone() } else { tokens.access_token };
     let session = session::Session { cache, lock: Some(lock), stored: Some(stored) };
-    Ok(proof(&op, token, &who, role_arn, session))
+    finish(&op, paths, profile, s, Signed { token, id_token: Some(id.clone()), who }, session).await
+}
+
+/// A machine's login: client credentials, no person, nothing kept but the AWS credentials
+/// (a new access token costs one request).
+async fn machine(
+    paths: &Paths,
+    profile: &crate::config::Settings,
+    s: &Settings,
+    op: &Op,
+) -> Result<Login, Error> {
+    let client = client_credentials::Client::new(s, &profile.profile, paths.config())?;
+    let tokens = client_credentials::tokens(op, &client).await?;
+    client_secret::remember(paths, s);
+    let (token, id) = match s.token {
+        TokenKind::AccessToken => (tokens.access_token, None),
+        TokenKind::IdToken => {
+            let id = tokens.id_token.ok_or_else(|| Error::IdTokenRefused {
+                issuer: op.issuer(),
+                why: "the issuer sent none with client credentials (set web_identity_token = access_token)"
+                    .into(),
+            })?;
+            id_token::check(op, &mut id_token::Keys::default(), &id, &s.client_id, None).await?;
+            (id.clone(), Some(id))
+        }
+    };
+    let cache = TokenCache::new(paths, &op.meta.issuer, &s.client_id);
+    let session = session::Session { cache, lock: None, stored: None };
+    finish(op, paths, profile, s, Signed { token, id_token: id, who: s.client_id.clone() }, session).await
+}
+
+/// What a sign-in gave: the token to pass on, the checked ID token, and who signed in.
+struct Signed {
+    token: Secret,
+    id_token: Option<Secret>,
+    who: String,
+}
+
+/// The proof for AWS: the token exchanged for SAML, or the web identity with its roles.
+async fn finish(
+    op: &Op,
+    paths: &Paths,
+    profile: &crate::config::Settings,
+    s: &Settings,
+    signed: Signed,
+    session: session::Session,
+) -> Result<Login, Error> {
+    let proof = match &s.machine.exchange {
+        Some(ex) => {
+            let client = client_credentials::Client::new(s, &profile.profile, paths.config())?;
+            let (response, grants) = exchange::to_saml(op, ex, &client, &signed.token).await?;
+            Proof::Saml { response, grants }
+        }
+        None => Proof::WebIdentity {
+            roles: roles::for_web_identity(op, s, profile, paths.config(), signed.id_token.as_ref()).await?,
+            token: signed.token,
+            issuer: op.meta.issuer.clone(),
+            session_name: role_session_name(&signed.who),
+        },
+    };
+    Ok(Login::new(proof, signed.who, crate::source::Session::Oidc(session)))
 }
 
 /// The sign-in itself, by the profile's flow, if a person can be reached.
@@ -151,6 +237,8 @@ async fn sign_in(
         Ok(Show { qr: s.sign_in.qr, open_with })
     };
     match s.flow {
+        // Handled before any sign-in: a machine is no person.
+        Flow::ClientCredentials => Err(Error::Unexpected("client credentials reached the sign-in".into())),
         Flow::Device => {
             let show = device(s.sign_in.open_browser || !terminal)?;
             Ok((device_flow::run(op, &s.scope, client, &show).await?, None))
@@ -177,16 +265,6 @@ async fn sign_in(
 
 fn with_nonce((tokens, nonce): (token::Tokens, String)) -> (token::Tokens, Option<String>) {
     (tokens, Some(nonce))
-}
-
-fn proof(op: &Op, token: Secret, who: &str, role_arn: String, session: session::Session) -> Login {
-    let proof = Proof::WebIdentity {
-        token,
-        issuer: op.meta.issuer.clone(),
-        session_name: role_session_name(who),
-        roles: vec![role_arn],
-    };
-    Login::new(proof, who.to_string(), crate::source::Session::Oidc(session))
 }
 
 /// RoleSessionName from the user's email or subject, made valid for STS: 2–64 characters of

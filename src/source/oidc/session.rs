@@ -39,6 +39,8 @@ pub fn max_wait(settings: &Settings) -> std::time::Duration {
     let sign_in = match settings.flow {
         super::Flow::Browser => settings.login_timeout,
         super::Flow::Device => std::time::Duration::from_secs(600),
+        // No person: the token endpoint's answer (and an exchange) is all it waits for.
+        super::Flow::ClientCredentials => std::time::Duration::ZERO,
     };
     crate::lock::max_wait(sign_in)
 }

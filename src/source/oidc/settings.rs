@@ -31,6 +31,8 @@ pub enum Flow {
     Browser,
     /// Device authorization (RFC 8628).
     Device,
+    /// Client credentials: a machine, no person (issue 17).
+    ClientCredentials,
 }
 
 /// Which token goes to STS.
@@ -67,6 +69,8 @@ pub struct Settings {
     pub login_timeout: Duration,
     /// `login`'s flags.
     pub sign_in: SignInArgs,
+    /// Client authentication without a person, the exchange to SAML, the roles.
+    pub machine: Box<super::machine_settings::Machine>,
 }
 
 impl Settings {
@@ -87,20 +91,38 @@ impl Settings {
         };
         let secret = f.client_secret.as_ref().map(|s| s.expose().to_string());
         let auto_login = values.get("auto_login", &f.auto_login);
+        let flow = parse_flow(values.get("oidc_flow", &f.oidc_flow).as_deref())?;
+        let machine = flow == Flow::ClientCredentials;
+        // A machine's access token is what STS takes: it has no ID token.
+        let token_default = if machine { TokenKind::AccessToken } else { TokenKind::IdToken };
+        let scope_value = values.non_empty("scope", &f.scope);
         Ok(Settings {
             issuer,
             discovery_url,
             client_id: client_id.trim().to_string(),
             client_secret: values.non_empty("client_secret", &secret).map(Secret::new),
-            scope: scope(values.non_empty("scope", &f.scope).as_deref()),
-            flow: parse_flow(values.get("oidc_flow", &f.oidc_flow).as_deref())?,
-            token: parse_token(values.get("web_identity_token", &f.web_identity_token).as_deref())?,
+            // A machine asks for its own scopes only: `openid` is for people.
+            scope: if machine {
+                scope_value.map(|v| v.trim().to_string()).unwrap_or_default()
+            } else {
+                scope(scope_value.as_deref())
+            },
+            flow,
+            token: parse_token(
+                values.get("web_identity_token", &f.web_identity_token).as_deref(),
+                token_default,
+            )?,
             redirect_ports: parse_ports(values.get("redirect_ports", &f.redirect_ports).as_deref())?,
             redirect_path: parse_path(values.get("redirect_path", &f.redirect_path).as_deref())?,
             browser: values.non_empty("browser", &None),
             auto_login: crate::config::parse_bool("auto_login", auto_login.as_deref())?.unwrap_or(false),
             login_timeout: parse_login_timeout(values.get("login_timeout", &f.login_timeout).as_deref())?,
             sign_in: args.sign_in.clone(),
+            machine: Box::new(super::machine_settings::Machine::parse(
+                values,
+                &f.machine,
+                &args.enable_keyring,
+            )?),
         })
     }
 }
@@ -115,7 +137,7 @@ fn scope(value: Option<&str>) -> String {
 }
 
 /// A setting that must be one of `allowed`: the sentence names them.
-fn one_of<T: Copy>(
+pub(super) fn one_of<T: Copy>(
     key: &'static str,
     value: Option<&str>,
     allowed: &[(&str, T)],
@@ -133,12 +155,17 @@ fn one_of<T: Copy>(
 }
 
 fn parse_flow(value: Option<&str>) -> Result<Flow, Error> {
-    one_of("oidc_flow", value, &[("browser", Flow::Browser), ("device", Flow::Device)], Flow::Browser)
+    let allowed = [
+        ("browser", Flow::Browser),
+        ("device", Flow::Device),
+        ("client_credentials", Flow::ClientCredentials),
+    ];
+    one_of("oidc_flow", value, &allowed, Flow::Browser)
 }
 
-fn parse_token(value: Option<&str>) -> Result<TokenKind, Error> {
+fn parse_token(value: Option<&str>, default: TokenKind) -> Result<TokenKind, Error> {
     let allowed = [("id_token", TokenKind::IdToken), ("access_token", TokenKind::AccessToken)];
-    one_of("web_identity_token", value, &allowed, TokenKind::IdToken)
+    one_of("web_identity_token", value, &allowed, default)
 }
 
 /// `redirect_ports`: ports separated by commas or spaces, each 1024–65535.
@@ -248,7 +275,10 @@ mod tests {
     fn unknown_values_name_the_allowed_ones() {
         let base = "[o]\nsource = oidc\noidc_issuer = https://op.example\nclient_id = c\n";
         let cases = [
-            ("oidc_flow = popup", "oidc_flow = 'popup' is not valid: it must be one of browser, device"),
+            (
+                "oidc_flow = popup",
+                "oidc_flow = 'popup' is not valid: it must be one of browser, device, client_credentials",
+            ),
             ("web_identity_token = jwt", "it must be one of id_token, access_token"),
             ("redirect_ports = 80", "port numbers from 1024 to 65535"),
             ("login_timeout = 5", "between 10 and 900"),

@@ -4,16 +4,51 @@
 
 use serde::Deserialize;
 
-use super::discovery::{ClientAuth, Op};
+use super::client_assertion::ASSERTION_TYPE;
+use super::discovery::{ClientAuth, Op, SecretIn};
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::text::shown;
 
 /// What is exchanged for tokens.
 pub enum Grant<'a> {
-    Code { code: &'a Secret, redirect_uri: &'a str, verifier: &'a Secret },
-    DeviceCode { device_code: &'a Secret },
-    Refresh { refresh_token: &'a Secret },
+    Code {
+        code: &'a Secret,
+        redirect_uri: &'a str,
+        verifier: &'a Secret,
+    },
+    DeviceCode {
+        device_code: &'a Secret,
+    },
+    Refresh {
+        refresh_token: &'a Secret,
+    },
+    /// A machine's own (RFC 6749 §4.4), with its optional `scope`, `resource` and `audience`.
+    ClientCredentials {
+        scope: &'a str,
+        resource: Option<&'a str>,
+        audience: Option<&'a str>,
+    },
+    /// RFC 8693, asking for a SAML 2.0 assertion for `audience`; `subject_type` is the
+    /// token-type URN of `subject`.
+    ExchangeToSaml {
+        subject: &'a Secret,
+        subject_type: &'a str,
+        audience: &'a str,
+    },
+}
+
+/// RFC 8693's name for a SAML 2.0 assertion.
+pub const SAML2_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:saml2";
+/// RFC 8693's names of the tokens exchanged.
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
+
+/// How the client authenticates beyond its id: a secret (where [`SecretIn`] says, in
+/// [`ClientAuth`]) or a signed client assertion (RFC 7523).
+pub struct Authn<'a> {
+    pub secret_in: SecretIn,
+    pub assertion: Option<&'a Secret>,
 }
 
 /// The tokens of a successful answer.
@@ -51,12 +86,26 @@ impl Grant<'_> {
             Grant::Code { .. } => "authorization_code",
             Grant::DeviceCode { .. } => "urn:ietf:params:oauth:grant-type:device_code",
             Grant::Refresh { .. } => "refresh_token",
+            Grant::ClientCredentials { .. } => "client_credentials",
+            Grant::ExchangeToSaml { .. } => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 }
 
 /// Asks the token endpoint for tokens.
 pub async fn request(op: &Op, client: &ClientAuth<'_>, grant: &Grant<'_>) -> Result<Tokens, Refusal> {
+    let authn = Authn { secret_in: SecretIn::Auto, assertion: None };
+    request_at(op, &op.meta.token_endpoint, client, &authn, grant).await
+}
+
+/// [`request`] at `endpoint` (a token exchange may have its own), authenticated as `authn` says.
+pub async fn request_at(
+    op: &Op,
+    endpoint: &str,
+    client: &ClientAuth<'_>,
+    authn: &Authn<'_>,
+    grant: &Grant<'_>,
+) -> Result<Tokens, Refusal> {
     let mut form: Vec<(&str, &str)> = vec![("grant_type", grant.name())];
     match grant {
         Grant::Code { code, redirect_uri, verifier } => form.extend([
@@ -66,16 +115,32 @@ pub async fn request(op: &Op, client: &ClientAuth<'_>, grant: &Grant<'_>) -> Res
         ]),
         Grant::DeviceCode { device_code } => form.push(("device_code", device_code.expose())),
         Grant::Refresh { refresh_token } => form.push(("refresh_token", refresh_token.expose())),
+        Grant::ClientCredentials { scope, resource, audience } => {
+            let given = [
+                ("scope", Some(*scope).filter(|s| !s.is_empty())),
+                ("resource", *resource),
+                ("audience", *audience),
+            ];
+            form.extend(given.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+        }
+        Grant::ExchangeToSaml { subject, subject_type, audience } => form.extend([
+            ("subject_token", subject.expose()),
+            ("subject_token_type", *subject_type),
+            ("requested_token_type", SAML2_TOKEN_TYPE),
+            ("audience", *audience),
+        ]),
+    }
+    if let Some(assertion) = authn.assertion {
+        form.extend([("client_assertion_type", ASSERTION_TYPE), ("client_assertion", assertion.expose())]);
     }
     let started = std::time::Instant::now();
     let (status, body) = op
-        .post(&op.meta.token_endpoint, &form, client, "the OpenID provider's token endpoint")
+        .post_as(endpoint, &form, client, authn.secret_in, "the OpenID provider's token endpoint")
         .await
         .map_err(Refusal::Failed)?;
     crate::log::debug(2, &format!("the token endpoint answered HTTP {status} in {:?}", started.elapsed()));
-    let not_tokens = |found: String| {
-        Refusal::Failed(Error::NotOidc { url: crate::http::shown_url(&op.meta.token_endpoint), found })
-    };
+    let not_tokens =
+        |found: String| Refusal::Failed(Error::NotOidc { url: crate::http::shown_url(endpoint), found });
     let answer: Answer = serde_json::from_slice(&body)
         .map_err(|_| not_tokens(format!("HTTP {status} without a JSON token answer")))?;
     if let Some(error) = answer.error {

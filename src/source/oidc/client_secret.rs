@@ -1,0 +1,53 @@
+//! A confidential client's secret in the OS keyring (`enable_keyring = true`), where ECP keeps
+//! passwords: read when the profile gives none, and stored once the provider accepted one given
+//! in the profile or with `--client-secret`, so a CI machine's config need not hold it.
+
+use super::Settings;
+use crate::paths::Paths;
+use crate::secret::Secret;
+
+/// The keyring entry (service `awscli_login`, like ECP's passwords) of the profile's client.
+pub fn account(s: &Settings) -> String {
+    format!("oidc-client:{}@{}", s.client_id, s.issuer.as_deref().unwrap_or(&s.discovery_url))
+}
+
+/// The settings with the keyring's secret when the profile gives none and may use the keyring;
+/// a keyring that is missing or unreachable is said at `-v` and passed over.
+pub fn with_keyring(s: &Settings) -> Option<Settings> {
+    if !s.machine.keyring || s.client_secret.is_some() {
+        return None;
+    }
+    let account = account(s);
+    match crate::keyring::get(&account) {
+        Ok(Some(secret)) => {
+            crate::log::debug(1, &format!("using the client secret kept in the keyring for {account}"));
+            let mut with = s.clone();
+            with.client_secret = Some(secret);
+            with.machine.secret_from_keyring = true;
+            Some(with)
+        }
+        Ok(None) => {
+            crate::log::debug(1, &format!("the keyring holds no client secret for {account}"));
+            None
+        }
+        Err(e) => {
+            crate::log::debug(1, &format!("not using the keyring: {e}"));
+            None
+        }
+    }
+}
+
+/// Once the provider accepted the secret: keeps it in the keyring, unless it came from there.
+pub fn remember(paths: &Paths, s: &Settings) {
+    let Some(secret) =
+        s.client_secret.as_ref().filter(|_| s.machine.keyring && !s.machine.secret_from_keyring)
+    else {
+        return;
+    };
+    let keep = crate::password::Settings { configured: None, keyring: true, ask: false };
+    let given = crate::password::Password {
+        secret: Secret::clone(secret),
+        source: crate::password::Source::Settings,
+    };
+    crate::password::remember(paths, &keep, &account(s), &given);
+}
