@@ -142,4 +142,11 @@ fn every_role_of_the_roles_api_from_one_sign_in_with_all_roles() {
     let mut want = [WEB_IDENTITY_ROLE, MAWS_READONLY, MAWS_ADMIN];
     want.sort();
     assert_eq!(roles, want);
+    // The profiles are named after the aliases the roles API gave (the account it names only by
+    // its ID keeps the ID).
+    let config = std::fs::read_to_string(home.login_dir().join("config")).unwrap();
+    for section in ["[aws-login-dev-WebDeveloper]", "[aws-login-dev-WebReadOnly]", "[444455556666-WebAdmin]"]
+    {
+        assert!(config.contains(section), "{section} in {config}");
+    }
 }

@@ -52,7 +52,14 @@ pub enum Proof {
     Saml { response: Secret, grants: Grants },
     /// An OpenID provider's checked token (`issuer`'s), the roles to assume with it, and the
     /// RoleSessionName made from the user.
-    WebIdentity { token: Secret, issuer: String, session_name: String, roles: Vec<String> },
+    WebIdentity {
+        token: Secret,
+        issuer: String,
+        session_name: String,
+        roles: Vec<String>,
+        /// (account ID, name) where the roles' source names accounts (maws's roles API).
+        accounts: Vec<(String, String)>,
+    },
     /// An Identity Center access token, the portal that takes it, the roles it lists, and the
     /// credentials of the configured role when the source already fetched them.
     Sso {
@@ -318,7 +325,7 @@ impl Proof {
         match self {
             Proof::Saml { .. } => &[],
             Proof::Sso { accounts, .. } => accounts,
-            Proof::WebIdentity { .. } => &[],
+            Proof::WebIdentity { accounts, .. } => accounts,
             Proof::SamlApps { accounts, .. } => accounts,
         }
     }

@@ -203,12 +203,17 @@ async fn finish(
             let (response, grants) = exchange::to_saml(op, ex, &client, &signed.token).await?;
             Proof::Saml { response, grants }
         }
-        None => Proof::WebIdentity {
-            roles: roles::for_web_identity(op, s, profile, paths.config(), signed.id_token.as_ref()).await?,
-            token: signed.token,
-            issuer: op.meta.issuer.clone(),
-            session_name: role_session_name(&signed.who),
-        },
+        None => {
+            let offered =
+                roles::for_web_identity(op, s, profile, paths.config(), signed.id_token.as_ref()).await?;
+            Proof::WebIdentity {
+                roles: offered.roles,
+                accounts: offered.accounts,
+                token: signed.token,
+                issuer: op.meta.issuer.clone(),
+                session_name: role_session_name(&signed.who),
+            }
+        }
     };
     Ok(Login::new(proof, signed.who, crate::source::Session::Oidc(session)))
 }

@@ -1,6 +1,7 @@
 //! The roles a web identity may assume: `role_arn` alone, or those of a list (`roles`), an ID
 //! token claim (`roles_claim`) and mozilla-aws-cli's roles API (`roles_url`), together and in
-//! that order; `role_arn`, the remembered role or the picker then chooses among them.
+//! that order; `role_arn`, the remembered role or the picker then chooses among them. The roles
+//! API also names accounts (their aliases), which the picker and `--all-roles` show.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +13,14 @@ use super::machine_settings::is_role_arn;
 use crate::error::Error;
 use crate::secret::Secret;
 
+/// The roles to offer, and the names of their accounts where a source gave them.
+#[derive(Debug, Default, PartialEq)]
+pub struct Offered {
+    pub roles: Vec<String>,
+    /// (account ID, alias), for the picker and generated profiles' names.
+    pub accounts: Vec<(String, String)>,
+}
+
 /// The roles to offer. `id_token` is the login's checked ID token, when it has one.
 pub async fn for_web_identity(
     op: &Op,
@@ -19,11 +28,11 @@ pub async fn for_web_identity(
     profile: &crate::config::Settings,
     config: std::path::PathBuf,
     id_token: Option<&Secret>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Offered, Error> {
     let from = &s.machine.roles;
     if !from.any() {
         return match &profile.role_arn {
-            Some(arn) => Ok(vec![arn.clone()]),
+            Some(arn) => Ok(Offered { roles: vec![arn.clone()], accounts: Vec::new() }),
             None => {
                 Err(Error::MissingSetting { profile: profile.profile.clone(), key: "role_arn", path: config })
             }
@@ -35,6 +44,7 @@ pub async fn for_web_identity(
         why: "it needs an ID token, and this login has none (client credentials give none)".into(),
     };
     let mut roles = from.listed.clone();
+    let mut accounts = Vec::new();
     let mut said = vec!["the profile's roles"];
     if let Some(claim) = &from.claim {
         let token = id_token.ok_or_else(|| needs_id_token("roles_claim", claim))?;
@@ -43,7 +53,9 @@ pub async fn for_web_identity(
     }
     if let Some(url) = &from.url {
         let token = id_token.ok_or_else(|| needs_id_token("roles_url", url))?;
-        roles.extend(from_roles_api(op, url, token).await?);
+        let answer = from_roles_api(op, url, token).await?;
+        roles.extend(answer.roles);
+        accounts = answer.accounts;
         said.push("the roles API");
     }
     let mut once: Vec<String> = Vec::new();
@@ -56,7 +68,7 @@ pub async fn for_web_identity(
     if once.is_empty() {
         return Err(Error::WebIdentityNoRoles { from: said[1..].join(" and ") });
     }
-    Ok(once)
+    Ok(Offered { roles: once, accounts })
 }
 
 /// The role ARNs in claim `name` of `token` (checked already): an array of strings, or one
@@ -92,9 +104,9 @@ fn arns_only(values: Vec<String>, from: &str) -> Vec<String> {
 }
 
 /// mozilla-aws-cli's `idtoken_for_roles_url`: POST `{"token", "key", "cache"}` (the ID token and
-/// the provider's JWKS, which the service verifies it with); the answer lists role ARNs (and
-/// account aliases, not used here), or says `error`.
-async fn from_roles_api(op: &Op, url: &str, id_token: &Secret) -> Result<Vec<String>, Error> {
+/// the provider's JWKS, which the service verifies it with); the answer lists role ARNs and
+/// each account's aliases, or says `error`.
+async fn from_roles_api(op: &Op, url: &str, id_token: &Secret) -> Result<Offered, Error> {
     let (_, jwks) = op.get(&op.meta.jwks_uri, "the OpenID provider's JWKS").await?;
     let key: Value = serde_json::from_slice(&jwks).unwrap_or(Value::Null);
     let body = serde_json::json!({ "token": id_token.expose(), "key": key, "cache": true });
@@ -110,21 +122,35 @@ async fn from_roles_api(op: &Op, url: &str, id_token: &Secret) -> Result<Vec<Str
     parse_roles_answer(status, &answer).map_err(failed)
 }
 
-/// The role ARNs of a roles API answer, or what went wrong in words.
-pub fn parse_roles_answer(status: u16, body: &[u8]) -> Result<Vec<String>, String> {
+/// The role ARNs and account aliases of a roles API answer, or what went wrong in words.
+pub fn parse_roles_answer(status: u16, body: &[u8]) -> Result<Offered, String> {
     let answer: Value =
         serde_json::from_slice(body).map_err(|_| format!("HTTP {status}, not a JSON answer"))?;
     if let Some(error) = answer.get("error").filter(|e| !e.is_null()) {
         let text = error.as_str().map(str::to_string).unwrap_or_else(|| error.to_string());
         return Err(crate::text::shown(&text, 200));
     }
-    match answer.get("roles") {
-        Some(Value::Array(items)) if status == 200 => Ok(arns_only(
-            items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-            "the roles API",
-        )),
-        _ => Err(format!("HTTP {status} without a list of roles")),
-    }
+    let roles = match answer.get("roles") {
+        Some(Value::Array(items)) if status == 200 => {
+            arns_only(items.iter().filter_map(Value::as_str).map(str::to_string).collect(), "the roles API")
+        }
+        _ => return Err(format!("HTTP {status} without a list of roles")),
+    };
+    // `aliases`: {account ID: [aliases]}; an account without one lists its own ID, which names
+    // nothing. Shown on a terminal later, so through text::shown there.
+    let mut accounts: Vec<(String, String)> = answer
+        .get("aliases")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(id, names)| {
+            let name =
+                names.as_array()?.iter().filter_map(Value::as_str).find(|n| !n.is_empty() && *n != id)?;
+            Some((id.clone(), name.to_string()))
+        })
+        .collect();
+    accounts.sort();
+    Ok(Offered { roles, accounts })
 }
 
 #[cfg(test)]
@@ -154,8 +180,11 @@ mod tests {
         let ok = format!(
             r#"{{"roles": ["{A}", "{B}"], "aliases": {{"111122223333": ["dev"], "444455556666": ["444455556666"]}}}}"#
         );
-        assert_eq!(parse_roles_answer(200, ok.as_bytes()).unwrap(), [A, B]);
-        assert_eq!(parse_roles_answer(200, br#"{"roles": []}"#).unwrap(), Vec::<String>::new());
+        let offered = parse_roles_answer(200, ok.as_bytes()).unwrap();
+        assert_eq!(offered.roles, [A, B]);
+        // The account whose only alias is its ID has no name.
+        assert_eq!(offered.accounts, [("111122223333".to_string(), "dev".to_string())]);
+        assert_eq!(parse_roles_answer(200, br#"{"roles": []}"#).unwrap(), Offered::default());
         assert_eq!(parse_roles_answer(200, br#"{"error": "invalid token"}"#).unwrap_err(), "invalid token");
         assert_eq!(parse_roles_answer(502, b"<html>").unwrap_err(), "HTTP 502, not a JSON answer");
         assert_eq!(
