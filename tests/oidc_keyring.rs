@@ -1,6 +1,6 @@
 //! A machine's client secret in a real Secret Service (gnome-keyring on a private D-Bus session,
 //! tests/stack/keyring-session.sh), as ECP keeps passwords: stored once the provider accepted
-//! it, then used when the profile holds none.
+//! it, then used when the profile holds none, and forgotten by `logout --purge`.
 
 mod common;
 
@@ -24,7 +24,8 @@ fn a_client_secret_is_kept_in_the_keyring_and_used_from_there() {
     let script = format!(
         "{bin} login -p m; echo rc=$?; {get}; \
          {bin} login -p m --client-secret {SVC_CLIENT_SECRET} && {get} && \
-         {bin} login -p m --force-refresh && echo again=ok"
+         {bin} login -p m --force-refresh && echo again=ok && \
+         {bin} logout -p m --purge && {get}"
     );
     let mut c = home.command_for(&stack, repo().join("tests/stack/keyring-session.sh"));
     c.args(["bash", "-c", &script])
@@ -43,7 +44,9 @@ fn a_client_secret_is_kept_in_the_keyring_and_used_from_there() {
     assert!(stdout.contains("rc=5\nstored: None\n"), "{stdout}");
     // Stored once the provider took it, then used from there.
     assert!(stdout.contains(&format!("stored: {SVC_CLIENT_SECRET}\n")), "{stdout}");
-    assert!(stdout.ends_with("again=ok\n"), "{stdout}");
+    assert!(stdout.contains("again=ok\n"), "{stdout}");
+    // logout --purge forgets it, as it forgets an ECP password.
+    assert!(stdout.ends_with("again=ok\nstored: None\n"), "{stdout}");
     let grants: Vec<_> =
         stack.oidc_events("token").iter().map(|e| e["outcome"].as_str().unwrap_or("?").to_string()).collect();
     assert_eq!(grants, ["ok", "ok"]);

@@ -51,3 +51,14 @@ pub fn remember(paths: &Paths, s: &Settings) {
     };
     crate::password::remember(paths, &keep, &account(s), &given);
 }
+
+/// At `logout --purge`: the kept secret goes, as ECP's password does. Whether the keyring could
+/// not be reached matters only to a profile that uses it.
+pub fn forget(s: &Settings) -> (bool, Option<String>) {
+    match crate::password::forget(&account(s)) {
+        crate::password::Forgot::Password => (true, None),
+        crate::password::Forgot::Nothing => (false, None),
+        crate::password::Forgot::Unreachable(_) if !s.machine.keyring => (false, None),
+        crate::password::Forgot::Unreachable(why) => (false, Some(why)),
+    }
+}

@@ -76,7 +76,9 @@ pub fn forget(paths: &Paths, profile: &crate::config::Settings, s: &Settings) ->
                 Err(e) => crate::log::debug(1, &format!("the refresh token could not be revoked: {e}")),
             }
         }
-        Ok(Forgot { session: cache.delete()?, password: false, failure: None })
+        let session = cache.delete()?;
+        let (password, failure) = super::client_secret::forget(s);
+        Ok(Forgot { session, password, failure })
     })
 }
 
