@@ -31,7 +31,7 @@ pub struct Flags {
     #[arg(long, help_heading = OIDC)]
     pub scope: Option<String>,
 
-    /// How to sign in: browser or device.
+    /// How to sign in: browser, device or client_credentials (a machine, no person).
     #[arg(long, alias = "oidc_flow", value_name = "FLOW", help_heading = OIDC)]
     pub oidc_flow: Option<String>,
 
