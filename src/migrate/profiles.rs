@@ -12,7 +12,8 @@ use crate::ini_edit::{self, Document, IniFile, NewDir};
 use crate::paths::{self, Paths};
 
 /// One aws-login profile a tool's setup becomes.
-#[derive(Debug)]
+// No Debug: `settings` may hold a client secret, and Process the words of a command line
+// (okta-aws-cli takes `--private-key` inline).
 pub struct Candidate {
     /// The aws-login profile's name, which is also the AWS CLI profile's.
     pub profile: String,
@@ -80,8 +81,9 @@ impl Candidate {
     }
 }
 
-/// A `credential_process` line that runs the tool being migrated from.
-#[derive(Debug, Clone)]
+/// A `credential_process` line that runs the tool being migrated from (no Debug: see
+/// [`Candidate`]).
+#[derive(Clone)]
 pub struct Process {
     /// The AWS CLI profile it belongs to.
     pub profile: String,
