@@ -11,6 +11,11 @@ use crate::error::Error;
 use crate::secret::Secret;
 use crate::text;
 
+/// The longest a device sign-in is waited for, whatever lifetime the issuer gives its code
+/// (Okta and AWS give 10 minutes, Entra ID 15, Google 30). A second caller waiting on the lock
+/// waits this long too, so it never gives up on a sign-in still under way.
+pub const LONGEST_CODE_LIFE: std::time::Duration = std::time::Duration::from_secs(1800);
+
 /// What the device authorization endpoint said the person should do.
 #[derive(Debug, Clone)]
 pub struct Prompt {

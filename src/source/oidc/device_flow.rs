@@ -66,7 +66,8 @@ pub async fn run(op: &Op, scope: &str, client: &ClientAuth<'_>, show: &Show) -> 
         verification_uri_complete: auth.verification_uri_complete.map(|u| crate::text::shown(&u, 300)),
     };
     let mut browser = device_prompt::show(&prompt, show)?;
-    let lifetime = Duration::from_secs(auth.expires_in.unwrap_or(600).clamp(10, 3600));
+    let lifetime = Duration::from_secs(auth.expires_in.unwrap_or(600))
+        .clamp(Duration::from_secs(10), device_prompt::LONGEST_CODE_LIFE);
     let deadline = Instant::now() + lifetime;
     let mut interval = auth.interval.unwrap_or(DEFAULT_INTERVAL).clamp(1, 60);
     loop {

@@ -33,12 +33,12 @@ impl Session {
     }
 }
 
-/// A waiter waits as long as a sign-in may take: the browser's `login_timeout`, or a device
-/// code's life (at most ten minutes at the providers seen), plus the requests around it.
+/// A waiter waits as long as a sign-in may take: the browser's `login_timeout`, or the longest
+/// device code life the poll honours, plus the requests around it.
 pub fn max_wait(settings: &Settings) -> std::time::Duration {
     let sign_in = match settings.flow {
         super::Flow::Browser => settings.login_timeout,
-        super::Flow::Device => std::time::Duration::from_secs(600),
+        super::Flow::Device => crate::oauth::device_prompt::LONGEST_CODE_LIFE,
         // No person: the token endpoint's answer (and an exchange) is all it waits for.
         super::Flow::ClientCredentials => std::time::Duration::ZERO,
     };
@@ -110,7 +110,8 @@ mod tests {
         // Past the longest login_timeout allowed, with room for the requests around it.
         assert!(waits("login_timeout = 900") > Duration::from_secs(900 + 30));
         assert!(waits("login_timeout = 10") >= crate::lock::MAX_WAIT);
-        // A device code lives up to ten minutes at the providers seen.
-        assert!(waits("oidc_flow = device") > Duration::from_secs(600 + 30));
+        // As long as the device poll may run, whatever the issuer says its code lives.
+        let longest = crate::oauth::device_prompt::LONGEST_CODE_LIFE;
+        assert!(waits("oidc_flow = device") > longest + Duration::from_secs(30));
     }
 }

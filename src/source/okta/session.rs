@@ -11,9 +11,10 @@ use crate::paths::Paths;
 use crate::source::oidc::token_cache::TokenCache;
 use crate::source::{Forgot, Probe};
 
-/// A device code lives ten minutes at Okta; the requests around it are quick.
+/// A device code lives ten minutes at Okta, but the poll honours what the org says, up to
+/// the shared bound; the requests around it are quick.
 pub fn max_wait() -> Duration {
-    crate::lock::max_wait(Duration::from_secs(600))
+    crate::lock::max_wait(crate::oauth::device_prompt::LONGEST_CODE_LIFE)
 }
 
 /// `logout --purge`: deletes the kept access and ID tokens (Okta has no refresh token to revoke

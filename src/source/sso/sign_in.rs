@@ -156,7 +156,8 @@ impl SignIn<'_> {
         };
         let mut started = device_prompt::show(&prompt, &device_prompt::Show { qr: self.args.qr, open_with })?;
         let _waiting = crate::prompt::waiting("Waiting for the sign-in to be approved");
-        let deadline = Instant::now() + Duration::from_secs(device.expires_in.clamp(1, 3600) as u64);
+        // Bounded by LONGEST, which is what a caller waiting on the lock waits for.
+        let deadline = Instant::now() + Duration::from_secs(device.expires_in.max(1) as u64).min(LONGEST);
         let mut interval = device.interval.map_or(DEFAULT_INTERVAL, |i| i.clamp(1, 60) as u64);
         loop {
             if Instant::now() >= deadline {
