@@ -369,9 +369,33 @@ impl Stack {
                     panic!("a test server exited ({status}) before {file}:\n{}", self.server_output());
                 }
             }
-            assert!(Instant::now() < deadline, "no {file} after 180 s:\n{}", self.server_output());
+            assert!(
+                Instant::now() < deadline,
+                "no {file} after 180 s:\n{}\n{}",
+                self.server_output(),
+                self.native_stacks()
+            );
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+
+    /// Where each server still running is stuck, thread by thread, when gdb is at hand: a start
+    /// that hangs (rare, seen only under heavy load) should say where on its first sighting.
+    fn native_stacks(&self) -> String {
+        self.children
+            .iter()
+            .map(|c| {
+                let gdb = Command::new("gdb")
+                    .args(["-batch", "-p", &c.id().to_string(), "-ex", "thread apply all bt 20"])
+                    .stdin(Stdio::null())
+                    .output();
+                match gdb {
+                    Ok(out) => format!("--- pid {} ---\n{}", c.id(), String::from_utf8_lossy(&out.stdout)),
+                    Err(e) => format!("--- pid {}: no gdb ({e}) ---", c.id()),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     pub fn server_output(&self) -> String {

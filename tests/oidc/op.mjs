@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 
 const MODULES = new URL('../../.stack/oidc/node_modules/', import.meta.url);
 
@@ -103,13 +103,14 @@ const log = (record) => fs.appendFileSync(logPath, `${JSON.stringify({ ts: trueN
 const started = trueNow();
 const phase = (what) => process.stderr.write(`oidc-op: ${what} after ${trueNow() - started} ms\n`);
 
-// Made in libuv's threads while oidc-provider loads (a second or so on a busy machine).
-const svcJwksMade = machineKeys();
+// Every key is made here, one after another on this thread, before oidc-provider loads: a start
+// that made them in libuv's threads while the import ran hung once in CI with the import done
+// and no key made. Nothing of ours now runs OpenSSL on two threads at once.
+const svcJwks = machineKeys();
+let keys = [newKey()];
+phase('keys made');
 const { Provider, errors } = await import(new URL('oidc-provider/lib/index.js', MODULES).href);
 phase('oidc-provider loaded');
-let keys = [newKey()];
-const svcJwks = await svcJwksMade;
-phase('keys made');
 let provider; // rebuilt by kid_rotate; state lives in oidc-provider's module-wide memory adapter
 let app;
 
@@ -122,13 +123,12 @@ function newKey() {
 
 // svc-jwt's key pairs: private PEMs into the state dir (0600) for the tests to sign with, the
 // public halves registered. svc-wrong.pem is a key the OP does not know.
-async function machineKeys() {
-  const generate = promisify(crypto.generateKeyPair);
-  const pairs = await Promise.all([
-    ['svc-rs256', generate('rsa', { modulusLength: 2048 })],
-    ['svc-es256', generate('ec', { namedCurve: 'P-256' })],
-    ['svc-wrong', generate('rsa', { modulusLength: 2048 })],
-  ].map(async ([kid, made]) => [kid, await made]));
+function machineKeys() {
+  const pairs = [
+    ['svc-rs256', crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ['svc-es256', crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['svc-wrong', crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })],
+  ];
   const registered = [];
   for (const [kid, { privateKey, publicKey }] of pairs) {
     const file = path.join(stateDir, `${kid}.pem`);
