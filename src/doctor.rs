@@ -97,6 +97,11 @@ pub fn doctor(paths: &Paths, only: Option<&str>) -> Vec<Finding> {
             keyring_checked = true;
             out.push(keyring(&settings.profile, &account));
         }
+        if let crate::source::Settings::Oidc(oidc) = &settings.source
+            && crate::source::oidc::client_secret::from_keyring(oidc)
+        {
+            out.push(client_secret(profile, &crate::source::oidc::client_secret::account(oidc)));
+        }
         endpoints
             .entry(issuer(&settings))
             .or_insert_with(|| (settings.clone(), Vec::new()))
@@ -196,6 +201,21 @@ fn keyring(profile: &str, account: &str) -> Finding {
         )),
         Err(e) => Finding::fix(format!(
             "{e}; profile '{profile}' has enable_keyring = true, so each login will ask for the password: unlock or start the keyring (a desktop session or `gnome-keyring-daemon`), or set enable_keyring = false"
+        )),
+    }
+}
+
+/// The OpenID client secret a profile takes from the keyring: is one kept there (never shown)?
+fn client_secret(profile: &str, account: &str) -> Finding {
+    match crate::keyring::get(account) {
+        Ok(Some(_)) => {
+            Finding::ok(format!("profile '{profile}': the OS keyring holds its client secret ({account})"))
+        }
+        Ok(None) => Finding::fix(format!(
+            "profile '{profile}' takes its client secret from the OS keyring, which holds none for {account}: run `aws-login login --profile {profile} --client-secret SECRET` once to store it (or set enable_keyring = false if the client has no secret)"
+        )),
+        Err(e) => Finding::fix(format!(
+            "{e}; profile '{profile}' takes its client secret from the OS keyring (enable_keyring = true): unlock or start the keyring (a desktop session or `gnome-keyring-daemon`), or set client_secret"
         )),
     }
 }

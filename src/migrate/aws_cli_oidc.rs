@@ -5,7 +5,7 @@
 //! aws-cli-oidc get-cred -p P [-r ROLE] [-d SECONDS] [-j] [-s]` becomes a profile of its own (the
 //! provider's settings with that role and duration); a provider no line uses gets one named after it.
 
-use super::profiles::{AwsFiles, Candidate, plan_candidates, processes, read_tool_file, tool_file};
+use super::profiles::{AwsFiles, Candidate, plan_candidates, process_candidates, read_tool_file, tool_file};
 use super::{Plan, Tool};
 use crate::error::Error;
 use crate::paths::Paths;
@@ -31,21 +31,15 @@ pub(super) fn plan(paths: &Paths) -> Result<Plan, Error> {
     let shown = path.display().to_string();
     let aws = AwsFiles::open()?;
     let mut plan = Plan::default();
-    let mut candidates = Vec::new();
-    for process in processes(&aws, TOOL) {
-        let origin = process.origin();
-        let Some(line) = parse_line(&process.args) else {
-            plan.notes
-                .push(format!("left {origin} alone: it is not an `aws-cli-oidc get-cred` command line"));
-            continue;
-        };
+    let mut candidates = process_candidates(&aws, TOOL, &mut plan, |process| {
+        let line = parse_line(&process.args)
+            .ok_or_else(|| "it is not an `aws-cli-oidc get-cred` command line".to_string())?;
         // viper, which aws-cli-oidc reads its config with, matches keys case-insensitively.
-        let Some((name, provider)) = providers.iter().find(|(n, _)| n.eq_ignore_ascii_case(&line.provider))
-        else {
-            plan.notes.push(format!("left {origin} alone: provider '{}' is not in {shown}", line.provider));
-            continue;
-        };
-        let mut c = candidate(&process.profile, origin, name, provider);
+        let (name, provider) = providers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&line.provider))
+            .ok_or_else(|| format!("provider '{}' is not in {shown}", line.provider))?;
+        let mut c = candidate(&process.profile, process.origin(), name, provider);
         c.set("role_arn", &line.role);
         c.set("duration", &line.duration);
         if line.use_secret {
@@ -54,8 +48,8 @@ pub(super) fn plan(paths: &Paths) -> Result<Plan, Error> {
                 c.origin
             ));
         }
-        candidates.push(c);
-    }
+        Ok(c)
+    });
     // Each provider also gets a profile of its own name, as `get-cred -p NAME` is run by hand.
     for (name, provider) in &providers {
         candidates.push(candidate(name, format!("provider '{name}' of {shown}"), name, provider));

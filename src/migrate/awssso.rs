@@ -6,7 +6,7 @@
 //! IDs, not an account ID and role name, so aws-login offers the accounts and roles at the first
 //! login instead.
 
-use super::profiles::{AwsFiles, Candidate, plan_candidates, processes, read_tool_ini, tool_file};
+use super::profiles::{AwsFiles, Candidate, plan_candidates, process_candidates, read_tool_ini, tool_file};
 use super::{Plan, Tool};
 use crate::error::Error;
 use crate::ini_edit::Document;
@@ -28,28 +28,17 @@ pub(super) fn plan(paths: &Paths) -> Result<Plan, Error> {
         .unwrap_or_else(|| DEFAULT_REGION.to_string());
     let aws = AwsFiles::open()?;
     let mut plan = Plan::default();
-    let mut candidates = Vec::new();
-    for process in processes(&aws, TOOL) {
-        let origin = process.origin();
-        let Some(line) = parse_line(&process.args) else {
-            plan.notes.push(format!("left {origin} alone: it is not an `awssso login` command line"));
-            continue;
-        };
+    let mut candidates = process_candidates(&aws, TOOL, &mut plan, |process| {
+        let line = parse_line(&process.args)
+            .ok_or_else(|| "it is not an `awssso login` command line".to_string())?;
         if !doc.sections().contains(&line.profile.as_str()) {
-            plan.notes
-                .push(format!("left {origin} alone: awssso profile '{}' is not in {shown}", line.profile));
-            continue;
+            return Err(format!("awssso profile '{}' is not in {shown}", line.profile));
         }
-        let mut c = candidate(
-            &process.profile,
-            origin,
-            &doc,
-            &line.profile,
-            line.region.as_deref().unwrap_or(&region),
-        );
+        let region = line.region.as_deref().unwrap_or(&region);
+        let mut c = candidate(&process.profile, process.origin(), &doc, &line.profile, region);
         c.set("duration", &line.duration);
-        candidates.push(c);
-    }
+        Ok(c)
+    });
     for section in doc.sections() {
         if section == crate::ini_edit::DEFAULT_SECTION {
             continue;

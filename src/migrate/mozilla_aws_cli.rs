@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::profiles::{AwsFiles, Candidate, home_file, plan_candidates, read_tool_ini};
+use super::profiles::{AwsFiles, Candidate, home_file, plan_candidates, process_candidates, read_tool_ini};
 use super::{Plan, Tool};
 use crate::error::Error;
 use crate::paths::Paths;
@@ -39,12 +39,10 @@ pub(super) fn plan(paths: &Paths) -> Result<Plan, Error> {
         candidates.push(candidate(&merged, &read.join(" under "))?);
     }
     // maws has no credential_process mode; a line running it is someone's own wrapper.
-    for process in super::profiles::processes(&aws, TOOL) {
-        plan.notes.push(format!(
-            "left the credential_process of AWS CLI profile '{}' alone: maws has no credential_process mode, so it is not maws's",
-            process.profile
-        ));
-    }
+    let theirs = process_candidates(&aws, TOOL, &mut plan, |_| {
+        Err("maws has no credential_process mode, so it is not maws's".to_string())
+    });
+    candidates.extend(theirs);
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

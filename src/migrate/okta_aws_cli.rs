@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::profiles::{AwsFiles, Candidate, home_file, plan_candidates, processes, read_tool_file};
+use super::profiles::{AwsFiles, Candidate, home_file, plan_candidates, process_candidates, read_tool_file};
 use super::{Plan, Tool};
 use crate::error::Error;
 use crate::paths::Paths;
@@ -125,23 +125,17 @@ pub(super) fn plan(paths: &Paths) -> Result<Plan, Error> {
     let env = variables();
     let aws = AwsFiles::open()?;
     let mut plan = Plan::default();
-    let mut candidates = Vec::new();
-    for process in processes(&aws, TOOL) {
-        let origin = process.origin();
-        let Some((command, line)) = parse_line(&process.args) else {
-            plan.notes.push(format!(
-                "left {origin} alone: its okta-aws-cli command line is not one okta-aws-cli takes"
-            ));
-            continue;
-        };
+    let mut candidates = process_candidates(&aws, TOOL, &mut plan, |process| {
+        let (command, line) = parse_line(&process.args)
+            .ok_or_else(|| "its okta-aws-cli command line is not one okta-aws-cli takes".to_string())?;
         let mut flags = env.clone();
         flags.extend(line);
         if let Some((_, theirs)) = flags.get("profile").and_then(|p| yaml.iter().find(|(name, _)| name == p))
         {
             flags.extend(theirs.clone());
         }
-        candidates.push(candidate(&process.profile, origin, command, &flags));
-    }
+        Ok(candidate(&process.profile, process.origin(), command, &flags))
+    });
     for (name, theirs) in &yaml {
         let mut flags = env.clone();
         flags.extend(theirs.clone());

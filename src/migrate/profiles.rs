@@ -327,8 +327,22 @@ fn program(tool: Tool) -> &'static str {
     }
 }
 
-pub fn processes(aws: &AwsFiles, tool: Tool) -> Vec<Process> {
-    aws.processes(program(tool))
+/// A candidate for each `credential_process` line that runs `tool`, as `read` makes it from the
+/// line; a line `read` cannot carry over (it says why, in words) is noted in `plan` and left alone.
+pub fn process_candidates(
+    aws: &AwsFiles,
+    tool: Tool,
+    plan: &mut Plan,
+    mut read: impl FnMut(&Process) -> Result<Candidate, String>,
+) -> Vec<Candidate> {
+    let mut candidates = Vec::new();
+    for process in aws.processes(program(tool)) {
+        match read(&process) {
+            Ok(c) => candidates.push(c),
+            Err(why) => plan.notes.push(format!("left {} alone: {why}", process.origin())),
+        }
+    }
+    candidates
 }
 
 /// A command line's words, for the tools' tests.
@@ -348,6 +362,40 @@ mod tests {
         assert_eq!(aws_config_profile("profile 'my dev'").as_deref(), Some("my dev"));
         assert_eq!(aws_config_profile("sso-session corp"), None);
         assert_eq!(aws_config_profile("profiledev"), None);
+    }
+
+    #[test]
+    fn each_line_the_tool_wrote_is_a_candidate_or_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, credentials) = (dir.path().join("config"), dir.path().join("credentials"));
+        std::fs::write(
+            &config,
+            "[profile a]\ncredential_process = /opt/bin/awssso login x\n[profile b]\ncredential_process = awssso nonsense\n[profile c]\ncredential_process = other login\n",
+        )
+        .unwrap();
+        std::fs::write(&credentials, "[d]\ncredential_process = awssso login y\n").unwrap();
+        let aws = AwsFiles {
+            config: IniFile::open(&config).unwrap(),
+            credentials: IniFile::open(&credentials).unwrap(),
+        };
+        let mut plan = Plan::default();
+        let found = process_candidates(&aws, Tool::Awssso, &mut plan, |p| match p.args.first() {
+            Some(verb) if verb == "login" => Ok(Candidate::new(&p.profile, p.origin())),
+            _ => Err("it is not a login".into()),
+        });
+        let names: Vec<_> = found.iter().map(|c| (c.profile.as_str(), c.origin.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("a", "the credential_process of AWS CLI profile 'a'"),
+                ("d", "the credential_process of AWS CLI profile 'd'")
+            ]
+        );
+        // Another program's line is not the tool's to note.
+        assert_eq!(
+            plan.notes,
+            ["left the credential_process of AWS CLI profile 'b' alone: it is not a login"]
+        );
     }
 
     #[test]

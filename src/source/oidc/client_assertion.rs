@@ -79,8 +79,9 @@ impl SigningKey {
 
     /// A client assertion for `client_id`, addressed to `aud`, made at `now` (Unix seconds).
     pub fn assertion(&self, client_id: &str, aud: &str, now: i64) -> Result<Secret, Error> {
-        let claims =
-            Claims { iss: client_id, sub: client_id, aud, iat: now, exp: now + LIFETIME, jti: jti()? };
+        // 128 random bits, fresh each time.
+        let jti = crate::oauth::pkce::random(16)?;
+        let claims = Claims { iss: client_id, sub: client_id, aud, iat: now, exp: now + LIFETIME, jti };
         let mut header = Header::new(self.alg);
         header.kid = self.kid.clone();
         jsonwebtoken::encode(&header, &claims, &self.key).map(Secret::new).map_err(|e| {
@@ -101,14 +102,6 @@ struct Claims<'a> {
     iat: i64,
     exp: i64,
     jti: String,
-}
-
-/// 128 random bits, hex.
-fn jti() -> Result<String, Error> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::Unexpected(format!("no randomness for the client assertion: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -139,7 +132,7 @@ mod tests {
         let c = claims(&token, DecodingKey::from_rsa_pem(RSA_PUBLIC.as_bytes()).unwrap(), Algorithm::RS256);
         assert_eq!((c["iss"].as_str(), c["sub"].as_str()), (Some("svc"), Some("svc")));
         assert_eq!((c["iat"].as_i64(), c["exp"].as_i64()), (Some(now), Some(now + LIFETIME)));
-        assert_eq!(c["jti"].as_str().map(str::len), Some(32));
+        assert_eq!(c["jti"].as_str().map(str::len), Some(22));
         // A fresh jti each time: a replayed one is refused.
         let again = key.assertion("svc", "https://op.example/token", now).unwrap();
         let c2 = claims(&again, DecodingKey::from_rsa_pem(RSA_PUBLIC.as_bytes()).unwrap(), Algorithm::RS256);

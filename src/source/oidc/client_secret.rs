@@ -3,12 +3,29 @@
 //! in the profile or with `--client-secret`, so a CI machine's config need not hold it.
 
 use super::Settings;
+use super::client_assertion::KEY_ENV;
+use super::machine_settings::AuthMethod;
 use crate::paths::Paths;
 use crate::secret::Secret;
 
 /// The keyring entry (service `awscli_login`, like ECP's passwords) of the profile's client.
 pub fn account(s: &Settings) -> String {
     format!("oidc-client:{}@{}", s.client_id, s.issuer.as_deref().unwrap_or(&s.discovery_url))
+}
+
+/// Whether a login takes the client secret from the keyring (what `doctor` checks): the profile
+/// may use it, gives no secret itself, and has no private key (its own or `$AWS_LOGIN_PRIVATE_KEY`)
+/// that signs instead.
+pub fn from_keyring(s: &Settings) -> bool {
+    let m = &s.machine;
+    let key = m.private_key_file.is_some() || std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty());
+    m.keyring
+        && s.client_secret.is_none()
+        && match m.auth_method {
+            AuthMethod::Basic | AuthMethod::Post => true,
+            AuthMethod::Auto => !key,
+            AuthMethod::PrivateKeyJwt => false,
+        }
 }
 
 /// The settings with the keyring's secret when the profile gives none and may use the keyring;
@@ -60,5 +77,25 @@ pub fn forget(s: &Settings) -> (bool, Option<String>) {
         crate::password::Forgot::Nothing => (false, None),
         crate::password::Forgot::Unreachable(_) if !s.machine.keyring => (false, None),
         crate::password::Forgot::Unreachable(why) => (false, Some(why)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::oidc::machine_settings::tests::load;
+
+    #[test]
+    fn the_keyring_gives_the_secret_only_when_nothing_else_does() {
+        let takes = |extra: &str| from_keyring(&load(extra).unwrap());
+        assert!(takes("enable_keyring = true\n"));
+        assert!(!takes(""));
+        assert!(!takes("enable_keyring = true\nclient_secret = s\n"));
+        // A key signs instead of a secret, unless the method asks for the secret.
+        assert!(!takes("enable_keyring = true\nprivate_key_file = /k.pem\n"));
+        assert!(takes(
+            "enable_keyring = true\nprivate_key_file = /k.pem\ntoken_endpoint_auth_method = client_secret_post\n"
+        ));
+        assert!(!takes("enable_keyring = true\ntoken_endpoint_auth_method = private_key_jwt\n"));
     }
 }

@@ -106,9 +106,7 @@ impl Op {
 
     /// A GET for JSON (the JWKS).
     pub async fn get(&self, url: &str, what: &'static str) -> Result<(u16, Vec<u8>), Error> {
-        let parsed = Url::parse(url)
-            .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
-        self.send(self.http.get(parsed), url, what).await
+        self.send_built(url, what, |http, url| http.get(url)).await
     }
 
     /// A form POST (the token, device and revocation endpoints), with the client's
@@ -152,8 +150,8 @@ impl Op {
         self.send(req, url, what).await
     }
 
-    /// A request of the caller's making (a bearer header, an HTML answer) through the same
-    /// client and bounds as every other.
+    /// A request of the caller's making (a bearer header, an HTML answer, a JSON body) to a URL
+    /// checked like the provider's, through the same client and bounds as every other.
     pub async fn send_built(
         &self,
         url: &str,
@@ -163,24 +161,6 @@ impl Op {
         let parsed = Url::parse(url)
             .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
         self.send(build(&self.http, parsed), url, what).await
-    }
-
-    /// A JSON POST (mozilla-aws-cli's roles API), to a URL checked like the provider's.
-    pub async fn post_json(
-        &self,
-        url: &str,
-        body: &serde_json::Value,
-        what: &'static str,
-    ) -> Result<(u16, Vec<u8>), Error> {
-        let parsed = Url::parse(url)
-            .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
-        let req = self
-            .http
-            .post(parsed)
-            .header("Accept", "application/json")
-            .header("Content-Type", "application/json")
-            .body(body.to_string());
-        self.send(req, url, what).await
     }
 
     fn basic_auth(&self) -> bool {

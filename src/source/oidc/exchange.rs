@@ -47,14 +47,15 @@ pub async fn to_saml(
         .map_err(|refusal| client.refused(op, refusal, "token exchange to SAML"))?;
     crate::log::debug(2, &format!("the token exchange answered in {:?}", started.elapsed()));
     let now = time::OffsetDateTime::now_utc();
-    let (response, grants) = wrap(answer.access_token.expose(), now).map_err(|why| {
+    let (response, grants) = wrap(answer.access_token.expose(), &response_id()?, now).map_err(|why| {
         Error::ExchangeNotSaml { url: crate::http::shown_url(endpoint), why: why.to_string() }
     })?;
     Ok((Secret::new(STANDARD.encode(response.expose())), grants))
 }
 
-/// The Response around the assertion that `token` (base64url) carries, and its grants.
-pub fn wrap(token: &str, now: time::OffsetDateTime) -> Result<(Secret, Grants), &'static str> {
+/// The Response (with ID `id`) around the assertion that `token` (base64url) carries, and its
+/// grants.
+pub fn wrap(token: &str, id: &str, now: time::OffsetDateTime) -> Result<(Secret, Grants), &'static str> {
     let bytes = URL_SAFE_ANY
         .decode(token.trim())
         .or_else(|_| general_purpose::STANDARD.decode(token.trim()))
@@ -84,8 +85,8 @@ pub fn wrap(token: &str, now: time::OffsetDateTime) -> Result<(Secret, Grants), 
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|_| "the clock cannot be written")?;
     let response = format!(
-        r#"<samlp:Response xmlns:samlp="{NS_PROTOCOL}" ID="_{}" Version="2.0" IssueInstant="{instant}" Destination="{}">{issuer}<samlp:Status><samlp:StatusCode Value="{STATUS_SUCCESS}"/></samlp:Status>{assertion}</samlp:Response>"#,
-        response_id(),
+        r#"<samlp:Response xmlns:samlp="{NS_PROTOCOL}" ID="{}" Version="2.0" IssueInstant="{instant}" Destination="{}">{issuer}<samlp:Status><samlp:StatusCode Value="{STATUS_SUCCESS}"/></samlp:Status>{assertion}</samlp:Response>"#,
+        esc(id),
         esc(&recipient),
     );
     let parsed =
@@ -94,11 +95,10 @@ pub fn wrap(token: &str, now: time::OffsetDateTime) -> Result<(Secret, Grants), 
     Ok((Secret::new(response), grants))
 }
 
-/// A Response ID: unique enough for a document no one keeps (hex of the clock's nanoseconds
-/// and the process id; the ID is not a secret).
-fn response_id() -> String {
-    let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    format!("{nanos:x}{:x}", std::process::id())
+/// A fresh Response ID, random as ECP's AuthnRequest ID is: 128 bits of base64url behind `_`,
+/// as an XML ID must start with a letter or `_` (the ID is not a secret).
+fn response_id() -> Result<String, Error> {
+    Ok(format!("_{}", crate::oauth::pkce::random(16)?))
 }
 
 #[cfg(test)]
@@ -124,12 +124,15 @@ mod tests {
         // An XML declaration and a newline before it, and no padding, as Keycloak sends it.
         let token =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("<?xml version=\"1.0\"?>\n{a}"));
-        let (response, grants) = wrap(&token, now()).unwrap();
+        let (response, grants) = wrap(&token, "_r1", now()).unwrap();
         let xml = response.expose();
         assert!(xml.contains(&a), "{xml}");
         assert_eq!(xml.matches("<saml:Assertion").count(), 1);
         assert!(!xml.contains("<?xml"), "{xml}");
-        assert!(xml.starts_with(&format!(r#"<samlp:Response xmlns:samlp="{NS_PROTOCOL}" ID="_"#)), "{xml}");
+        assert!(
+            xml.starts_with(&format!(r#"<samlp:Response xmlns:samlp="{NS_PROTOCOL}" ID="_r1" "#)),
+            "{xml}"
+        );
         assert!(
             xml.contains(
                 r#"IssueInstant="2026-12-02T06:00:00Z" Destination="https://signin.aws.amazon.com/saml">"#
@@ -145,22 +148,33 @@ mod tests {
         );
         // Padded base64url is taken too.
         let padded = base64::engine::general_purpose::URL_SAFE.encode(&a);
-        assert!(wrap(&padded, now()).unwrap().0.expose().contains(&a));
+        assert!(wrap(&padded, "_r1", now()).unwrap().0.expose().contains(&a));
+    }
+
+    #[test]
+    fn response_ids_are_fresh_ncnames() {
+        let (a, b) = (response_id().unwrap(), response_id().unwrap());
+        assert_ne!(a, b);
+        // An NCName: a letter or `_` first, then letters, digits, `-`, `_` or `.`.
+        let mut chars = a.chars();
+        assert!(chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic()), "{a}");
+        assert!(chars.all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)), "{a}");
+        assert_eq!(a.len(), 23, "{a}");
     }
 
     #[test]
     fn what_is_not_a_saml_assertion_is_said() {
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-        assert_eq!(wrap("%%%", now()).unwrap_err(), "its access_token is not base64");
-        assert_eq!(wrap(&b64("eyJhbGciOi"), now()).unwrap_err(), "its access_token is not XML");
+        assert_eq!(wrap("%%%", "_r1", now()).unwrap_err(), "its access_token is not base64");
+        assert_eq!(wrap(&b64("eyJhbGciOi"), "_r1", now()).unwrap_err(), "its access_token is not XML");
         let response = format!(r#"<p:Response xmlns:p="{NS_PROTOCOL}"/>"#);
         assert_eq!(
-            wrap(&b64(&response), now()).unwrap_err(),
+            wrap(&b64(&response), "_r1", now()).unwrap_err(),
             "its access_token is XML but not a saml:Assertion"
         );
         let no_roles = format!(
             r#"<saml:Assertion xmlns:saml="{NS_ASSERTION}"><saml:Issuer>x</saml:Issuer></saml:Assertion>"#
         );
-        assert_eq!(wrap(&b64(&no_roles), now()).unwrap_err(), "its assertion grants no AWS role");
+        assert_eq!(wrap(&b64(&no_roles), "_r1", now()).unwrap_err(), "its assertion grants no AWS role");
     }
 }

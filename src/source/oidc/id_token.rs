@@ -22,6 +22,13 @@ pub struct Claims {
     nonce: Option<String>,
 }
 
+impl Claims {
+    /// Who signed in, for messages and RoleSessionName: `email`, else `sub`.
+    pub fn who(&self) -> String {
+        self.email.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| self.sub.clone())
+    }
+}
+
 /// The algorithms an ID token may be signed with.
 const ALLOWED: [Algorithm; 8] = [
     Algorithm::RS256,

@@ -192,14 +192,15 @@ pub fn is_role_arn(arn: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::cli::ProfileArgs;
     use crate::source::oidc::{Flow, Settings};
 
     const BASE: &str = "[m]\nsource = oidc\noidc_issuer = https://op.example\nclient_id = svc\n";
 
-    fn load(extra: &str) -> Result<Settings, Error> {
+    /// Profile `m` of an OpenID client `svc`, with `extra` lines (other modules' tests use it too).
+    pub(crate) fn load(extra: &str) -> Result<Settings, Error> {
         let args = ProfileArgs { profile: Some("m".into()), ..Default::default() };
         let text = format!("{BASE}{extra}");
         match crate::config::load_from_str(&text, std::path::Path::new("config"), &args)?.source {

@@ -133,21 +133,10 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
         why: "the issuer sent none (is `openid` among the scopes it allows this client?)".into(),
     })?;
     let claims = id_token::check(&op, &mut keys, id, &s.client_id, nonce.as_deref()).await?;
-    let who = claims.email.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| claims.sub.clone());
-    let access_exp = tokens.expires_in.map(|secs| now + secs as i64);
-    let stored = Stored {
-        version: token_cache::VERSION,
-        issuer: op.meta.issuer.clone(),
-        client_id: s.client_id.clone(),
-        who: Some(who.clone()),
-        subject: Some(claims.sub.clone()),
-        // A refresh answer without a new refresh token leaves the old one in force.
-        refresh_token: tokens.refresh_token.clone().or(old_refresh),
-        id_token: Some(id.clone()),
-        id_token_exp: Some(claims.exp),
-        access_token: Some(tokens.access_token.clone()),
-        access_token_exp: access_exp,
-    };
+    // A refresh answer without a new refresh token leaves the old one in force.
+    let refresh = tokens.refresh_token.clone().or(old_refresh);
+    let stored = Stored::signed_in(&op.meta.issuer, &s.client_id, id, &claims, &tokens, refresh, now);
+    let who = claims.who();
     let token = if id_token { id.clone() } else { tokens.access_token };
     let session = session::Session { cache, lock: Some(lock), stored: Some(stored) };
     finish(&op, paths, profile, s, Signed { token, id_token: Some(id.clone()), who }, session).await

@@ -111,7 +111,14 @@ async fn from_roles_api(op: &Op, url: &str, id_token: &Secret) -> Result<Offered
     let key: Value = serde_json::from_slice(&jwks).unwrap_or(Value::Null);
     let body = serde_json::json!({ "token": id_token.expose(), "key": key, "cache": true });
     let started = std::time::Instant::now();
-    let (status, answer) = op.post_json(url, &body, "the roles API").await?;
+    let (status, answer) = op
+        .send_built(url, "the roles API", |http, url| {
+            http.post(url)
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+        })
+        .await?;
     crate::log::debug(2, &format!("the roles API answered HTTP {status} in {:?}", started.elapsed()));
     let failed = |detail: String| Error::OAuthError {
         issuer: crate::http::shown_url(url),

@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::id_token::Claims;
+use super::token::Tokens;
 use crate::error::Error;
 use crate::lock::ProfileLock;
 use crate::paths::Paths;
@@ -100,6 +102,32 @@ impl TokenCache {
 }
 
 impl Stored {
+    /// What a sign-in (or refresh) at `issuer` as `client_id` leaves, made at `now` (Unix
+    /// seconds): the checked ID token `id` and its `claims`, the answer's access token, and
+    /// `refresh_token` (the caller's to choose: a refresh answer may leave the old one in force).
+    pub fn signed_in(
+        issuer: &str,
+        client_id: &str,
+        id: &Secret,
+        claims: &Claims,
+        tokens: &Tokens,
+        refresh_token: Option<Secret>,
+        now: i64,
+    ) -> Stored {
+        Stored {
+            version: VERSION,
+            issuer: issuer.to_string(),
+            client_id: client_id.to_string(),
+            who: Some(claims.who()),
+            subject: Some(claims.sub.clone()),
+            refresh_token,
+            id_token: Some(id.clone()),
+            id_token_exp: Some(claims.exp),
+            access_token: Some(tokens.access_token.clone()),
+            access_token_exp: tokens.expires_in.map(|secs| now.saturating_add_unsigned(secs)),
+        }
+    }
+
     /// The token of `kind` still valid `margin` from now, if any.
     pub fn usable(&self, id_token: bool, now: i64, margin: i64) -> Option<Secret> {
         let (token, exp) = if id_token {
@@ -151,5 +179,32 @@ mod tests {
         let fields = format!("{:?} {:?}", back.refresh_token, back.id_token);
         assert!(!fields.contains("rt-secret") && !fields.contains("idt"), "{fields}");
         assert!(a.delete().unwrap() && !a.delete().unwrap());
+    }
+
+    #[test]
+    fn a_sign_in_is_kept_whole_and_its_tokens_usable() {
+        let claims: Claims =
+            serde_json::from_value(serde_json::json!({"sub": "s-1", "email": "", "exp": 2000})).unwrap();
+        let tokens = Tokens {
+            id_token: None,
+            access_token: Secret::new("at"),
+            refresh_token: Some(Secret::new("answer-rt")),
+            expires_in: Some(300),
+        };
+        let id = Secret::new("idt");
+        let s = Stored::signed_in("https://op.example", "cli", &id, &claims, &tokens, None, 1000);
+        assert_eq!(
+            (s.version, s.issuer.as_str(), s.client_id.as_str()),
+            (VERSION, "https://op.example", "cli")
+        );
+        // An empty email falls back to the subject.
+        assert_eq!((s.who.as_deref(), s.subject.as_deref()), (Some("s-1"), Some("s-1")));
+        // The refresh token is the caller's choice, not the answer's.
+        assert!(s.refresh().is_none());
+        assert_eq!(s.usable(true, 1000, 0).unwrap().expose(), "idt");
+        assert_eq!(s.usable(false, 1000, 0).unwrap().expose(), "at");
+        assert!(s.usable(false, 1300, 0).is_none());
+        let kept = Stored::signed_in("i", "c", &id, &claims, &tokens, Some(Secret::new("old-rt")), 1000);
+        assert_eq!(kept.refresh().unwrap().expose(), "old-rt");
     }
 }

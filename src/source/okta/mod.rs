@@ -24,7 +24,7 @@ use crate::paths::Paths;
 use crate::secret::Secret;
 use crate::source::oidc::discovery::{self, ClientAuth, Metadata, Op};
 use crate::source::oidc::id_token::{self, Keys};
-use crate::source::oidc::token_cache::{self, Stored, TokenCache};
+use crate::source::oidc::token_cache::{Stored, TokenCache};
 use crate::source::oidc::{device_flow, session::Session as TokenSession};
 use crate::source::{Login, Proof, Session};
 use app_links::FedApp;
@@ -143,26 +143,16 @@ async fn sign_in(
     };
     let show = Show { qr: s.sign_in.qr, open_with };
     let tokens = device_flow::run(op, SCOPE, client, &show).await?;
-    let id = tokens.id_token.ok_or_else(|| Error::IdTokenRefused {
+    let id = tokens.id_token.clone().ok_or_else(|| Error::IdTokenRefused {
         issuer: op.issuer(),
         why: "Okta sent none (does the OIDC app allow the openid scope?)".into(),
     })?;
     // Checked here too: Okta checks it again at the exchange, but no unchecked token is kept.
     let claims = id_token::check(op, keys, &id, &s.client_id, None).await?;
-    let who = claims.email.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| claims.sub.clone());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let stored = Stored {
-        version: token_cache::VERSION,
-        issuer: s.org_url.clone(),
-        client_id: s.client_id.clone(),
-        who: Some(who.clone()),
-        subject: Some(claims.sub.clone()),
-        refresh_token: None,
-        id_token: Some(id.clone()),
-        id_token_exp: Some(claims.exp),
-        access_token: Some(tokens.access_token.clone()),
-        access_token_exp: tokens.expires_in.map(|secs| now + secs as i64),
-    };
+    // No refresh token: Okta's scope here has no offline_access.
+    let stored = Stored::signed_in(&s.org_url, &s.client_id, &id, &claims, &tokens, None, now);
+    let who = claims.who();
     Ok((Signed { access: tokens.access_token, id, who }, stored))
 }
 
