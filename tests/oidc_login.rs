@@ -520,3 +520,52 @@ fn auto_login_without_a_terminal_stops_after_login_timeout() {
     assert!(grants(&stack).is_empty());
     assert_eq!(home.snapshot(), before);
 }
+
+/// Each event's `(event, client_id, outcome)` in the OP's log.
+fn outcomes(stack: &Stack) -> Vec<(String, String, String)> {
+    let field = |e: &Value, k: &str| e[k].as_str().unwrap_or("?").to_string();
+    stack.oidc_log().iter().map(|e| (field(e, "event"), field(e, "client_id"), field(e, "outcome"))).collect()
+}
+
+#[test]
+fn a_client_with_a_key_signs_every_request_of_a_person_sign_in() {
+    let stack = stack();
+    stack.oidc_control(r#"{"id_token_ttl": 120}"#);
+    let key = |kid: &str| {
+        format!(
+            "client_id = {}\nprivate_key_file = {}\nkey_id = {kid}",
+            common::OIDC_JWT_CLIENT,
+            stack.svc_key(kid).display()
+        )
+    };
+    let ok = |event: &str| (event.to_string(), common::OIDC_JWT_CLIENT.to_string(), "ok".to_string());
+
+    // The browser sign-in's code, the silent refresh and logout's revocation: the OP registers
+    // cli-jwt for private_key_jwt only, so each took a fresh client assertion.
+    let home = Home::new();
+    oidc_profile(&home, &stack, "k", &key(common::SVC_RS256_KID));
+    home.run(&stack, &["login", "--profile", "k"]).ok();
+    home.run(&stack, &["login", "--profile", "k", "--force-refresh"]).ok();
+    assert_eq!(grants(&stack), ["authorization_code ok", "refresh_token ok"]);
+    home.run(&stack, &["logout", "--profile", "k", "--purge"]).ok();
+    let seen = outcomes(&stack);
+    assert!(seen.contains(&ok("revocation")), "{seen:?}");
+    assert_eq!(seen.iter().filter(|o| o.0 == "token" && **o == ok("token")).count(), 2, "{seen:?}");
+    assert_eq!(stack.sts_web_identity().len(), 2);
+
+    // A device sign-in with an ES256 key: the device authorization too.
+    let home = Home::new();
+    let device = format!("oidc_flow = device\nbrowser = {}", common::oidc_device_user());
+    oidc_profile(&home, &stack, "kd", &format!("{}\n{device}", key(common::SVC_ES256_KID)));
+    home.run(&stack, &["login", "--profile", "kd"]).ok();
+    assert!(outcomes(&stack).contains(&ok("device_authorization")));
+    assert_eq!(stack.sts_web_identity().len(), 3);
+
+    // A key the OP does not know: refused at the first request, one sentence, nothing kept.
+    let home = Home::new();
+    oidc_profile(&home, &stack, "kw", &format!("{}\n{device}", key(common::SVC_WRONG_KID)));
+    let err = home.run(&stack, &["login", "--profile", "kw"]).fails(21);
+    assert!(err.contains("invalid_client"), "{err}");
+    assert!(token_files(&home).is_empty());
+    assert_eq!(stack.sts_web_identity().len(), 3);
+}

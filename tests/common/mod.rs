@@ -31,6 +31,8 @@ pub const OIDC_BOB_PW: &str = "bob-pw-O2";
 pub const OIDC_CLIENT: &str = "cli-native";
 /// The same as a confidential client (client_secret_basic).
 pub const OIDC_SECRET_CLIENT: &str = "cli-secret";
+/// The OP's person client that authenticates with a private_key_jwt (svc-jwt's keys).
+pub const OIDC_JWT_CLIENT: &str = "cli-jwt";
 pub const OIDC_CLIENT_SECRET: &str = "cli-secret-pw";
 /// A role for AssumeRoleWithWebIdentity (any role ARN works: the front checks the token).
 pub const WEB_IDENTITY_ROLE: &str = "arn:aws:iam::111122223333:role/WebDeveloper";
@@ -327,7 +329,7 @@ impl Stack {
         }
         if registered && !self.sts_url.is_empty() {
             let providers = serde_json::json!({"oidc_providers": [
-                {"issuer": self.oidc_issuer, "client_ids": [OIDC_CLIENT, OIDC_SECRET_CLIENT, STS_AUDIENCE]}]});
+                {"issuer": self.oidc_issuer, "client_ids": [OIDC_CLIENT, OIDC_SECRET_CLIENT, OIDC_JWT_CLIENT, STS_AUDIENCE]}]});
             self.sts_control(&providers.to_string());
         }
         self

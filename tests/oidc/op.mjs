@@ -44,6 +44,9 @@ const machineClients = (jwks) => [
   // client_secret_basic registered; oidc-provider takes client_secret_post for it as well.
   { client_id: 'svc-secret', client_secret: 'svc-secret-pw', token_endpoint_auth_method: 'client_secret_basic',
     ...MACHINE_COMMON },
+  // A person's client that proves itself with the same keys (a browser or device sign-in whose
+  // code, refresh and device requests each carry a client assertion).
+  { client_id: 'cli-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks, ...CLIENT_COMMON },
   // The token-exchange server's own client, for introspecting opaque subject tokens.
   { client_id: 'exchange-rs', client_secret: 'exchange-rs-pw', token_endpoint_auth_method: 'client_secret_basic',
     grant_types: [], response_types: [], redirect_uris: [] },

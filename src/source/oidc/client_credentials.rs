@@ -1,115 +1,24 @@
 //! Client credentials (RFC 6749 §4.4) for a machine: no person, no prompt, made for CI. The
-//! client proves itself with a signed JWT (`private_key_jwt`) when it has a key, else with its
-//! secret. The access token is addressed to STS, not to aws-login: it is passed on as issued,
+//! client proves itself as [`Client`] says: a signed JWT when it has a key, else its secret.
+//! The access token is addressed to STS, not to aws-login: it is passed on as issued,
 //! never checked as an ID token.
 
 use super::Settings;
-use super::client_assertion::{KEY_ENV, SigningKey};
-use super::discovery::{ClientAuth, Op, SecretIn};
-use super::machine_settings::AuthMethod;
-use super::token::{self, Authn, Grant, Refusal, Tokens};
+use super::client::Client;
+use super::discovery::Op;
+use super::token::{self, Grant, Tokens};
 use crate::error::Error;
-use crate::secret::Secret;
-
-/// How this profile's client authenticates: its key (file or environment), or its secret.
-pub struct Client<'a> {
-    s: &'a Settings,
-    key: Option<SigningKey>,
-}
-
-impl<'a> Client<'a> {
-    /// The key is loaded unless the profile asks for a secret method; `private_key_jwt` without
-    /// a key, or no key and no secret for a machine, is a missing setting.
-    pub fn new(s: &'a Settings, profile: &str, config: std::path::PathBuf) -> Result<Client<'a>, Error> {
-        let m = &s.machine;
-        let key = match m.auth_method {
-            AuthMethod::Basic | AuthMethod::Post => None,
-            AuthMethod::Auto | AuthMethod::PrivateKeyJwt => {
-                let env = std::env::var(KEY_ENV).ok().map(Secret::new);
-                SigningKey::load(m.private_key_file.as_deref(), env, m.key_id.as_deref())?
-            }
-        };
-        let missing = |key: &'static str| Error::MissingSetting {
-            profile: profile.to_string(),
-            key,
-            path: config.clone(),
-        };
-        let machine = s.flow == super::Flow::ClientCredentials;
-        if key.is_none() && m.auth_method == AuthMethod::PrivateKeyJwt {
-            return Err(missing("private_key_file"));
-        }
-        if key.is_none() && machine && s.client_secret.is_none() {
-            // A profile that keeps its secret in the keyring is missing that, not a key.
-            return Err(missing(if m.keyring { "client_secret" } else { "private_key_file" }));
-        }
-        if matches!(m.auth_method, AuthMethod::Basic | AuthMethod::Post) && s.client_secret.is_none() {
-            return Err(missing("client_secret"));
-        }
-        Ok(Client { s, key })
-    }
-
-    /// The client as [`token::request_at`] takes it; a key's assertion is made for `endpoint`.
-    pub fn auth(&self) -> ClientAuth<'_> {
-        let secret = if self.key.is_some() { None } else { self.s.client_secret.as_ref() };
-        ClientAuth { id: &self.s.client_id, secret }
-    }
-
-    /// A fresh client assertion addressed to `endpoint` (or `client_assertion_audience`), when
-    /// the client has a key.
-    pub fn assertion(&self, endpoint: &str) -> Result<Option<Secret>, Error> {
-        let Some(key) = &self.key else { return Ok(None) };
-        let aud = self.s.machine.assertion_audience.as_deref().unwrap_or(endpoint);
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        key.assertion(&self.s.client_id, aud, now).map(Some)
-    }
-
-    pub fn secret_in(&self) -> SecretIn {
-        match self.s.machine.auth_method {
-            AuthMethod::Basic => SecretIn::Basic,
-            AuthMethod::Post => SecretIn::Post,
-            AuthMethod::Auto | AuthMethod::PrivateKeyJwt => SecretIn::Auto,
-        }
-    }
-
-    /// What to check when the provider refuses the client.
-    fn advice(&self) -> &'static str {
-        if self.key.is_some() {
-            "check client_id, the private key (private_key_file or $AWS_LOGIN_PRIVATE_KEY) and key_id for this profile, and that the provider has the key's public half"
-        } else {
-            "check client_id and client_secret for this profile"
-        }
-    }
-
-    /// A refusal of the client as one sentence: `invalid_client` is a failed authentication.
-    pub fn refused(&self, op: &Op, refusal: Refusal, what: &'static str) -> Error {
-        match refusal {
-            Refusal::Said { error, description }
-                if error == "invalid_client" || error == "unauthorized_client" =>
-            {
-                let detail = match description.filter(|d| !d.trim().is_empty()) {
-                    Some(d) => format!("{error}: {d}"),
-                    None => error,
-                };
-                Error::ClientRefused { issuer: op.issuer(), what, detail, advice: self.advice() }
-            }
-            other => other.into_error(&op.issuer(), what),
-        }
-    }
-}
 
 /// The machine's access token.
-pub async fn tokens(op: &Op, client: &Client<'_>) -> Result<Tokens, Error> {
-    let m = &client.s.machine;
-    let endpoint = &op.meta.token_endpoint;
-    let assertion = client.assertion(endpoint)?;
-    let authn = Authn { secret_in: client.secret_in(), assertion: assertion.as_ref() };
+pub async fn tokens(op: &Op, s: &Settings, client: &Client<'_>) -> Result<Tokens, Error> {
+    let m = &s.machine;
     let grant = Grant::ClientCredentials {
-        scope: &client.s.scope,
+        scope: &s.scope,
         resource: m.resource.as_deref(),
         audience: m.audience.as_deref(),
     };
     let started = std::time::Instant::now();
-    let tokens = token::request_at(op, endpoint, &client.auth(), &authn, &grant)
+    let tokens = token::request(op, &client.auth(), &grant)
         .await
         .map_err(|r| client.refused(op, r, "client credentials request"))?;
     crate::log::debug(2, &format!("client credentials answered in {:?}", started.elapsed()));

@@ -7,6 +7,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::Settings;
+use super::client_assertion::{ASSERTION_TYPE, SigningKey};
 use crate::error::Error;
 use crate::http::check_url;
 use crate::text::shown;
@@ -118,22 +119,19 @@ impl Op {
         client: &ClientAuth<'_>,
         what: &'static str,
     ) -> Result<(u16, Vec<u8>), Error> {
-        self.post_as(url, form, client, SecretIn::Auto, what).await
-    }
-
-    /// [`Op::post`] with the client secret sent where `secret_in` says.
-    pub async fn post_as(
-        &self,
-        url: &str,
-        form: &[(&str, &str)],
-        client: &ClientAuth<'_>,
-        secret_in: SecretIn,
-        what: &'static str,
-    ) -> Result<(u16, Vec<u8>), Error> {
         let parsed = Url::parse(url)
             .map_err(|_| Error::NotOidc { url: shown(url, 200), found: "a bad URL".into() })?;
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         let mut req = self.http.post(parsed).header("Accept", "application/json");
+        // A fresh assertion for each request: providers refuse a replayed `jti`.
+        let assertion = match client.key {
+            Some(key) => {
+                let aud = client.assertion_audience.unwrap_or(url);
+                Some(key.assertion(client.id, aud, time::OffsetDateTime::now_utc().unix_timestamp())?)
+            }
+            None => None,
+        };
+        let secret_in = client.secret_in;
         match client.secret {
             // client_secret_basic unless the provider offers only client_secret_post.
             Some(secret)
@@ -144,6 +142,12 @@ impl Op {
             }
             Some(secret) => fields.extend([("client_id", client.id), ("client_secret", secret.expose())]),
             None => fields.push(("client_id", client.id)),
+        }
+        if let Some(assertion) = &assertion {
+            fields.extend([
+                ("client_assertion_type", ASSERTION_TYPE),
+                ("client_assertion", assertion.expose()),
+            ]);
         }
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         req = req.header("Content-Type", "application/x-www-form-urlencoded").body(body);
@@ -203,10 +207,23 @@ impl Op {
 
 const ANSWER: Duration = crate::http::ANSWER_TIMEOUT;
 
-/// Who the client is at the token endpoint.
+/// Who the client is at the provider and how it proves itself: a secret (sent where
+/// `secret_in` says), a key that signs a fresh client assertion for each request (RFC 7523),
+/// or nothing (a public client). Made by [`super::client::Client`] from a profile.
 pub struct ClientAuth<'a> {
     pub id: &'a str,
     pub secret: Option<&'a crate::secret::Secret>,
+    pub secret_in: SecretIn,
+    pub key: Option<&'a SigningKey>,
+    /// The assertion's `aud` (`client_assertion_audience`); else the URL posted to.
+    pub assertion_audience: Option<&'a str>,
+}
+
+impl<'a> ClientAuth<'a> {
+    /// A public client: its id and nothing to prove (Okta's native app).
+    pub fn public(id: &'a str) -> ClientAuth<'a> {
+        ClientAuth { id, secret: None, secret_in: SecretIn::Auto, key: None, assertion_audience: None }
+    }
 }
 
 /// Where a client secret goes (RFC 6749 §2.3.1): the profile's `token_endpoint_auth_method`.

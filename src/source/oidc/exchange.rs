@@ -8,10 +8,10 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STAN
 use base64::engine::{DecodePaddingMode, general_purpose};
 
 use super::TokenKind;
-use super::client_credentials::Client;
+use super::client::Client;
 use super::discovery::Op;
 use super::machine_settings::Exchange;
-use super::token::{self, ACCESS_TOKEN_TYPE, Authn, Grant, ID_TOKEN_TYPE};
+use super::token::{self, ACCESS_TOKEN_TYPE, Grant, ID_TOKEN_TYPE};
 use crate::error::Error;
 use crate::saml::{Grants, NS_ASSERTION, NS_PROTOCOL, STATUS_SUCCESS};
 use crate::secret::Secret;
@@ -34,15 +34,13 @@ pub async fn to_saml(
     subject: &Secret,
 ) -> Result<(Secret, Grants), Error> {
     let endpoint = exchange.endpoint.as_deref().unwrap_or(&op.meta.token_endpoint);
-    let assertion = client.assertion(endpoint)?;
-    let authn = Authn { secret_in: client.secret_in(), assertion: assertion.as_ref() };
     let subject_type = match exchange.subject {
         TokenKind::AccessToken => ACCESS_TOKEN_TYPE,
         TokenKind::IdToken => ID_TOKEN_TYPE,
     };
     let grant = Grant::ExchangeToSaml { subject, subject_type, audience: &exchange.audience };
     let started = std::time::Instant::now();
-    let answer = token::request_at(op, endpoint, &client.auth(), &authn, &grant)
+    let answer = token::request_at(op, endpoint, &client.auth(), &grant)
         .await
         .map_err(|refusal| client.refused(op, refusal, "token exchange to SAML"))?;
     crate::log::debug(2, &format!("the token exchange answered in {:?}", started.elapsed()));

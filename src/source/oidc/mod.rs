@@ -10,6 +10,7 @@
 //!    opts in with `auto_login = true` and a browser can be opened.
 
 pub mod browser_flow;
+pub mod client;
 pub mod client_assertion;
 pub mod client_credentials;
 pub mod client_secret;
@@ -62,7 +63,9 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
     let cache = TokenCache::new(paths, &op.meta.issuer, &s.client_id);
     let lock = cache.lock(session::max_wait(s))?;
     let stored = cache.load()?;
-    let client = ClientAuth { id: &s.client_id, secret: s.client_secret.as_ref() };
+    // The client proves itself on every request as a machine's does: its key, else its secret.
+    let client = client::Client::new(s, &profile.profile, paths.config())?;
+    let client = client.auth();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     // The token that goes on: to STS, or to the exchange.
     let passed_on = s.machine.exchange.as_ref().map_or(s.token, |e| e.subject);
@@ -150,8 +153,8 @@ async fn machine(
     s: &Settings,
     op: &Op,
 ) -> Result<Login, Error> {
-    let client = client_credentials::Client::new(s, &profile.profile, paths.config())?;
-    let tokens = client_credentials::tokens(op, &client).await?;
+    let client = client::Client::new(s, &profile.profile, paths.config())?;
+    let tokens = client_credentials::tokens(op, s, &client).await?;
     client_secret::remember(paths, s);
     let (token, id) = match s.token {
         TokenKind::AccessToken => (tokens.access_token, None),
@@ -188,7 +191,7 @@ async fn finish(
 ) -> Result<Login, Error> {
     let proof = match &s.machine.exchange {
         Some(ex) => {
-            let client = client_credentials::Client::new(s, &profile.profile, paths.config())?;
+            let client = client::Client::new(s, &profile.profile, paths.config())?;
             let (response, grants) = exchange::to_saml(op, ex, &client, &signed.token).await?;
             Proof::Saml { response, grants }
         }

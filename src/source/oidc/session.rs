@@ -2,7 +2,6 @@
 //! the cache's lock), how long a waiter waits for it, and `logout --purge`'s revocation.
 
 use super::Settings;
-use super::discovery::ClientAuth;
 use super::token_cache::{Stored, TokenCache};
 use crate::error::Error;
 use crate::lock::ProfileLock;
@@ -66,7 +65,8 @@ pub fn forget(paths: &Paths, profile: &crate::config::Settings, s: &Settings) ->
         let endpoint =
             op.as_ref().ok().and_then(|op| op.meta.revocation_endpoint.as_deref().map(|e| (op, e)));
         if let (Some(refresh), Some((op, endpoint))) = (stored.as_ref().and_then(Stored::refresh), endpoint) {
-            let client = ClientAuth { id: &s.client_id, secret: s.client_secret.as_ref() };
+            let client = super::client::Client::new(s, &profile.profile, paths.config())?;
+            let client = client.auth();
             let form = [("token", refresh.expose()), ("token_type_hint", "refresh_token")];
             match op.post(endpoint, &form, &client, "the OpenID provider's revocation endpoint").await {
                 Ok((200, _)) => crate::log::debug(1, "the issuer revoked the refresh token"),

@@ -4,8 +4,7 @@
 
 use serde::Deserialize;
 
-use super::client_assertion::ASSERTION_TYPE;
-use super::discovery::{ClientAuth, Op, SecretIn};
+use super::discovery::{ClientAuth, Op};
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::text::shown;
@@ -43,13 +42,6 @@ pub const SAML2_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:saml2";
 /// RFC 8693's names of the tokens exchanged.
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
-
-/// How the client authenticates beyond its id: a secret (where [`SecretIn`] says, in
-/// [`ClientAuth`]) or a signed client assertion (RFC 7523).
-pub struct Authn<'a> {
-    pub secret_in: SecretIn,
-    pub assertion: Option<&'a Secret>,
-}
 
 /// The tokens of a successful answer.
 #[derive(Debug)]
@@ -94,16 +86,14 @@ impl Grant<'_> {
 
 /// Asks the token endpoint for tokens.
 pub async fn request(op: &Op, client: &ClientAuth<'_>, grant: &Grant<'_>) -> Result<Tokens, Refusal> {
-    let authn = Authn { secret_in: SecretIn::Auto, assertion: None };
-    request_at(op, &op.meta.token_endpoint, client, &authn, grant).await
+    request_at(op, &op.meta.token_endpoint, client, grant).await
 }
 
-/// [`request`] at `endpoint` (a token exchange may have its own), authenticated as `authn` says.
+/// [`request`] at `endpoint` (a token exchange may have its own).
 pub async fn request_at(
     op: &Op,
     endpoint: &str,
     client: &ClientAuth<'_>,
-    authn: &Authn<'_>,
     grant: &Grant<'_>,
 ) -> Result<Tokens, Refusal> {
     let mut form: Vec<(&str, &str)> = vec![("grant_type", grant.name())];
@@ -130,12 +120,9 @@ pub async fn request_at(
             ("audience", *audience),
         ]),
     }
-    if let Some(assertion) = authn.assertion {
-        form.extend([("client_assertion_type", ASSERTION_TYPE), ("client_assertion", assertion.expose())]);
-    }
     let started = std::time::Instant::now();
     let (status, body) = op
-        .post_as(endpoint, &form, client, authn.secret_in, "the OpenID provider's token endpoint")
+        .post(endpoint, &form, client, "the OpenID provider's token endpoint")
         .await
         .map_err(Refusal::Failed)?;
     crate::log::debug(2, &format!("the token endpoint answered HTTP {status} in {:?}", started.elapsed()));

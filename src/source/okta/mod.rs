@@ -73,7 +73,7 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
     let op = op(trust, s)?;
     let cache = TokenCache::new(paths, &s.org_url, &s.client_id);
     let lock = cache.lock(session::max_wait())?;
-    let client = ClientAuth { id: &s.client_id, secret: None };
+    let client = ClientAuth::public(&s.client_id);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut keys = Keys::default();
 
