@@ -317,8 +317,10 @@ fn a_confidential_client_signs_in_with_its_secret() {
         "c",
         &format!("client_id = {}\nclient_secret = wrong-secret", common::OIDC_SECRET_CLIENT),
     );
-    let err = home.run(&stack, &["login", "--profile", "c"]).fails(21);
-    assert!(err.contains("invalid_client") && err.contains("check client_id and client_secret"), "{err}");
+    // A failed authentication (7), as for a machine's client.
+    let err = home.run(&stack, &["login", "--profile", "c"]).fails(7);
+    assert!(err.contains("refused this client's code (invalid_client"), "{err}");
+    assert!(err.contains("check client_id and client_secret"), "{err}");
 }
 
 #[test]
@@ -564,8 +566,9 @@ fn a_client_with_a_key_signs_every_request_of_a_person_sign_in() {
     // A key the OP does not know: refused at the first request, one sentence, nothing kept.
     let home = Home::new();
     oidc_profile(&home, &stack, "kw", &format!("{}\n{device}", key(common::SVC_WRONG_KID)));
-    let err = home.run(&stack, &["login", "--profile", "kw"]).fails(21);
-    assert!(err.contains("invalid_client"), "{err}");
+    let err = home.run(&stack, &["login", "--profile", "kw"]).fails(7);
+    assert!(err.contains("refused this client's device sign-in request (invalid_client"), "{err}");
+    assert!(err.contains("the private key (private_key_file"), "{err}");
     assert!(token_files(&home).is_empty());
     assert_eq!(stack.sts_web_identity().len(), 3);
 }

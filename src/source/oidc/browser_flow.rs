@@ -65,7 +65,8 @@ pub async fn run(
     };
     let code = redirect.code(&state, &op.meta.issuer)?;
     let grant = Grant::Code { code: &code, redirect_uri: &redirect_uri, verifier: &pkce.verifier };
-    let tokens = token::request(op, client, &grant).await.map_err(|r| r.into_error(&op.issuer(), "code"))?;
+    let tokens =
+        token::request(op, client, &grant).await.map_err(|r| r.into_error(&op.issuer(), "code", client))?;
     Ok((tokens, nonce))
 }
 

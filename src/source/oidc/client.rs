@@ -5,9 +5,8 @@
 
 use super::Settings;
 use super::client_assertion::{KEY_ENV, SigningKey};
-use super::discovery::{ClientAuth, Op, SecretIn};
+use super::discovery::{ClientAuth, SecretIn};
 use super::machine_settings::AuthMethod;
-use super::token::Refusal;
 use crate::error::Error;
 use crate::secret::Secret;
 
@@ -66,31 +65,6 @@ impl<'a> Client<'a> {
             AuthMethod::Basic => SecretIn::Basic,
             AuthMethod::Post => SecretIn::Post,
             AuthMethod::Auto | AuthMethod::PrivateKeyJwt => SecretIn::Auto,
-        }
-    }
-
-    /// What to check when the provider refuses the client.
-    fn advice(&self) -> &'static str {
-        if self.key.is_some() {
-            "check client_id, the private key (private_key_file or $AWS_LOGIN_PRIVATE_KEY) and key_id for this profile, and that the provider has the key's public half"
-        } else {
-            "check client_id and client_secret for this profile"
-        }
-    }
-
-    /// A refusal of the client as one sentence: `invalid_client` is a failed authentication.
-    pub fn refused(&self, op: &Op, refusal: Refusal, what: &'static str) -> Error {
-        match refusal {
-            Refusal::Said { error, description }
-                if error == "invalid_client" || error == "unauthorized_client" =>
-            {
-                let detail = match description.filter(|d| !d.trim().is_empty()) {
-                    Some(d) => format!("{error}: {d}"),
-                    None => error,
-                };
-                Error::ClientRefused { issuer: op.issuer(), what, detail, advice: self.advice() }
-            }
-            other => other.into_error(&op.issuer(), what),
         }
     }
 }

@@ -18,9 +18,10 @@ pub async fn tokens(op: &Op, s: &Settings, client: &Client<'_>) -> Result<Tokens
         audience: m.audience.as_deref(),
     };
     let started = std::time::Instant::now();
-    let tokens = token::request(op, &client.auth(), &grant)
+    let auth = client.auth();
+    let tokens = token::request(op, &auth, &grant)
         .await
-        .map_err(|r| client.refused(op, r, "client credentials request"))?;
+        .map_err(|r| r.into_error(&op.issuer(), "client credentials request", &auth))?;
     crate::log::debug(2, &format!("client credentials answered in {:?}", started.elapsed()));
     Ok(tokens)
 }

@@ -51,7 +51,7 @@ pub async fn run(op: &Op, scope: &str, client: &ClientAuth<'_>, show: &Show) -> 
                         .map(str::to_string),
                     error,
                 }
-                .into_error(&op.issuer(), "device sign-in request"),
+                .into_error(&op.issuer(), "device sign-in request", client),
                 None => Error::NotOidc {
                     url: crate::http::shown_url(endpoint),
                     found: format!("HTTP {status} without a device authorization"),
@@ -83,7 +83,7 @@ pub async fn run(op: &Op, scope: &str, client: &ClientAuth<'_>, show: &Show) -> 
                 // The issuer's own word on how long the code lived, not the wait's bound.
                 return Err(expired(auth.expires_in.map_or(lifetime, Duration::from_secs)));
             }
-            Err(refusal) => return Err(refusal.into_error(&op.issuer(), "device sign-in")),
+            Err(refusal) => return Err(refusal.into_error(&op.issuer(), "device sign-in", client)),
         }
         if Instant::now() + Duration::from_secs(interval) > deadline {
             return Err(expired(lifetime));

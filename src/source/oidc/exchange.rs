@@ -40,9 +40,10 @@ pub async fn to_saml(
     };
     let grant = Grant::ExchangeToSaml { subject, subject_type, audience: &exchange.audience };
     let started = std::time::Instant::now();
-    let answer = token::request_at(op, endpoint, &client.auth(), &grant)
+    let auth = client.auth();
+    let answer = token::request_at(op, endpoint, &auth, &grant)
         .await
-        .map_err(|refusal| client.refused(op, refusal, "token exchange to SAML"))?;
+        .map_err(|refusal| refusal.into_error(&op.issuer(), "token exchange to SAML", &auth))?;
     crate::log::debug(2, &format!("the token exchange answered in {:?}", started.elapsed()));
     let now = time::OffsetDateTime::now_utc();
     let (response, grants) = wrap(answer.access_token.expose(), &response_id()?, now).map_err(|why| {

@@ -111,7 +111,7 @@ pub async fn login(paths: &Paths, profile: &crate::config::Settings, s: &Setting
                     cache.save(&dropped)?;
                     None
                 }
-                Err(refusal) => return Err(refusal.into_error(&op.issuer(), "token refresh")),
+                Err(refusal) => return Err(refusal.into_error(&op.issuer(), "token refresh", &client)),
             }
         }
         None => None,

@@ -148,8 +148,9 @@ pub async fn request_at(
 }
 
 impl Refusal {
-    /// The refusal as the error a person reads, `what` naming the request.
-    pub fn into_error(self, issuer: &str, what: &'static str) -> Error {
+    /// The refusal as the error a person reads, `what` naming the request: `invalid_client` is
+    /// a failed authentication of `client`, with what to check for the way it proves itself.
+    pub fn into_error(self, issuer: &str, what: &'static str, client: &ClientAuth<'_>) -> Error {
         match self {
             Refusal::Failed(e) => e,
             Refusal::Said { error, description } => {
@@ -157,22 +158,33 @@ impl Refusal {
                     Some(d) => format!("{error}: {d}"),
                     None => error.clone(),
                 };
+                let issuer = issuer.to_string();
                 match error.as_str() {
-                    "access_denied" => Error::SignInDenied { issuer: issuer.to_string(), detail },
-                    "invalid_client" | "unauthorized_client" => Error::OAuthError {
-                        issuer: issuer.to_string(),
-                        what,
-                        detail,
-                        advice: "check client_id and client_secret for this profile",
-                    },
+                    "access_denied" => Error::SignInDenied { issuer, detail },
+                    "invalid_client" | "unauthorized_client" => {
+                        Error::ClientRefused { issuer, what, detail, advice: client_advice(client) }
+                    }
                     _ => Error::OAuthError {
-                        issuer: issuer.to_string(),
+                        issuer,
                         what,
                         detail,
                         advice: "run the login again, and if it persists, ask the issuer's administrators",
                     },
                 }
             }
+        }
+    }
+}
+
+/// What to check when the provider refuses the client, by how it proved itself.
+fn client_advice(client: &ClientAuth<'_>) -> &'static str {
+    match (client.key, client.secret) {
+        (Some(_), _) => {
+            "check client_id, the private key (private_key_file or $AWS_LOGIN_PRIVATE_KEY) and key_id for this profile, and that the provider has the key's public half"
+        }
+        (None, Some(_)) => "check client_id and client_secret for this profile",
+        (None, None) => {
+            "check client_id for this profile (a confidential client also needs client_secret or private_key_file)"
         }
     }
 }

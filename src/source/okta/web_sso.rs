@@ -114,7 +114,7 @@ async fn exchange(
                 error: shown(&error, 100),
                 description: answer.error_description.map(|d| shown(&d, 300)),
             };
-            Err(Failure::Other(refusal.into_error(&op.issuer(), "web sign-in token exchange")))
+            Err(Failure::Other(refusal.into_error(&op.issuer(), "web sign-in token exchange", client)))
         }
         _ => Err(Failure::Other(Error::NotOkta {
             url: crate::http::shown_url(&op.meta.token_endpoint),
