@@ -25,6 +25,16 @@ pub struct Metadata {
     pub token_endpoint_auth_methods_supported: Vec<String>,
 }
 
+impl Metadata {
+    /// A client assertion's `aud` for a request to `url` (RFC 7523 §3): the token endpoint for
+    /// any of the provider's own endpoints, as Okta, Entra ID and Keycloak require and every
+    /// provider takes; another server's URL (an `exchange_endpoint`) for itself.
+    pub fn assertion_audience<'a>(&'a self, url: &'a str) -> &'a str {
+        let own = [self.device_authorization_endpoint.as_deref(), self.revocation_endpoint.as_deref()];
+        if own.contains(&Some(url)) { &self.token_endpoint } else { url }
+    }
+}
+
 /// The provider: its metadata and the client that talks to it.
 pub struct Op {
     pub meta: Metadata,
@@ -126,7 +136,7 @@ impl Op {
         // A fresh assertion for each request: providers refuse a replayed `jti`.
         let assertion = match client.key {
             Some(key) => {
-                let aud = client.assertion_audience.unwrap_or(url);
+                let aud = client.assertion_audience.unwrap_or_else(|| self.meta.assertion_audience(url));
                 Some(key.assertion(client.id, aud, time::OffsetDateTime::now_utc().unix_timestamp())?)
             }
             None => None,
@@ -215,7 +225,7 @@ pub struct ClientAuth<'a> {
     pub secret: Option<&'a crate::secret::Secret>,
     pub secret_in: SecretIn,
     pub key: Option<&'a SigningKey>,
-    /// The assertion's `aud` (`client_assertion_audience`); else the URL posted to.
+    /// The assertion's `aud` (`client_assertion_audience`); else [`Metadata::assertion_audience`].
     pub assertion_audience: Option<&'a str>,
 }
 
@@ -233,4 +243,28 @@ pub enum SecretIn {
     Auto,
     Basic,
     Post,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metadata;
+
+    #[test]
+    fn an_assertion_is_addressed_to_the_token_endpoint_or_to_another_server() {
+        let op = "https://op.example";
+        let meta = Metadata {
+            issuer: op.into(),
+            authorization_endpoint: None,
+            token_endpoint: format!("{op}/token"),
+            jwks_uri: format!("{op}/jwks"),
+            device_authorization_endpoint: Some(format!("{op}/device/auth")),
+            revocation_endpoint: Some(format!("{op}/token/revocation")),
+            token_endpoint_auth_methods_supported: Vec::new(),
+        };
+        for own in ["/token", "/device/auth", "/token/revocation"] {
+            assert_eq!(meta.assertion_audience(&format!("{op}{own}")), meta.token_endpoint);
+        }
+        let exchange = "https://exchange.example/token";
+        assert_eq!(meta.assertion_audience(exchange), exchange);
+    }
 }
